@@ -1,0 +1,129 @@
+import { protocolError } from '../errors.ts';
+import { formatXapiDate, isStruct, XapiFloat, type XapiValue } from './values.ts';
+
+/**
+ * JSON-RPC as XAPI speaks it on `/jsonrpc`: v1 (no `jsonrpc` member) and v2. int64 is a bare
+ * JSON integer, datetimes are `YYYYMMDDTHH:MM:SSZ` strings, void is `""`.
+ */
+
+export type JsonRpcVersion = 1 | 2;
+export type JsonRpcId = number | string;
+
+export function toJson(value: XapiValue): unknown {
+  if (value instanceof Date) return formatXapiDate(value);
+  if (value instanceof XapiFloat) return value.value;
+  if (Array.isArray(value)) return value.map(toJson);
+  if (isStruct(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) out[key] = toJson(member);
+    return out;
+  }
+  return value;
+}
+
+/** Parses JSON text into the shared value model, refusing anything JSON-RPC values cannot be. */
+export function fromJson(value: unknown): XapiValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value;
+  if (Array.isArray(value)) return value.map(fromJson);
+  if (typeof value === 'object') {
+    const out: Record<string, XapiValue> = {};
+    for (const [key, member] of Object.entries(value as Record<string, unknown>)) out[key] = fromJson(member);
+    return out;
+  }
+  throw protocolError(`JSON-RPC: unexpected ${typeof value}`);
+}
+
+export function encodeRequest(method: string, params: readonly XapiValue[], id: JsonRpcId): string {
+  return JSON.stringify({ jsonrpc: '2.0', method, params: params.map(toJson), id });
+}
+
+export interface DecodedRequest {
+  version: JsonRpcVersion;
+  method: string;
+  params: XapiValue[];
+  id: JsonRpcId;
+}
+
+/** Validates a request body as XAPI does: `method` required, `id` an int or string, v1 params an array. */
+export function decodeRequest(body: string): DecodedRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (cause) {
+    throw protocolError('JSON-RPC: body is not JSON', cause);
+  }
+  if (!isStruct(parsed as XapiValue)) throw protocolError('JSON-RPC: request is not an object');
+  const request = parsed as Record<string, unknown>;
+  let version: JsonRpcVersion;
+  if (!('jsonrpc' in request)) version = 1;
+  else if (request.jsonrpc === '2.0') version = 2;
+  else throw protocolError('JSON-RPC: unsupported "jsonrpc" version');
+  if (typeof request.method !== 'string') throw protocolError('JSON-RPC: "method" must be a string');
+  const id = request.id;
+  if (!((typeof id === 'number' && Number.isInteger(id)) || typeof id === 'string')) {
+    throw protocolError('JSON-RPC: "id" must be an integer or a string');
+  }
+  const raw = request.params;
+  let params: XapiValue[];
+  if (Array.isArray(raw)) params = raw.map(fromJson);
+  else if (version === 2 && (raw === undefined || raw === null)) params = [];
+  else if (version === 2 && typeof raw === 'object') params = [fromJson(raw)];
+  else throw protocolError('JSON-RPC: "params" must be an array');
+  return { version, method: request.method, params, id };
+}
+
+export function encodeResult(version: JsonRpcVersion, id: JsonRpcId, result: XapiValue): string {
+  return version === 2
+    ? JSON.stringify({ jsonrpc: '2.0', result: toJson(result), id })
+    : JSON.stringify({ result: toJson(result), error: null, id });
+}
+
+export function encodeError(version: JsonRpcVersion, id: JsonRpcId, code: string, params: readonly string[]): string {
+  return version === 2
+    ? JSON.stringify({ jsonrpc: '2.0', error: { code: 1, message: code, data: params }, id })
+    : JSON.stringify({ result: null, error: [code, ...params], id });
+}
+
+export type DecodedReply =
+  | { ok: true; id: JsonRpcId | null; result: XapiValue }
+  | { ok: false; id: JsonRpcId | null; code: string; params: string[] };
+
+/** Decodes a reply in either version, including the array-shaped error older hosts send. */
+export function decodeReply(body: string): DecodedReply {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (cause) {
+    throw protocolError('JSON-RPC: reply is not JSON', cause);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw protocolError('JSON-RPC: reply is not an object');
+  }
+  const reply = parsed as Record<string, unknown>;
+  const id = typeof reply.id === 'number' || typeof reply.id === 'string' ? reply.id : null;
+  const error = reply.error;
+  if (error !== undefined && error !== null) {
+    if (Array.isArray(error)) {
+      const [code, ...params] = error.map((e) => scalar(e));
+      if (code === undefined) throw protocolError('JSON-RPC: empty error array');
+      return { ok: false, id, code, params };
+    }
+    if (typeof error === 'object') {
+      const e = error as Record<string, unknown>;
+      if (typeof e.message !== 'string') throw protocolError('JSON-RPC: error without a message');
+      const data = e.data === undefined || e.data === null ? [] : e.data;
+      if (!Array.isArray(data)) throw protocolError('JSON-RPC: error data is not an array');
+      return { ok: false, id, code: e.message, params: data.map((d) => scalar(d)) };
+    }
+    throw protocolError('JSON-RPC: malformed error');
+  }
+  if (!('result' in reply)) throw protocolError('JSON-RPC: reply has neither result nor error');
+  return { ok: true, id, result: fromJson(reply.result) };
+}
+
+function scalar(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw protocolError('JSON-RPC: error parameter is not a scalar');
+}
