@@ -84,6 +84,9 @@ const customMap = <F extends FieldSpec>(field: F, writer: Role, protectedKeys: R
   protectedKeys,
 });
 
+/** An RW map field whose listed keys need a different role than the field's writer. */
+const keyed = <F extends FieldSpec>(field: F, protectedKeys: Record<string, Role>): F => ({ ...field, protectedKeys });
+
 const XC_KEYS = { folder: 'vm-operator', 'XenCenter.CustomFields.*': 'vm-operator' } as const satisfies Record<
   string,
   Role
@@ -108,7 +111,7 @@ export const SCHEMA = {
     ...nameFields,
     master: ref('host'),
     default_SR: rw(ref('SR')),
-    other_config: rw(map(), 'pool-operator'),
+    other_config: keyed(rw(map(), 'pool-operator'), { ...XC_KEYS, EMPTY_FOLDERS: 'vm-operator' }),
     gui_config: rw(map()),
     ha_enabled: bool(),
     limit_console_sessions: rw(bool()),
@@ -127,7 +130,7 @@ export const SCHEMA = {
     API_version_vendor: str(),
     software_version: map(),
     license_params: map(),
-    other_config: rw(map()),
+    other_config: keyed(rw(map()), XC_KEYS),
     logging: rw(map()),
     cpu_info: map(),
     iscsi_iqn: str(),

@@ -1,5 +1,5 @@
 import { protocolError } from '../errors.ts';
-import { formatXapiDate, isStruct, XapiFloat, type XapiValue } from './values.ts';
+import { formatXapiDate, isStruct, XapiFloat, XapiInt32, type XapiValue } from './values.ts';
 
 /**
  * JSON-RPC as XAPI speaks it on `/jsonrpc`: v1 (no `jsonrpc` member) and v2. int64 is a bare
@@ -11,7 +11,7 @@ export type JsonRpcId = number | string;
 
 export function toJson(value: XapiValue): unknown {
   if (value instanceof Date) return formatXapiDate(value);
-  if (value instanceof XapiFloat) return value.value;
+  if (value instanceof XapiFloat || value instanceof XapiInt32) return value.value;
   if (Array.isArray(value)) return value.map(toJson);
   if (isStruct(value)) {
     const out: Record<string, unknown> = {};

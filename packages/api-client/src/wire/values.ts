@@ -3,10 +3,19 @@
  *
  * Decoders produce plain JS values (strings, numbers, booleans, null, Date, arrays, objects).
  * Encoders accept the same, plus `XapiFloat`, which forces a float encoding for values that
- * happen to be integral (XAPI writes `task.progress = 1.` as `<double>1</double>`, not as an int64).
+ * happen to be integral (XAPI writes `task.progress = 1.` as `<double>1</double>`, not as an int64),
+ * and `XapiInt32`, which XML-RPC writes as `<i4>` (only `event.from`'s `valid_ref_counts` uses it).
  */
 export type XapiValue =
-  string | number | boolean | null | Date | XapiFloat | readonly XapiValue[] | { readonly [key: string]: XapiValue };
+  | string
+  | number
+  | boolean
+  | null
+  | Date
+  | XapiFloat
+  | XapiInt32
+  | readonly XapiValue[]
+  | { readonly [key: string]: XapiValue };
 
 export type XapiStruct = { readonly [key: string]: XapiValue };
 
@@ -15,6 +24,12 @@ export class XapiFloat {
 }
 
 export const float = (value: number): XapiFloat => new XapiFloat(value);
+
+export class XapiInt32 {
+  constructor(readonly value: number) {}
+}
+
+export const int32 = (value: number): XapiInt32 => new XapiInt32(value);
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -49,6 +64,7 @@ export function isStruct(value: unknown): value is XapiStruct {
     value !== null &&
     !Array.isArray(value) &&
     !(value instanceof Date) &&
-    !(value instanceof XapiFloat)
+    !(value instanceof XapiFloat) &&
+    !(value instanceof XapiInt32)
   );
 }

@@ -1,6 +1,6 @@
 import { protocolError } from '../errors.ts';
 import { elementChildren, escapeText, parseXml, textOf, type XmlElement } from './xml.ts';
-import { formatXapiDate, isStruct, parseXapiDate, XapiFloat, type XapiValue } from './values.ts';
+import { formatXapiDate, isStruct, parseXapiDate, XapiFloat, XapiInt32, type XapiValue } from './values.ts';
 
 /**
  * XML-RPC as XAPI speaks it (ocaml-rpc, non-strict): strings and int64s as bare `<value>text</value>`,
@@ -30,6 +30,7 @@ export function encodeValue(value: XapiValue): string {
   if (typeof value === 'boolean') return `<value><boolean>${value ? 1 : 0}</boolean></value>`;
   if (value === null) return '<value><nil/></value>';
   if (value instanceof XapiFloat) return `<value><double>${formatDouble(value.value)}</double></value>`;
+  if (value instanceof XapiInt32) return `<value><i4>${value.value}</i4></value>`;
   if (value instanceof Date) return `<value><dateTime.iso8601>${formatXapiDate(value)}</dateTime.iso8601></value>`;
   if (Array.isArray(value)) return `<value><array><data>${value.map(encodeValue).join('')}</data></array></value>`;
   if (isStruct(value)) {
