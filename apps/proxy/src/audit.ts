@@ -1,0 +1,44 @@
+import type { Writable } from 'node:stream';
+import { redact } from './log.ts';
+
+export type AuditEvent =
+  | { event: 'login'; user: string; outcome: 'success' | 'failure' | 'rate-limited' | 'error'; role?: string; reason?: string }
+  | { event: 'logout'; user: string; reason: 'user' | 'expired' | 'ended-by-pool' }
+  | { event: 'console-open'; user: string; object: string; objectName?: string; consoleId: string }
+  | {
+      event: 'console-close';
+      user: string;
+      object: string;
+      objectName?: string;
+      consoleId: string;
+      outcome: string;
+      durationMs: number;
+      bytesToBrowser: number;
+      bytesToHost: number;
+      inputEvents: number;
+    }
+  | { event: 'console-refused'; user: string; object: string; outcome: string }
+  | {
+      event: 'extension-change';
+      user: string;
+      object: string;
+      keys: string[];
+      outcome: 'success' | 'invalid' | 'denied' | 'failed-rolled-back' | 'failed';
+      detail?: string;
+    }
+  | { event: 'power'; user: string; object: string; action: string; outcome: 'success' | 'failure'; detail?: string };
+
+export interface AuditContext {
+  /** The client's address as the gateway saw it. */
+  source: string;
+}
+
+export type Audit = (entry: AuditEvent, context: AuditContext) => void;
+
+/** One JSON line per event: who, what, outcome, from where, on which instance. */
+export function createAudit(sink: Writable, instance: string): Audit {
+  return (entry, context) => {
+    const line = { time: new Date().toISOString(), instance, source: context.source, ...(redact(entry) as object) };
+    sink.write(`${JSON.stringify(line)}\n`);
+  };
+}

@@ -1,0 +1,155 @@
+import path from 'node:path';
+
+/** Every setting of the gateway, parsed once from the environment (documented in docs/configuration.md). */
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** The pool master's URL; undefined = start the simulated pool in-process. */
+  xapiUrl?: string;
+  xapiCaFile?: string;
+  xapiFingerprint?: string;
+  xapiInsecure: boolean;
+  dataDir: string;
+  demo: { rootPassword?: string; seed: 'demo' | 'scale'; hosts?: number; vms?: number };
+  allowedOrigins: string[];
+  allowNoOrigin: boolean;
+  trustProxy: boolean;
+  tls?: { certFile: string; keyFile: string };
+  session: { idleTimeoutMs: number; maxAgeMs: number };
+  login: { perUser: number; perAddress: number; windowMs: number };
+  consoles: {
+    perUser: number;
+    total: number;
+    idleTimeoutMs: number;
+    maxDurationMs: number;
+    stallTimeoutMs: number;
+    keepaliveMs: number;
+    highWaterMark: number;
+    connectTimeoutMs: number;
+  };
+  auditLog: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  redisUrl?: string;
+  sessionSecret?: string;
+  instanceId?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const seconds = (env: Env, name: string, fallbackSeconds: number, min = 0): number =>
+  integer(env, name, fallbackSeconds, min) * 1000;
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false;
+  if (raw === '1' || raw.toLowerCase() === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const xapiUrl = optional(env, 'XAPI_URL');
+  if (xapiUrl) {
+    let url: URL;
+    try {
+      url = new URL(xapiUrl);
+    } catch {
+      throw new ConfigError(`XAPI_URL is not a URL: "${xapiUrl}"`);
+    }
+    if (url.protocol !== 'https:') throw new ConfigError('XAPI_URL must be an https:// URL (the pool master)');
+  }
+  const trustSettings = ['XAPI_CA_FILE', 'XAPI_FINGERPRINT', 'XAPI_INSECURE'].filter((n) =>
+    n === 'XAPI_INSECURE' ? flag(env, n) : optional(env, n),
+  );
+  if (trustSettings.length > 1) {
+    throw new ConfigError(`set at most one of XAPI_CA_FILE, XAPI_FINGERPRINT, XAPI_INSECURE (got ${trustSettings.join(', ')})`);
+  }
+  const fingerprint = optional(env, 'XAPI_FINGERPRINT');
+  if (fingerprint && !/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/.test(fingerprint)) {
+    throw new ConfigError('XAPI_FINGERPRINT must be a SHA-256 fingerprint (64 hex digits, colons optional)');
+  }
+  const seed = optional(env, 'DEMO_SEED') ?? 'demo';
+  if (seed !== 'demo' && seed !== 'scale') throw new ConfigError(`DEMO_SEED must be demo or scale, got "${seed}"`);
+  const certFile = optional(env, 'TLS_CERT_FILE');
+  const keyFile = optional(env, 'TLS_KEY_FILE');
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('set both TLS_CERT_FILE and TLS_KEY_FILE, or neither');
+  const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
+  }
+  const allowedOrigins = (optional(env, 'ALLOWED_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of allowedOrigins) {
+    let ok = false;
+    try {
+      ok = new URL(origin).origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError(`ALLOWED_ORIGINS entry "${origin}" is not an origin like https://host[:port]`);
+  }
+  const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? '.data');
+  const hwmKiB = integer(env, 'CONSOLE_BUFFER_KIB', 1024, 64, 65536);
+  return {
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    xapiUrl,
+    xapiCaFile: optional(env, 'XAPI_CA_FILE'),
+    xapiFingerprint: fingerprint,
+    xapiInsecure: flag(env, 'XAPI_INSECURE'),
+    dataDir,
+    demo: {
+      rootPassword: optional(env, 'DEMO_PASSWORD'),
+      seed,
+      hosts: env.DEMO_HOSTS ? integer(env, 'DEMO_HOSTS', 3, 1, 1000) : undefined,
+      vms: env.DEMO_VMS ? integer(env, 'DEMO_VMS', 10, 0, 100_000) : undefined,
+    },
+    allowedOrigins,
+    allowNoOrigin: flag(env, 'ALLOW_NO_ORIGIN'),
+    trustProxy: flag(env, 'TRUST_PROXY'),
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    session: {
+      idleTimeoutMs: seconds(env, 'SESSION_IDLE_TIMEOUT', 8 * 3600, 60),
+      maxAgeMs: seconds(env, 'SESSION_MAX_AGE', 24 * 3600, 60),
+    },
+    login: {
+      perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER', 5, 1),
+      perAddress: integer(env, 'LOGIN_ATTEMPTS_PER_ADDRESS', 20, 1),
+      windowMs: seconds(env, 'LOGIN_WINDOW', 300, 1),
+    },
+    consoles: {
+      perUser: integer(env, 'CONSOLES_PER_USER', 16, 1),
+      total: integer(env, 'CONSOLES_TOTAL', 2000, 1),
+      idleTimeoutMs: seconds(env, 'CONSOLE_IDLE_TIMEOUT', 0),
+      maxDurationMs: seconds(env, 'CONSOLE_MAX_DURATION', 0),
+      stallTimeoutMs: seconds(env, 'CONSOLE_STALL_TIMEOUT', 30, 1),
+      keepaliveMs: seconds(env, 'CONSOLE_KEEPALIVE', 20, 1),
+      highWaterMark: hwmKiB * 1024,
+      connectTimeoutMs: seconds(env, 'CONSOLE_CONNECT_TIMEOUT', 10, 1),
+    },
+    auditLog: optional(env, 'AUDIT_LOG') ?? path.join(dataDir, 'audit.log'),
+    logLevel: logLevel as GatewayConfig['logLevel'],
+    redisUrl: optional(env, 'REDIS_URL'),
+    sessionSecret: optional(env, 'SESSION_SECRET'),
+    instanceId: optional(env, 'INSTANCE_ID'),
+  };
+}

@@ -1,0 +1,152 @@
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { CLOSE, type CloseKind } from './close-codes.ts';
+import { RfbActivityScanner } from './rfb-activity.ts';
+
+export interface BridgeLimits {
+  /** Pause the host side once this many bytes sent to the browser are not yet flushed to the kernel. */
+  highWaterMark: number;
+  /** Resume the host side once the unflushed bytes fall below this. */
+  lowWaterMark: number;
+  /** Close when either side has not taken our data for this long. */
+  stallTimeoutMs: number;
+  /** WebSocket ping interval; a peer that misses a whole interval is dropped. */
+  keepaliveMs: number;
+  /** Close after this long without key or pointer input (0 = never). */
+  idleTimeoutMs: number;
+  /** Close after this long in any case (0 = never). */
+  maxDurationMs: number;
+}
+
+export interface BridgeResult {
+  kind: CloseKind | 'peer-gone';
+  bytesToBrowser: number;
+  bytesToHost: number;
+  inputEvents: number;
+}
+
+export interface Bridge {
+  /** Ends the console from outside (logout, shutdown, session expiry). */
+  close(kind: CloseKind): void;
+  readonly done: Promise<BridgeResult>;
+}
+
+/** How long a close handshake may take before the socket is simply destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Joins a browser WebSocket to a host console stream, byte for byte, with backpressure in both
+ * directions: the host side pauses while the browser has too much unsent data, and the browser
+ * side pauses while the host is not draining. Memory per console is bounded by the marks above.
+ */
+export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, initial?: Buffer): Bridge {
+  let unflushed = 0;
+  let bytesToBrowser = 0;
+  let bytesToHost = 0;
+  let finished = false;
+  let alive = true;
+  let lastInput = Date.now();
+  let stallTimer: NodeJS.Timeout | undefined;
+  const scanner = new RfbActivityScanner();
+  const timers: NodeJS.Timeout[] = [];
+
+  let resolveDone!: (result: BridgeResult) => void;
+  const done = new Promise<BridgeResult>((resolve) => (resolveDone = resolve));
+
+  const startStall = (): void => {
+    stallTimer ??= setTimeout(() => finish('stalled'), limits.stallTimeoutMs);
+  };
+  const stopStall = (): void => {
+    if (stallTimer) clearTimeout(stallTimer);
+    stallTimer = undefined;
+  };
+
+  const finish = (kind: CloseKind | 'peer-gone'): void => {
+    if (finished) return;
+    finished = true;
+    stopStall();
+    for (const timer of timers) clearInterval(timer);
+    upstream.off('data', toBrowser);
+    upstream.destroy();
+    if (kind !== 'peer-gone' && ws.readyState === ws.OPEN) {
+      const { code, reason } = CLOSE[kind];
+      ws.close(code, reason);
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    } else {
+      ws.terminate();
+    }
+    resolveDone({ kind, bytesToBrowser, bytesToHost, inputEvents: scanner.inputEvents });
+  };
+
+  const flushed = (n: number) => (): void => {
+    unflushed -= n;
+    if (unflushed <= limits.lowWaterMark && upstream.isPaused() && !finished) {
+      stopStall();
+      upstream.resume();
+    }
+  };
+
+  function toBrowser(chunk: Buffer): void {
+    bytesToBrowser += chunk.length;
+    unflushed += chunk.length;
+    ws.send(chunk, { binary: true }, flushed(chunk.length));
+    if (unflushed > limits.highWaterMark) {
+      upstream.pause();
+      startStall();
+    }
+  }
+
+  const toHost = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+    if (!isBinary) {
+      ws.close(1003, 'Console data must be binary.');
+      finish('peer-gone');
+      return;
+    }
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    bytesToHost += chunk.length;
+    if (scanner.feed(chunk)) lastInput = Date.now();
+    if (!upstream.write(chunk)) {
+      ws.pause();
+      startStall();
+    }
+  };
+
+  upstream.on('drain', () => {
+    if (finished) return;
+    stopStall();
+    ws.resume();
+  });
+  upstream.on('data', toBrowser);
+  // The host ended the stream (VM halted, rebooted or migrated away): deliver what is queued, then close.
+  upstream.on('end', () => finish('ended'));
+  upstream.on('error', () => finish('ended'));
+  upstream.on('close', () => finish('ended'));
+
+  ws.on('message', toHost);
+  ws.on('pong', () => (alive = true));
+  ws.on('close', () => finish('peer-gone'));
+  ws.on('error', () => finish('peer-gone'));
+
+  timers.push(
+    setInterval(() => {
+      if (!alive) return finish('peer-gone');
+      alive = false;
+      ws.ping();
+    }, limits.keepaliveMs),
+  );
+  if (limits.idleTimeoutMs > 0) {
+    const every = Math.max(50, Math.min(limits.idleTimeoutMs / 4, 5000));
+    timers.push(
+      setInterval(() => {
+        if (Date.now() - lastInput >= limits.idleTimeoutMs) finish('idle');
+      }, every),
+    );
+  }
+  if (limits.maxDurationMs > 0) timers.push(setTimeout(() => finish('timeLimit'), limits.maxDurationMs));
+  for (const timer of timers) timer.unref();
+
+  if (initial?.length) toBrowser(initial);
+  if (upstream.isPaused()) upstream.resume();
+
+  return { close: (kind) => finish(kind), done };
+}
