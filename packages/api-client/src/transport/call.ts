@@ -1,0 +1,31 @@
+import type * as http from 'node:http';
+import type { XapiValue } from '../wire/values.ts';
+import { protocolError, XapiTransportError } from '../errors.ts';
+import type { HttpReply } from './http.ts';
+
+export type TransportKind = 'json-rpc' | 'xml-rpc';
+
+/** One RPC as a transport sees it: where, what, and the limits that bound it. */
+export interface RpcRequest {
+  url: URL;
+  agent: http.Agent;
+  method: string;
+  params: readonly XapiValue[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+  signal?: AbortSignal;
+}
+
+/** Runs a decoder at the boundary: anything it throws that is not already typed becomes a protocol error. */
+export function decodeWith<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof XapiTransportError) throw error;
+    throw protocolError(`${what}: malformed reply`, error);
+  }
+}
+
+export function httpStatusError(reply: HttpReply, method: string): XapiTransportError {
+  return new XapiTransportError('http', `HTTP ${reply.status} for ${method}`, { status: reply.status });
+}
