@@ -81,7 +81,7 @@ export const HOST_ENTRIES: readonly Entry[] = [
     group: 'Licence',
     effect: 'informational',
     defaultWhenAbsent: '20300101T00:00:00Z',
-    absentMeans: 'No expiry recorded (XenCenter assumes 2030-01-01)',
+    absentMeans: 'No expiry recorded; XenCenter assumes 2030-01-01',
     editable: false,
     readOnlyReason: LICENCE_REASON,
   }),
