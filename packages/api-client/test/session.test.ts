@@ -174,7 +174,7 @@ describe('HOST_IS_SLAVE', () => {
   it('re-targets and retries once when the master moves under a session', async () => {
     let moved = false;
     const [, other] = await pair(
-      { handler: (method, params) => (moved ? slaveOf('127.0.0.2')() : master()(method, params)) },
+      { handler: (method, params) => (moved ? slaveOf('127.0.0.2')(method, params) : master()(method, params)) },
       { handler: master(() => 'from the new master') },
     );
     const connection = connect(`http://127.0.0.1:${other.port}`);
