@@ -1,0 +1,198 @@
+import { bytesPerPixel, type PixelFormat } from './pixel-format.ts';
+import { area, contains, intersect, union, subtract, type Rect } from './rect.ts';
+
+/** 0xRRGGBB */
+export type Colour = number;
+
+/** Keeps a damage list short: past this many rectangles everything collapses into one bounding box. */
+const MAX_DAMAGE_RECTS = 32;
+
+/**
+ * One consumer's view of what changed since it last looked (each RFB connection has its own).
+ * `onDamage` is called on every change so the consumer can schedule work; `take` hands over the dirty parts of an area.
+ */
+export class DamageTracker {
+  private rects: Rect[] = [];
+  /** Set when the framebuffer changed size since the consumer last looked. */
+  resized = false;
+
+  constructor(
+    private readonly fb: Framebuffer,
+    private readonly onDamage: () => void,
+  ) {}
+
+  add(r: Rect): void {
+    let next = r;
+    // Absorb existing rectangles that are inside `next` or cheap to merge with it.
+    for (let i = 0; i < this.rects.length;) {
+      const cur = this.rects[i]!;
+      if (contains(cur, next)) return this.onDamage();
+      const merged = union(cur, next);
+      if (contains(next, cur) || area(merged) <= area(cur) + area(next)) {
+        next = merged;
+        this.rects.splice(i, 1);
+        i = 0;
+      } else {
+        i++;
+      }
+    }
+    this.rects.push(next);
+    if (this.rects.length > MAX_DAMAGE_RECTS) this.rects = [this.rects.reduce(union)];
+    this.onDamage();
+  }
+
+  markAll(): void {
+    this.rects = [];
+    this.add({ x: 0, y: 0, w: this.fb.width, h: this.fb.height });
+  }
+
+  hasDamage(within: Rect): boolean {
+    return this.rects.some((r) => intersect(r, within) !== null);
+  }
+
+  /** Returns the dirty parts of `within` and forgets them; damage outside `within` stays. */
+  take(within: Rect): Rect[] {
+    const out: Rect[] = [];
+    const keep: Rect[] = [];
+    for (const r of this.rects) {
+      const i = intersect(r, within);
+      if (!i) {
+        keep.push(r);
+        continue;
+      }
+      out.push(i);
+      keep.push(...subtract(r, within));
+    }
+    this.rects = keep;
+    return out;
+  }
+
+  dispose(): void {
+    this.fb.untrack(this);
+  }
+}
+
+/** An RGB framebuffer (stored as RGBA, alpha always 255) that reports every change to its trackers. */
+export class Framebuffer {
+  private pixels: Uint8Array;
+  private readonly trackers = new Set<DamageTracker>();
+
+  constructor(
+    private w: number,
+    private h: number,
+    background: Colour = 0,
+  ) {
+    this.pixels = new Uint8Array(w * h * 4);
+    this.fillRect(0, 0, w, h, background);
+  }
+
+  get width(): number {
+    return this.w;
+  }
+
+  get height(): number {
+    return this.h;
+  }
+
+  get bounds(): Rect {
+    return { x: 0, y: 0, w: this.w, h: this.h };
+  }
+
+  track(onDamage: () => void): DamageTracker {
+    const t = new DamageTracker(this, onDamage);
+    this.trackers.add(t);
+    return t;
+  }
+
+  untrack(t: DamageTracker): void {
+    this.trackers.delete(t);
+  }
+
+  /** Replaces the contents with `background` at a new size. */
+  resize(w: number, h: number, background: Colour = 0): void {
+    this.w = w;
+    this.h = h;
+    this.pixels = new Uint8Array(w * h * 4);
+    this.fillRect(0, 0, w, h, background);
+    for (const t of this.trackers) {
+      t.resized = true;
+      t.markAll();
+    }
+  }
+
+  getPixel(x: number, y: number): Colour {
+    const o = (y * this.w + x) * 4;
+    const p = this.pixels;
+    return (p[o]! << 16) | (p[o + 1]! << 8) | p[o + 2]!;
+  }
+
+  fillRect(x: number, y: number, w: number, h: number, colour: Colour): void {
+    this.paint(x, y, w, h, () => colour);
+  }
+
+  /** Sets every pixel of a rectangle from `colourAt(x, y)`; one damage report for the whole rectangle. */
+  paint(x: number, y: number, w: number, h: number, colourAt: (x: number, y: number) => Colour): void {
+    const r = intersect({ x, y, w, h }, this.bounds);
+    if (!r) return;
+    const p = this.pixels;
+    for (let py = r.y; py < r.y + r.h; py++) {
+      let o = (py * this.w + r.x) * 4;
+      for (let px = r.x; px < r.x + r.w; px++, o += 4) {
+        const c = colourAt(px, py);
+        p[o] = (c >>> 16) & 0xff;
+        p[o + 1] = (c >>> 8) & 0xff;
+        p[o + 2] = c & 0xff;
+        p[o + 3] = 0xff;
+      }
+    }
+    this.damage(r);
+  }
+
+  /** Copies a rectangle from another framebuffer of the same size (used to composite overlays). */
+  copyFrom(src: Framebuffer, rect: Rect): void {
+    this.paint(rect.x, rect.y, rect.w, rect.h, (x, y) => src.getPixel(x, y));
+  }
+
+  damage(r: Rect): void {
+    for (const t of this.trackers) t.add(r);
+  }
+
+  /** A copy of the whole screen as RGBA bytes, row-major. */
+  rgba(): Uint8Array {
+    return this.pixels.slice();
+  }
+
+  /** Converts a rectangle to the client's pixel format (Raw encoding payload). */
+  encode(rect: Rect, pf: PixelFormat): Buffer {
+    const bpp = bytesPerPixel(pf);
+    const out = Buffer.allocUnsafe(rect.w * rect.h * bpp);
+    const red = channelTable(pf.redMax, pf.redShift);
+    const green = channelTable(pf.greenMax, pf.greenShift);
+    const blue = channelTable(pf.blueMax, pf.blueShift);
+    const p = this.pixels;
+    let o = 0;
+    for (let y = rect.y; y < rect.y + rect.h; y++) {
+      let i = (y * this.w + rect.x) * 4;
+      for (let x = 0; x < rect.w; x++, i += 4, o += bpp) {
+        const v = (red[p[i]!]! | green[p[i + 1]!]! | blue[p[i + 2]!]!) >>> 0;
+        if (bpp === 4) {
+          if (pf.bigEndian) out.writeUInt32BE(v, o);
+          else out.writeUInt32LE(v, o);
+        } else if (bpp === 2) {
+          if (pf.bigEndian) out.writeUInt16BE(v, o);
+          else out.writeUInt16LE(v, o);
+        } else {
+          out[o] = v;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** value 0..255 → that channel's bits in the pixel, scaled to `max` with rounding. */
+function channelTable(max: number, shift: number): Uint32Array {
+  const t = new Uint32Array(256);
+  for (let v = 0; v < 256; v++) t[v] = (Math.floor((v * max + 127) / 255) * 2 ** shift) >>> 0;
+  return t;
+}

@@ -1,0 +1,80 @@
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ConsoleBackend, GuestDisplay, InputEvent } from '../consoles/backend.ts';
+
+export interface RelayTarget {
+  host: string;
+  port: number;
+}
+
+/** Each connection is spliced to a fresh TCP connection to a real VNC server (Xvnc, x11vnc, QEMU). */
+export class RelayBackend implements ConsoleBackend {
+  readonly protocol = 'rfb';
+  private readonly links = new Set<{ client: Duplex; server: Socket }>();
+  private closed = false;
+
+  constructor(private readonly target: RelayTarget) {}
+
+  serve(client: Duplex): void {
+    if (this.closed) {
+      client.destroy();
+      return;
+    }
+    const server = connect({ host: this.target.host, port: this.target.port });
+    const link = { client, server };
+    this.links.add(link);
+    // Either side ending or failing ends both: a console is useless half-open.
+    const end = () => {
+      this.links.delete(link);
+      client.destroy();
+      server.destroy();
+    };
+    for (const s of [client, server]) {
+      s.once('end', end);
+      s.once('error', end);
+      s.once('close', end);
+    }
+    forward(server, client);
+    forward(client, server);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const { client, server } of [...this.links]) {
+      client.destroy();
+      server.destroy();
+    }
+  }
+}
+
+/** Copies bytes from `from` to `to`, pausing `from` while `to` is full. */
+function forward(from: Duplex, to: Duplex): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+}
+
+/** A display whose screen belongs to a real VNC server; nothing is recorded (the bytes are not parsed). */
+export class RelayDisplay implements GuestDisplay {
+  readonly rfb: RelayBackend;
+  readonly vt100 = undefined;
+  readonly input: readonly InputEvent[] = [];
+
+  constructor(target: RelayTarget) {
+    this.rfb = new RelayBackend(target);
+  }
+
+  onInput(): () => void {
+    return () => undefined;
+  }
+
+  /** The real server owns its clipboard; there is no way to inject ServerCutText into its stream unparsed. */
+  setClipboard(): void {}
+
+  close(): void {
+    this.rfb.close();
+  }
+}
