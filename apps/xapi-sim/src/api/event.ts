@@ -1,0 +1,132 @@
+import { int32, XapiError, type XapiStruct, type XapiValue } from '@xwc/api-client';
+import type { Accounts } from '../auth/accounts.ts';
+import type { ChangedRow, Database } from '../db/database.ts';
+import { EVENT_TABLES, TABLE_NAMES, type TableName } from '../db/tables.ts';
+import { wireRecord } from '../db/wire.ts';
+import { sessionOf, type MethodSpec } from './registry.ts';
+
+type Subscription = { readonly all: true } | { readonly all: false; readonly table: string; readonly ref?: string };
+
+/** `"*"`, `"<class>"` (any case) or `"<class>/<ref>"`; anything else fails as XAPI's parser does. */
+function parseSubscription(text: string): Subscription {
+  if (text === '*') return { all: true };
+  const parts = text.split('/');
+  if (parts.length === 1) return { all: false, table: text.toLowerCase() };
+  if (parts.length === 2) return { all: false, table: parts[0]!.toLowerCase(), ref: parts[1]! };
+  throw new XapiError('EVENT_SUBSCRIPTION_PARSE_FAILURE', [text]);
+}
+
+const TOKEN = /^(-?\d+),(-?\d+)$/;
+
+/** `%020Ld,%020Ld` (database generation, message generation); `""` means from the beginning. */
+export function formatToken(generation: number): string {
+  return `${String(generation).padStart(20, '0')},${'0'.padStart(20, '0')}`;
+}
+
+function parseToken(token: string): number {
+  if (token === '') return 0;
+  const m = TOKEN.exec(token);
+  if (!m) throw new XapiError('EVENT_FROM_TOKEN_PARSE_FAILURE', [token]);
+  return Number(m[1]);
+}
+
+/** `event.from` and `event.inject` (`xapi_event.ml`). */
+export function eventMethods(db: Database, accounts: Accounts): MethodSpec[] {
+  return [
+    {
+      name: 'event.from',
+      session: true,
+      params: [
+        { name: 'classes', type: 'string_set' },
+        { name: 'token', type: 'string' },
+        { name: 'timeout', type: 'float' },
+      ],
+      role: 'read-only',
+      call: (caller, [classes, token, timeout]) =>
+        eventFrom(db, accounts, sessionOf(caller).ref, classes as string[], token as string, timeout as number),
+    },
+    {
+      name: 'event.inject',
+      session: true,
+      params: [
+        { name: 'class', type: 'string' },
+        { name: 'ref', type: 'string' },
+      ],
+      role: 'read-only',
+      call: (_, [cls, ref]) => {
+        const table = db.tableOf(ref as string);
+        if (!table || table.toLowerCase() !== (cls as string).toLowerCase()) {
+          throw new XapiError('HANDLE_INVALID', [cls as string, ref as string]);
+        }
+        db.touch(table, ref as string);
+        return formatToken(db.generation - 1);
+      },
+    },
+  ];
+}
+
+/**
+ * Blocks until a subscribed object changes after `token` or `timeout` seconds pass (empty batches are not
+ * returned while time remains), then reports adds, mods and dels in that order. A session destroyed while
+ * waiting fails with SESSION_INVALID.
+ */
+async function eventFrom(
+  db: Database,
+  accounts: Accounts,
+  session: string,
+  classes: readonly string[],
+  token: string,
+  timeout: number,
+): Promise<XapiValue> {
+  const subscriptions = classes.map(parseSubscription);
+  const since = parseToken(token);
+  const deadline = Date.now() + Math.max(0, timeout) * 1000;
+  const accept = (table: TableName, ref: string): boolean =>
+    EVENT_TABLES.has(table) &&
+    subscriptions.some((s) => s.all || (s.table === table.toLowerCase() && (s.ref === undefined || s.ref === ref)));
+  for (;;) {
+    if (!accounts.lookup(session)) throw new XapiError('SESSION_INVALID', [session]);
+    const generation = db.generation;
+    const { adds, mods, dels } = db.changesSince(since, accept);
+    if (adds.length + mods.length + dels.length > 0 || Date.now() >= deadline) {
+      const event = (operation: string, withSnapshot: boolean) => (row: ChangedRow) =>
+        eventRecord(db, row, operation, withSnapshot);
+      return {
+        events: [...adds.map(event('add', true)), ...mods.map(event('mod', true)), ...dels.map(event('del', false))],
+        valid_ref_counts: Object.fromEntries(TABLE_NAMES.map((t) => [t.toLowerCase(), int32(db.count(t))])),
+        token: formatToken(generation),
+      };
+    }
+    await nextChange(db, accounts, session, deadline - Date.now());
+  }
+}
+
+function eventRecord(db: Database, row: ChangedRow, operation: string, withSnapshot: boolean): XapiStruct {
+  const event: Record<string, XapiValue> = {
+    id: String(row.generation),
+    timestamp: '0.0',
+    class: row.table.toLowerCase(),
+    operation,
+    ref: row.ref,
+  };
+  if (withSnapshot) event.snapshot = wireRecord(row.table, db.record(row.table, row.ref));
+  return event;
+}
+
+/** Resolves on the next database write, when `session` is destroyed, or after `ms`. */
+function nextChange(db: Database, accounts: Accounts, session: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      offChange();
+      offDestroyed();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    const offChange = db.onChange(done);
+    const offDestroyed = accounts.onDestroyed((ref) => {
+      if (ref === session) done();
+    });
+  });
+}

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatXapiDate, NULL_REF, XapiError, type PowerState } from '@xwc/api-client';
+import type { ConsoleProtocol } from '../consoles/backend.ts';
+import type { Displays, DisplaySpec } from '../consoles/displays.ts';
+import type { Database, Row } from '../db/database.ts';
+import type { ConsoleRows } from './consoles.ts';
+import { allowedOperations } from './operations.ts';
+import type { GuestXenstore } from './xenstore.ts';
+
+/** What the guest agent reports once a VM has booted (`VM_guest_metrics`). */
+export interface GuestProfile {
+  readonly os_version: Readonly<Record<string, string>>;
+  readonly PV_drivers_version: Readonly<Record<string, string>>;
+  readonly networks: Readonly<Record<string, string>>;
+  readonly other: Readonly<Record<string, string>>;
+}
+
+export interface LifecycleDeps {
+  readonly db: Database;
+  readonly consoles: ConsoleRows;
+  readonly displays: Displays;
+  readonly xenstore: GuestXenstore;
+  /** Real-pool console servers for named VMs (`--vnc NAME=HOST:PORT`). */
+  readonly relays: ReadonlyMap<string, { host: string; port: number }>;
+  /** How long each power operation takes; its intermediate events are spread over it. */
+  readonly operationMs: number;
+}
+
+export const isHvm = (vm: Row): boolean => vm.HVM_boot_policy !== '';
+
+const hostnameOf = (name: string): string =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'localhost';
+
+/**
+ * VM power states and everything that follows a domain: domid, resident host, console rows (new refs on
+ * every boot), the display behind them, the guest's xenstore view and metrics. Operations validate like
+ * XAPI, then move through their intermediate states with events in between.
+ */
+export class Lifecycle {
+  readonly #nextDomid = new Map<string, number>();
+  readonly #guests = new Map<string, GuestProfile>();
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  setGuestProfile(vm: string, profile: GuestProfile): void {
+    this.#guests.set(vm, profile);
+  }
+
+  // ---- immediate state changes: seeding, and the steps of operations ----
+
+  /** A new domain for `vm` on `host`: fresh domid, consoles and display. */
+  createDomain(vm: string, host: string, state: 'Running' | 'Paused' = 'Running'): void {
+    const { db } = this.deps;
+    const row = db.require('VM', vm);
+    const domid = row.is_control_domain ? 0 : this.#allocateDomid(host);
+    db.update('VM', vm, { power_state: state, resident_on: host, domid });
+    const metrics = row.metrics as string;
+    if (db.get('VM_metrics', metrics)) {
+      const now = new Date();
+      db.update('VM_metrics', metrics, {
+        start_time: now,
+        last_updated: now,
+        VCPUs_number: row.VCPUs_at_startup,
+        memory_actual: row.memory_dynamic_max,
+      });
+    }
+    this.deps.xenstore.write(vm, row.xenstore_data as Record<string, string>);
+    const protocols = this.#consoleProtocols(row);
+    this.deps.consoles.create(vm, host, protocols);
+    if (protocols.length) this.deps.displays.boot(vm, this.#displaySpec(row, host));
+    else this.deps.displays.halt(vm);
+  }
+
+  /** The domain of `vm` goes away: consoles destroyed, display closed, no domid. */
+  destroyDomain(vm: string): void {
+    const { db } = this.deps;
+    this.deps.consoles.destroyAll(vm);
+    this.deps.displays.halt(vm);
+    this.deps.xenstore.clear(vm);
+    db.update('VM', vm, { domid: -1 });
+  }
+
+  /** The guest agent reports in: a new VM_guest_metrics row (VMs without tools report nothing). */
+  attachGuestMetrics(vm: string): void {
+    const { db } = this.deps;
+    const profile = this.#guests.get(vm);
+    if (!profile) return;
+    const current = db.require('VM', vm).guest_metrics as string;
+    if (db.get('VM_guest_metrics', current)) {
+      db.update('VM_guest_metrics', current, { live: true, last_updated: new Date() });
+      return;
+    }
+    const metrics = db.create('VM_guest_metrics', {
+      ...profile,
+      PV_drivers_up_to_date: Object.keys(profile.PV_drivers_version).length > 0,
+      PV_drivers_detected: Object.keys(profile.PV_drivers_version).length > 0,
+      live: true,
+      last_updated: new Date(),
+    });
+    db.update('VM', vm, { guest_metrics: metrics });
+  }
+
+  #detachGuestMetrics(vm: string): void {
+    const { db } = this.deps;
+    const metrics = db.require('VM', vm).guest_metrics as string;
+    db.update('VM', vm, { guest_metrics: NULL_REF });
+    if (db.get('VM_guest_metrics', metrics)) db.destroy('VM_guest_metrics', metrics);
+  }
+
+  #settle(vm: string, state: 'Halted' | 'Suspended', reason: string, initiator: 'external' | 'internal'): void {
+    const { db } = this.deps;
+    this.destroyDomain(vm);
+    const row = db.require('VM', vm);
+    const patch: Record<string, unknown> = { power_state: state, resident_on: NULL_REF };
+    if (state === 'Halted') {
+      patch.other_config = {
+        ...(row.other_config as Record<string, string>),
+        ...shutdownRecord(reason, 'Destroy', initiator),
+      };
+    }
+    db.update('VM', vm, patch);
+    const metrics = row.metrics as string;
+    if (db.get('VM_metrics', metrics)) db.update('VM_metrics', metrics, { memory_actual: 0, last_updated: new Date() });
+    if (state === 'Halted') this.#detachGuestMetrics(vm);
+    else if (db.get('VM_guest_metrics', row.guest_metrics as string)) {
+      db.update('VM_guest_metrics', row.guest_metrics as string, { live: false });
+    }
+  }
+
+  // ---- operations ----
+
+  async start(vm: string, options: { paused?: boolean; host?: string; task?: string } = {}): Promise<void> {
+    this.#assertGuest(vm, 'start');
+    this.#assertPowerState(vm, ['Halted']);
+    const host = options.host ?? this.chooseHost(vm);
+    await this.#operate(vm, 'start', options.task, [
+      () => this.createDomain(vm, host, options.paused ? 'Paused' : 'Running'),
+      () => this.attachGuestMetrics(vm),
+    ]);
+  }
+
+  async shutdown(vm: string, mode: 'clean' | 'hard', initiator: 'external' | 'internal', task?: string) {
+    this.#assertGuest(vm, `${mode}_shutdown`);
+    this.#assertPowerState(vm, mode === 'clean' ? ['Running'] : ['Running', 'Paused', 'Suspended']);
+    await this.#operate(vm, `${mode}_shutdown`, task, [
+      () => this.#settle(vm, 'Halted', `${mode}_shutdown`, initiator),
+    ]);
+  }
+
+  /** The domain is destroyed and rebuilt: consoles go (the halted state is observed) and come back new. */
+  async reboot(vm: string, mode: 'clean' | 'hard', initiator: 'external' | 'internal', task?: string) {
+    this.#assertGuest(vm, `${mode}_reboot`);
+    this.#assertPowerState(vm, mode === 'clean' ? ['Running'] : ['Running', 'Paused']);
+    const { db } = this.deps;
+    await this.#operate(vm, `${mode}_reboot`, task, [
+      () => {
+        this.destroyDomain(vm);
+        const row = db.require('VM', vm);
+        db.update('VM', vm, {
+          other_config: {
+            ...(row.other_config as Record<string, string>),
+            ...shutdownRecord(`${mode}_reboot`, 'Restart', initiator),
+          },
+        });
+      },
+      () => this.createDomain(vm, db.require('VM', vm).resident_on as string),
+      () => this.attachGuestMetrics(vm),
+    ]);
+  }
+
+  async suspend(vm: string, task?: string): Promise<void> {
+    this.#assertGuest(vm, 'suspend');
+    this.#assertPowerState(vm, ['Running']);
+    await this.#operate(vm, 'suspend', task, [() => this.#settle(vm, 'Suspended', 'suspend', 'external')]);
+  }
+
+  async resume(vm: string, options: { paused?: boolean; host?: string; task?: string } = {}): Promise<void> {
+    this.#assertGuest(vm, 'resume');
+    this.#assertPowerState(vm, ['Suspended']);
+    const host = options.host ?? this.chooseHost(vm);
+    await this.#operate(vm, 'resume', options.task, [
+      () => this.createDomain(vm, host, options.paused ? 'Paused' : 'Running'),
+      () => this.attachGuestMetrics(vm),
+    ]);
+  }
+
+  async pause(vm: string, paused: boolean, task?: string): Promise<void> {
+    const op = paused ? 'pause' : 'unpause';
+    this.#assertGuest(vm, op);
+    this.#assertPowerState(vm, [paused ? 'Running' : 'Paused']);
+    await this.#operate(vm, op, task, [
+      () => this.deps.db.update('VM', vm, { power_state: paused ? 'Paused' : 'Running' }),
+    ]);
+  }
+
+  /** Live migration: the VM stays Running while its domain moves, so domid and consoles change. */
+  async migrate(vm: string, host: string, task?: string): Promise<void> {
+    this.#assertGuest(vm, 'pool_migrate');
+    this.#assertPowerState(vm, ['Running']);
+    this.deps.db.require('host', host);
+    this.#assertLive(host);
+    await this.#operate(vm, 'pool_migrate', task, [
+      () => {
+        this.destroyDomain(vm);
+        this.createDomain(vm, host);
+      },
+    ]);
+  }
+
+  /** `VM.set_xenstore_data` on a running VM reaches the guest at once (xenopsd `VM.set_xsdata`). */
+  pushXenstore(vm: string): void {
+    const row = this.deps.db.require('VM', vm);
+    if (row.power_state === 'Running' || row.power_state === 'Paused') {
+      this.deps.xenstore.write(vm, row.xenstore_data as Record<string, string>);
+    }
+  }
+
+  /** The VM's affinity host when it is live, otherwise the live host running the fewest guests. */
+  chooseHost(vm: string): string {
+    const { db } = this.deps;
+    const affinity = db.require('VM', vm).affinity as string;
+    if (db.get('host', affinity) && this.#isLive(affinity)) return affinity;
+    let best: string | undefined;
+    let bestLoad = Infinity;
+    for (const host of db.refs('host')) {
+      if (!this.#isLive(host)) continue;
+      const load = (db.value('host', host, 'resident_VMs') as string[]).length;
+      if (load < bestLoad) [best, bestLoad] = [host, load];
+    }
+    if (!best) throw new XapiError('NO_HOSTS_AVAILABLE', []);
+    return best;
+  }
+
+  #isLive(host: string): boolean {
+    const { db } = this.deps;
+    return db.get('host_metrics', db.require('host', host).metrics as string)?.live !== false;
+  }
+
+  #assertLive(host: string): void {
+    if (!this.#isLive(host)) throw new XapiError('HOST_OFFLINE', [host]);
+  }
+
+  #assertGuest(vm: string, op: string): void {
+    const row = this.deps.db.require('VM', vm);
+    if (row.is_a_template) throw new XapiError('VM_IS_TEMPLATE', [vm, op]);
+    if (row.is_control_domain)
+      throw new XapiError('OPERATION_NOT_ALLOWED', [`${op} is not allowed on a control domain`]);
+  }
+
+  #assertPowerState(vm: string, expected: readonly PowerState[]): void {
+    const actual = this.deps.db.require('VM', vm).power_state as PowerState;
+    if (!expected.includes(actual)) {
+      throw new XapiError('VM_BAD_POWER_STATE', [vm, expected[0]!.toLowerCase(), actual.toLowerCase()]);
+    }
+  }
+
+  /**
+   * Runs an operation's steps spread over `operationMs`, with the VM's `current_operations` holding the
+   * task (or an internal ref) meanwhile and `allowed_operations` empty, as XAPI shows an operation in flight.
+   */
+  async #operate(vm: string, op: string, task: string | undefined, steps: readonly (() => void)[]): Promise<void> {
+    const { db } = this.deps;
+    const current = db.require('VM', vm).current_operations as Record<string, string>;
+    if (Object.keys(current).length) throw new XapiError('OTHER_OPERATION_IN_PROGRESS', ['VM', vm]);
+    db.update('VM', vm, { current_operations: { [task ?? `OpaqueRef:${randomUUID()}`]: op }, allowed_operations: [] });
+    try {
+      for (const step of steps) {
+        await sleep(this.deps.operationMs / steps.length, undefined, { ref: false });
+        if (!db.get('VM', vm)) return;
+        step();
+      }
+    } finally {
+      const row = db.get('VM', vm);
+      if (row) db.update('VM', vm, { current_operations: {}, allowed_operations: allowedOperations(row) });
+    }
+  }
+
+  #allocateDomid(host: string): number {
+    const domid = this.#nextDomid.get(host) ?? 1;
+    this.#nextDomid.set(host, domid + 1);
+    return domid;
+  }
+
+  /** PV guests get vncterm's rfb and vt100 unless `disable_pv_vnc` is present; HVM guests qemu's rfb. */
+  #consoleProtocols(vm: Row): ConsoleProtocol[] {
+    if (vm.is_control_domain) return ['rfb', 'vt100'];
+    if (isHvm(vm)) return ['rfb'];
+    if (Object.hasOwn(vm.other_config as object, 'disable_pv_vnc')) return [];
+    return ['rfb', 'vt100'];
+  }
+
+  #displaySpec(vm: Row, host: string): DisplaySpec {
+    const name = vm.name_label as string;
+    if (vm.is_control_domain) {
+      const hostRow = this.deps.db.require('host', host);
+      return { kind: 'host', title: hostRow.name_label as string, hostname: hostRow.hostname as string };
+    }
+    const relay = this.deps.relays.get(name);
+    if (relay) return { kind: 'relay', ...relay };
+    if (isHvm(vm)) return { kind: 'desktop', title: name };
+    return { kind: 'text', title: name, hostname: hostnameOf(name) };
+  }
+}
+
+/** The `other_config` keys XAPI records when a domain goes down (`last_shutdown_*`). */
+function shutdownRecord(reason: string, action: string, initiator: string): Record<string, string> {
+  return {
+    last_shutdown_time: formatXapiDate(new Date()),
+    last_shutdown_action: action,
+    last_shutdown_initiator: initiator,
+    last_shutdown_reason: reason,
+  };
+}
