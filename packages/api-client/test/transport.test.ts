@@ -375,7 +375,7 @@ describe('connection reuse', () => {
     expect(server.calls).toEqual([]);
   });
 
-  it('resends once when a pooled connection turns out to be closed by the server', async () => {
+  it('resends a read-only call once when a pooled connection turns out to be closed, but not a write', async () => {
     const served = new Map<unknown, number>();
     const server = await fake({
       handler: () => 'ok',
@@ -393,5 +393,12 @@ describe('connection reuse', () => {
     expect(await connection.call('pool.get_all')).toBe('ok');
     expect(await connection.call('pool.get_all')).toBe('ok');
     expect(server.connections()).toBe(2);
+
+    served.clear();
+    const writer = connect(server);
+    expect(await writer.call('pool.get_all')).toBe('ok');
+    const error = await transportFailure(writer.call('VM.start', ['OpaqueRef:vm', false, false]));
+    expect(error.kind).toBe('network');
+    expect(server.calls.filter((c) => c.method === 'VM.start')).toEqual([]);
   });
 });

@@ -26,6 +26,15 @@ export function decodeWith<T>(what: string, decode: () => T): T {
   }
 }
 
+/**
+ * Calls that change nothing on the host, which may therefore be sent again when a pooled connection
+ * turns out to be dead: getters, `event.from`, and login (a spare session is harmless).
+ */
+export function isReadOnlyCall(method: string): boolean {
+  const name = method.slice(method.lastIndexOf('.') + 1);
+  return name.startsWith('get_') || method === 'event.from' || method === 'session.login_with_password';
+}
+
 export function httpStatusError(reply: HttpReply, method: string): XapiTransportError {
   return new XapiTransportError('http', `HTTP ${reply.status} for ${method}`, { status: reply.status });
 }

@@ -13,6 +13,8 @@ export interface PostRequest {
   timeoutMs: number;
   maxResponseBytes: number;
   signal?: AbortSignal;
+  /** Send again, once, if a pooled connection was already closed by the server (read-only calls only). */
+  resendOnStaleSocket?: boolean;
 }
 
 export interface HttpReply {
@@ -24,8 +26,15 @@ export interface HttpReply {
 
 const RETRYABLE_ON_REUSE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-/** A pooled socket the server had already closed: the request never reached it, so sending again is safe. */
-class StaleSocket extends Error {}
+/**
+ * A pooled socket failed before any reply: most likely the server had closed it while idle, but the
+ * request may also have reached a server that died, so only read-only calls are sent again.
+ */
+class StaleSocket extends Error {
+  constructor(readonly failure: XapiTransportError) {
+    super(failure.message);
+  }
+}
 
 export function defaultPort(url: URL): number {
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
@@ -44,7 +53,8 @@ export async function post(request: PostRequest): Promise<HttpReply> {
   try {
     return await attempt(request);
   } catch (error) {
-    if (error instanceof StaleSocket) return attempt(request);
+    if (error instanceof StaleSocket && request.resendOnStaleSocket) return attempt(request);
+    if (error instanceof StaleSocket) throw error.failure;
     throw error;
   }
 }
@@ -83,15 +93,16 @@ function attempt(request: PostRequest): Promise<HttpReply> {
     const onError = (error: Error): void => {
       if (error instanceof XapiTransportError) return settle(error);
       const code = (error as { code?: unknown }).code;
-      if (!responded && req?.reusedSocket && typeof code === 'string' && RETRYABLE_ON_REUSE.has(code)) {
-        return settle(new StaleSocket());
-      }
       const reason = typeof code === 'string' ? code : error.message;
-      settle(
-        new XapiTransportError('network', `${responded ? 'response from' : 'request to'} ${where} failed: ${reason}`, {
-          cause: error,
-        }),
+      const failure = new XapiTransportError(
+        'network',
+        `${responded ? 'response from' : 'request to'} ${where} failed: ${reason}`,
+        { cause: error },
       );
+      if (!responded && req?.reusedSocket && typeof code === 'string' && RETRYABLE_ON_REUSE.has(code)) {
+        return settle(new StaleSocket(failure));
+      }
+      settle(failure);
     };
 
     const options: http.RequestOptions & ConnectHints = {

@@ -1,7 +1,7 @@
 import { XapiError, XapiTransportError } from '../errors.ts';
 import { decodeReply, encodeRequest } from '../wire/jsonrpc.ts';
 import type { XapiValue } from '../wire/values.ts';
-import { decodeWith, httpStatusError, type RpcRequest } from './call.ts';
+import { decodeWith, httpStatusError, isReadOnlyCall, type RpcRequest } from './call.ts';
 import { post } from './http.ts';
 
 let nextId = 1;
@@ -17,6 +17,7 @@ export async function jsonRpcCall(request: RpcRequest): Promise<XapiValue> {
     path: '/jsonrpc',
     body: encodeRequest(request.method, request.params, id),
     contentType: 'application/json',
+    resendOnStaleSocket: isReadOnlyCall(request.method),
   });
   if (reply.status !== 200) throw httpStatusError(reply, request.method);
   if (reply.contentType !== 'application/json') {

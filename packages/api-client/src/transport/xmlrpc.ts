@@ -1,7 +1,7 @@
 import { XapiError, XapiTransportError } from '../errors.ts';
 import { decodeResponse, encodeCall, unwrapStatus } from '../wire/xmlrpc.ts';
 import type { XapiValue } from '../wire/values.ts';
-import { decodeWith, httpStatusError, type RpcRequest } from './call.ts';
+import { decodeWith, httpStatusError, isReadOnlyCall, type RpcRequest } from './call.ts';
 import { post } from './http.ts';
 
 /** XML-RPC on `POST /`, unwrapping XAPI's `{Status, Value | ErrorDescription}`. */
@@ -11,6 +11,7 @@ export async function xmlRpcCall(request: RpcRequest): Promise<XapiValue> {
     path: '/',
     body: encodeCall(request.method, request.params),
     contentType: 'text/xml',
+    resendOnStaleSocket: isReadOnlyCall(request.method),
   });
   if (reply.status !== 200) throw httpStatusError(reply, request.method);
   const outcome = decodeWith('XML-RPC', () => {
