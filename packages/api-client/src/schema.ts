@@ -424,9 +424,14 @@ export function defaultValue(spec: FieldSpec): unknown {
 
 /** Whether `key` is one of a map field's protected keys, and the role it then needs. */
 export function protectedKeyRole(spec: FieldSpec, key: string): Role | undefined {
+  return protectedKey(spec, key)?.role;
+}
+
+/** The protected-key declaration `key` falls under (its pattern names XAPI's keyed permission), if any. */
+export function protectedKey(spec: FieldSpec, key: string): { pattern: string; role: Role } | undefined {
   if (!spec.protectedKeys) return undefined;
   for (const [pattern, role] of Object.entries(spec.protectedKeys)) {
-    if (pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern) return role;
+    if (pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern) return { pattern, role };
   }
   return undefined;
 }
