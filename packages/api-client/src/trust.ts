@@ -152,7 +152,7 @@ function isTlsFailure(error: unknown): boolean {
 /**
  * Opens a TLS connection, completes the handshake and asks `trust` about the peer before handing
  * the socket over. On refusal the socket is destroyed with a `tls` XapiTransportError; nothing has
- * been written on it.
+ * been written on it. The resolved socket has no 'error' listener of ours: attach one at once.
  */
 export function connectVerified(options: ConnectOptions): Promise<tls.TLSSocket> {
   const { host, port, trust, signal } = options;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { XapiConnection } from '../src/connection.ts';
-import { XapiError, type XapiTransportError } from '../src/errors.ts';
+import { XapiError, XapiTransportError } from '../src/errors.ts';
 import { watchEvents, type EventBatch, type WatchOptions } from '../src/events.ts';
 import type { XapiSession } from '../src/session.ts';
 import { XapiFloat, type XapiValue } from '../src/wire/values.ts';
@@ -157,6 +157,30 @@ describe('watchEvents', () => {
       ['OpaqueRef:session-2', ''],
       ['OpaqueRef:session-2', 't9'],
     ]);
+  });
+
+  it('retries a relogin that failed in transit, and ends when relogin is refused', async () => {
+    const h = await harness([batch('t1'), { error: 'SESSION_INVALID' }, { error: 'SESSION_INVALID' }, batch('t2')]);
+    let attempts = 0;
+    const relogin = async () => {
+      attempts++;
+      if (attempts === 1) throw new XapiTransportError('network', 'connection refused');
+      return h.connection.login('root', 'secret');
+    };
+    const batches = await take(h.session, 2, { relogin });
+    expect(batches.map((b) => b.kind)).toEqual(['snapshot', 'snapshot']);
+    expect(attempts).toBe(2);
+
+    const refused = await harness([batch('t1'), { error: 'SESSION_INVALID' }]);
+    const error = await take(refused.session, 5, {
+      relogin: async () => {
+        throw new XapiError('SESSION_AUTHENTICATION_FAILED', ['root', 'Authentication failure']);
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as XapiError).code).toBe('SESSION_AUTHENTICATION_FAILED');
   });
 
   it('ends with SESSION_INVALID when there is no relogin', async () => {
