@@ -1,4 +1,4 @@
-import type { Entry, ObjectHint, Option, ParsedValue, ValueType, VersionValue } from './types.ts';
+import type { Entry, ObjectHint, ValueOption, ParsedValue, ValueType, VersionValue } from './types.ts';
 
 /** Turning parsed values into text for people, and describing value types for forms and docs. */
 
@@ -36,7 +36,7 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
-const labelOf = (options: readonly Option[], value: string): string =>
+const labelOf = (options: readonly ValueOption[], value: string): string =>
   options.find((o) => o.value === value)?.label ?? value;
 
 /** A parsed value as text; undefined (absent, no default) shows what absence means. */
@@ -77,12 +77,12 @@ export function formatForDisplay(entry: Entry, parsed: ParsedValue | undefined, 
   }
 }
 
-function bootOptions(type: Extract<ValueType, { kind: 'boot-order' }>): Option[] {
+function bootOptions(type: Extract<ValueType, { kind: 'boot-order' }>): ValueOption[] {
   return type.devices.map((d) => ({ value: d.letter, label: d.label }));
 }
 
 /** The choices a form offers for an entry (empty for free-form kinds). */
-export function optionsFor(entry: Entry): readonly Option[] {
+export function optionsFor(entry: Entry): readonly ValueOption[] {
   const type = entry.type;
   switch (type.kind) {
     case 'boolean':
@@ -110,7 +110,7 @@ const BOOLEAN_RULES = {
 
 /** A short description of a value type, for docs and form hints. */
 export function describeType(type: ValueType): string {
-  const values = (options: readonly Option[]) => options.map((o) => `\`${o.value}\``).join(', ');
+  const values = (options: readonly ValueOption[]) => options.map((o) => `\`${o.value}\``).join(', ');
   switch (type.kind) {
     case 'boolean':
       return BOOLEAN_RULES[type.convention];

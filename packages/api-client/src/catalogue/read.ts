@@ -1,5 +1,5 @@
 import { entriesOf, findEntry, isPlainField, patchKeyOf } from './lookup.ts';
-import type { Entry, ExtensionRecord, Location, ParsedValue } from './types.ts';
+import type { Entry, ExtensionRecord, ValueLocation, ParsedValue } from './types.ts';
 import { parseStored } from './values.ts';
 
 export interface ExtensionValue {
@@ -9,7 +9,7 @@ export interface ExtensionValue {
   readonly raw: string | undefined;
   readonly isSet: boolean;
   /** Where the value came from: the canonical place or one of the aliases. */
-  readonly source: Location | undefined;
+  readonly source: ValueLocation | undefined;
   /** Why a stored value does not fit the documented form. */
   readonly problem?: string;
 }
@@ -30,7 +30,7 @@ export function mapOf(record: ExtensionRecord, field: string): Readonly<Record<s
 }
 
 /** The text stored at a location, or undefined when absent (an empty plain string field counts as absent). */
-function rawAt(record: ExtensionRecord, at: Location): string | undefined {
+function rawAt(record: ExtensionRecord, at: ValueLocation): string | undefined {
   if (at.key !== undefined) {
     const map = mapOf(record, at.field);
     return Object.hasOwn(map, at.key) ? map[at.key] : undefined;
@@ -52,7 +52,7 @@ function compositeRaw(record: ExtensionRecord, field: string, keys: readonly str
  */
 export function readExtension(entry: Entry, record: ExtensionRecord, key?: string): ExtensionValue {
   let raw: string | undefined;
-  let source: Location | undefined;
+  let source: ValueLocation | undefined;
   if (entry.keys) {
     raw = compositeRaw(record, entry.field, entry.keys);
     source = raw === undefined ? undefined : { field: entry.field };
@@ -61,7 +61,7 @@ export function readExtension(entry: Entry, record: ExtensionRecord, key?: strin
     if (canonicalKey === undefined && !isPlainField(entry)) {
       throw new TypeError(`${entry.id} is a pattern entry: readExtension needs a concrete key`);
     }
-    const canonical: Location =
+    const canonical: ValueLocation =
       canonicalKey === undefined ? { field: entry.field } : { field: entry.field, key: canonicalKey };
     for (const at of [canonical, ...(entry.aliases ?? [])]) {
       raw = rawAt(record, at);

@@ -66,7 +66,7 @@ export type Group = (typeof GROUPS)[number];
  */
 export type BooleanConvention = 'exact-true' | 'prefer-true' | 'presence' | 'on-off';
 
-export interface Option {
+export interface ValueOption {
   readonly value: string;
   readonly label: string;
 }
@@ -87,7 +87,7 @@ export type ValueType =
     }
   | {
       readonly kind: 'enum';
-      readonly options: readonly Option[];
+      readonly options: readonly ValueOption[];
       /** Besides the options, an absolute URL (http, https, ftp or nfs) is accepted. */
       readonly orUrl?: true;
       readonly unit?: string;
@@ -101,7 +101,7 @@ export type ValueType =
       readonly unit?: string;
     }
   | { readonly kind: 'boot-order'; readonly devices: readonly BootDevice[] }
-  | { readonly kind: 'comma-list'; readonly items: readonly Option[] }
+  | { readonly kind: 'comma-list'; readonly items: readonly ValueOption[] }
   | {
       readonly kind: 'datetime';
       /** `iso8601`: UTC text (XAPI's `20240101T12:00:00Z` or hyphenated); `unix-seconds`: a float. */
@@ -122,7 +122,7 @@ export type ValueType =
 export type ValueKind = ValueType['kind'];
 
 /** Another place a value may be read from: a key of a map field, or a plain field. */
-export interface Location {
+export interface ValueLocation {
   readonly field: string;
   readonly key?: string;
 }
@@ -149,7 +149,7 @@ interface EntryCommon {
   /** For pattern entries: a rule every concrete key must satisfy before it is written. */
   readonly keyRule?: { readonly regex: string; readonly message: string };
   /** Other spellings that are read (after the canonical one) but never written. */
-  readonly aliases?: readonly Location[];
+  readonly aliases?: readonly ValueLocation[];
   readonly type: ValueType;
   readonly label: string;
   /** One line, plain English; says where the docs and XenCenter disagree and which spelling is written. */

@@ -1,4 +1,4 @@
-import type { Entry, Option, ValueType } from '../types.ts';
+import type { Entry, ValueOption, ValueType } from '../types.ts';
 
 /** Small constructors that keep the entry files readable; everything they return is plain data. */
 
@@ -52,7 +52,7 @@ export const text = (extra: Omit<Extract<ValueType, { kind: 'text' }>, 'kind'> =
   ...extra,
 });
 
-export const options = (pairs: Readonly<Record<string, string>>): Option[] =>
+export const options = (pairs: Readonly<Record<string, string>>): ValueOption[] =>
   Object.entries(pairs).map(([value, label]) => ({ value, label }));
 
 export const HIDE_FROM_XENCENTER = {
