@@ -42,3 +42,4 @@ export {
   type WatchOptions,
   type XapiChange,
 } from './events.ts';
+export * from './catalogue/index.ts';
