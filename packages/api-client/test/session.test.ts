@@ -184,6 +184,17 @@ describe('HOST_IS_SLAVE', () => {
     expect(connection.master).toBe('127.0.0.2');
   });
 
+  it('follows a master on an IPv6 address', async () => {
+    const main = await fake({ handler: master(), host: '::1' });
+    const member = await fake({ handler: slaveOf('::1'), host: '127.0.0.1', port: main.port });
+    const connection = connect(member.url);
+    const session = await connection.login('root', 'secret');
+    expect(connection.master).toBe('::1');
+    expect(connection.url).toBe(`http://[::1]:${main.port}`);
+    await session.call('pool.get_all');
+    expect(main.calls.map((c) => c.method)).toEqual(['session.login_with_password', 'pool.get_all']);
+  });
+
   it('brackets IPv6 masters and refuses addresses that are not hosts', () => {
     const base = new URL('https://192.0.2.1:8443');
     expect(retargetUrl(base, 'fd00::1').href).toBe('https://[fd00::1]:8443/');

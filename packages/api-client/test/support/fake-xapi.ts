@@ -115,7 +115,7 @@ export async function startFakeXapi(options: FakeXapiOptions = {}): Promise<Fake
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     host,
     port,
     calls,
