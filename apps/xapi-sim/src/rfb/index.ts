@@ -6,7 +6,7 @@ import { TextConsole } from './text-console.ts';
 
 export { DESKTOP_PATCHES, Desktop, type DesktopOptions } from './desktop.ts';
 export { desktopLayout, formatClock } from './desktop-scene.ts';
-export { CELL_HEIGHT, CELL_WIDTH } from './font.ts';
+export { CELL_HEIGHT, CELL_WIDTH, FONT_CHARACTERS } from './font.ts';
 export { Framebuffer } from './framebuffer.ts';
 export type { RfbVersion } from './handshake.ts';
 export { Keysym } from './keys.ts';
