@@ -89,22 +89,20 @@ function decodeFormat(b: Buffer, o: number): WireFormat {
   };
 }
 
-/** Reads one pixel value and expands its channels back to 0..255. */
-export function decodePixel(b: Buffer, o: number, f: WireFormat): [number, number, number] {
-  const v =
-    f.bpp === 32
-      ? f.bigEndian
-        ? b.readUInt32BE(o)
-        : b.readUInt32LE(o)
-      : f.bpp === 16
-        ? f.bigEndian
-          ? b.readUInt16BE(o)
-          : b.readUInt16LE(o)
-        : b[o]!;
-  return [0, 1, 2].map((i) => {
+function readValue(b: Buffer, o: number, f: WireFormat): number {
+  if (f.bpp === 32) return f.bigEndian ? b.readUInt32BE(o) : b.readUInt32LE(o);
+  if (f.bpp === 16) return f.bigEndian ? b.readUInt16BE(o) : b.readUInt16LE(o);
+  return b[o]!;
+}
+
+/** Reads one pixel value and expands its channels back to 0..255 into `out[at..at+2]`. */
+export function decodePixel(b: Buffer, o: number, f: WireFormat, out: Uint8Array, at: number): void {
+  const v = readValue(b, o, f);
+  for (let i = 0; i < 3; i++) {
     const max = f.max[i]!;
-    return Math.round((Math.floor(v / 2 ** f.shift[i]!) % (max + 1)) * (255 / max));
-  }) as [number, number, number];
+    out[at + i] = Math.round((Math.floor(v / 2 ** f.shift[i]!) % (max + 1)) * (255 / max));
+  }
+  out[at + 3] = 255;
 }
 
 export class RfbTestClient {
@@ -117,6 +115,8 @@ export class RfbTestClient {
   height = 0;
   /** The decoded picture, RGBA. */
   rgba = new Uint8Array(0);
+  /** When set, every Raw rectangle's payload is kept here as received. */
+  raw: { rect: UpdateRect; data: Buffer }[] | null = null;
   /** Bells and cut texts seen while waiting for updates. */
   readonly others: ServerMessage[] = [];
   readonly closed: Promise<void>;
@@ -333,13 +333,12 @@ export class RfbTestClient {
     if (encoding === ENC_RAW) {
       const bpp = this.format.bpp / 8;
       const data = await this.read(r.w * r.h * bpp);
+      this.raw?.push({ rect: { ...r, encoding }, data: Buffer.from(data) });
       if (r.x + r.w > this.width || r.y + r.h > this.height)
         throw new Error(`rect outside screen ${JSON.stringify(r)}`);
       for (let y = 0; y < r.h; y++) {
         for (let x = 0; x < r.w; x++) {
-          const [red, green, blue] = decodePixel(data, (y * r.w + x) * bpp, this.format);
-          const o = ((r.y + y) * this.width + r.x + x) * 4;
-          this.rgba.set([red, green, blue, 255], o);
+          decodePixel(data, (y * r.w + x) * bpp, this.format, this.rgba, ((r.y + y) * this.width + r.x + x) * 4);
         }
       }
     } else if (encoding === ENC_DESKTOP_SIZE) {
