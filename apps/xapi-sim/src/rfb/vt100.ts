@@ -64,20 +64,30 @@ export function screenText(terminal: Terminal): string {
   return above.join('') + (lines[row] ?? '').padEnd(col).slice(0, col);
 }
 
-/** Drops ANSI escape sequences (arrow keys, function keys) that a terminal emulator sends; the console has no use for them. */
+/**
+ * Drops the escape sequences a terminal emulator sends for arrows and function keys (CSI `ESC [ … final`,
+ * SS3 `ESC O x`, or `ESC x`); the console has no use for them.
+ */
 class EscapeFilter {
-  private state: 'text' | 'escape' | 'csi' = 'text';
+  private state: 'text' | 'escape' | 'csi' | 'ss3' = 'text';
 
   filter(text: string): string {
     let out = '';
     for (const char of text) {
-      if (this.state === 'text') {
-        if (char === '\x1b') this.state = 'escape';
-        else out += char;
-      } else if (this.state === 'escape') {
-        this.state = char === '[' ? 'csi' : 'text';
-      } else if (char >= '@' && char <= '~') {
-        this.state = 'text';
+      switch (this.state) {
+        case 'text':
+          if (char === '\x1b') this.state = 'escape';
+          else out += char;
+          break;
+        case 'escape':
+          this.state = char === '[' ? 'csi' : char === 'O' ? 'ss3' : 'text';
+          break;
+        case 'csi':
+          if (char >= '@' && char <= '~') this.state = 'text';
+          break;
+        case 'ss3':
+          this.state = 'text';
+          break;
       }
     }
     return out;
