@@ -1,0 +1,150 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { XapiError, type Role, type XapiSession } from '@xwc/api-client';
+import type { Audit } from '../audit.ts';
+import type { Logger } from '../log.ts';
+import type { PoolLink } from '../pool/link.ts';
+import { AttemptLimiter } from './attempt-limiter.ts';
+import { newToken, readToken, sessionIdOf } from './cookie.ts';
+import type { SessionStore, StoredSession } from './session-store.ts';
+
+/** Why a login ended; consoles and event streams tell the user accordingly. */
+export type EndReason = 'user' | 'expired' | 'ended-by-pool';
+
+/** A logged-in browser session as this instance knows it. */
+export interface UserSession {
+  readonly id: string;
+  readonly user: string;
+  readonly role: Role;
+  readonly xapi: XapiSession;
+}
+
+export class LoginError extends Error {
+  constructor(
+    readonly kind: 'bad-credentials' | 'rate-limited' | 'invalid',
+    message: string,
+    readonly retryAfter = 0,
+  ) {
+    super(message);
+  }
+}
+
+type SessionEvents = { ended: [session: UserSession, reason: EndReason] };
+
+/** How often a session's last-seen time is written back (cheap for Redis, precise enough for idle expiry). */
+const TOUCH_EVERY_MS = 30_000;
+
+/**
+ * Logins: checks limits, logs in to XAPI with the user's own credentials, keeps the XAPI session
+ * server-side and hands the browser only an opaque token. Ending a session (logout, expiry, or the
+ * pool destroying it) is announced once through `ended`, so consoles and streams close with it.
+ */
+export class Sessions extends EventEmitter<SessionEvents> {
+  private readonly live = new Map<string, UserSession>();
+  private readonly reasons = new Map<string, EndReason>();
+  private readonly byUser: AttemptLimiter;
+  private readonly byAddress: AttemptLimiter;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly link: PoolLink,
+    private readonly limits: { perUser: number; perAddress: number; windowMs: number },
+    private readonly audit: Audit,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.byUser = new AttemptLimiter(limits.perUser, limits.windowMs);
+    this.byAddress = new AttemptLimiter(limits.perAddress, limits.windowMs);
+    store.onDelete((id) => this.forget(id));
+  }
+
+  async login(username: unknown, password: unknown, source: string): Promise<{ token: string; session: UserSession }> {
+    if (typeof username !== 'string' || typeof password !== 'string' || !username || username.length > 256) {
+      throw new LoginError('invalid', 'Send a JSON body {"username": "…", "password": "…"}.');
+    }
+    if (password.length > 1024) throw new LoginError('invalid', 'The password is too long.');
+    const userKey = username.toLowerCase();
+    const wait = Math.max(this.byUser.retryAfter(userKey), this.byAddress.retryAfter(source));
+    if (wait > 0) {
+      this.audit({ event: 'login', user: username, outcome: 'rate-limited' }, { source });
+      throw new LoginError('rate-limited', `Too many login attempts. Try again in ${wait} s.`, wait);
+    }
+    this.byUser.record(userKey);
+    this.byAddress.record(source);
+    let xapi: XapiSession;
+    try {
+      xapi = await this.link.login(username, password);
+    } catch (error) {
+      if (error instanceof XapiError && error.code.startsWith('SESSION_AUTH')) {
+        this.audit({ event: 'login', user: username, outcome: 'failure', reason: error.code }, { source });
+        throw new LoginError('bad-credentials', 'Wrong user name or password.');
+      }
+      this.audit({ event: 'login', user: username, outcome: 'error', reason: errorCode(error) }, { source });
+      throw error;
+    }
+    this.byUser.reset(userKey);
+    const role = (await xapi.role().catch(() => undefined)) ?? 'read-only';
+    const token = newToken();
+    const now = Date.now();
+    const stored: StoredSession = { id: sessionIdOf(token), user: username, role, xapiRef: xapi.ref, createdAt: now, lastSeen: now };
+    await this.store.set(stored);
+    const session: UserSession = { id: stored.id, user: username, role, xapi };
+    this.live.set(stored.id, session);
+    this.audit({ event: 'login', user: username, outcome: 'success', role }, { source });
+    return { token, session };
+  }
+
+  /** The session behind a request's cookie, or undefined. */
+  async authenticate(req: IncomingMessage): Promise<UserSession | undefined> {
+    const token = readToken(req);
+    if (!token) return undefined;
+    const id = sessionIdOf(token);
+    const stored = await this.store.get(id);
+    if (!stored) return undefined;
+    const now = Date.now();
+    if (now - stored.lastSeen > TOUCH_EVERY_MS) await this.store.touch(id, now);
+    let session = this.live.get(id);
+    if (!session) {
+      session = { id, user: stored.user, role: stored.role, xapi: this.link.session(stored.xapiRef) };
+      this.live.set(id, session);
+    }
+    return session;
+  }
+
+  /** Ends a session everywhere: the store, this instance's consoles and streams, and XAPI (unless XAPI ended it). */
+  async end(session: UserSession, reason: EndReason): Promise<void> {
+    this.reasons.set(session.id, reason);
+    await this.store.delete(session.id);
+    this.forget(session.id);
+    if (reason !== 'ended-by-pool') {
+      await session.xapi.logout({ timeoutMs: 10_000 }).catch((error: unknown) => {
+        this.log.debug('XAPI logout failed', { error });
+      });
+    }
+  }
+
+  /** Reacts to a deletion from the store, wherever it came from (expiry, another instance). */
+  private forget(id: string): void {
+    const session = this.live.get(id);
+    if (!session) return;
+    this.live.delete(id);
+    const reason = this.reasons.get(id) ?? 'expired';
+    this.reasons.delete(id);
+    this.emit('ended', session, reason);
+    if (reason === 'expired') {
+      this.audit({ event: 'logout', user: session.user, reason }, { source: 'gateway' });
+      void session.xapi.logout({ timeoutMs: 10_000 }).catch(() => {});
+    }
+  }
+
+  /** Every live session of this instance, e.g. to close at shutdown. */
+  all(): UserSession[] {
+    return [...this.live.values()];
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof XapiError) return error.code;
+  if (error instanceof Error && 'kind' in error) return `transport:${String((error as { kind: unknown }).kind)}`;
+  return 'unknown';
+}

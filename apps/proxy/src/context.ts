@@ -1,0 +1,18 @@
+import type { Audit } from './audit.ts';
+import type { Sessions } from './auth/sessions.ts';
+import type { GatewayConfig } from './config.ts';
+import type { ConsoleService } from './console/service.ts';
+import type { Logger } from './log.ts';
+import type { Inventories } from './pool/inventory.ts';
+import type { PoolLink } from './pool/link.ts';
+
+/** The parts of a running gateway that request handlers use. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  link: PoolLink;
+  sessions: Sessions;
+  inventories: Inventories;
+  consoles: ConsoleService;
+  audit: Audit;
+  log: Logger;
+}

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createAudit } from './audit.ts';
+import { MemorySessionStore, type SessionStore } from './auth/session-store.ts';
+import { Sessions } from './auth/sessions.ts';
+import type { GatewayConfig } from './config.ts';
+import { ConsoleService } from './console/service.ts';
+import type { GatewayContext } from './context.ts';
+import { createApp } from './http/app.ts';
+import { createLogger } from './log.ts';
+import { Inventories } from './pool/inventory.ts';
+import { KnownHosts } from './pool/known-hosts.ts';
+import { PoolLink } from './pool/link.ts';
+import { PoolTrust, type TrustMode } from './pool/trust.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** The pool master URL (`config.xapiUrl`, or the embedded simulator's). */
+  xapiUrl: string;
+  /** How pool certificates are trusted; derived from the config when absent. */
+  trust?: TrustMode;
+  /** Where operational logs go (default stderr) and where audit lines go (default: the configured file). */
+  logSink?: Writable;
+  auditSink?: Writable;
+  /** The built UI (default apps/web/dist). */
+  uiDir?: string;
+  store?: SessionStore;
+}
+
+export interface Gateway {
+  /** `http://host:port`, as the gateway listens. */
+  url: string;
+  context: GatewayContext;
+  server: http.Server;
+  /** Stops accepting, lets live consoles run up to `drainMs`, then closes everything. */
+  close(drainMs?: number): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_UI_DIR = path.resolve(here, '../../web/dist');
+
+export function trustModeFromConfig(config: GatewayConfig): TrustMode {
+  if (config.xapiInsecure) return { kind: 'insecure' };
+  if (config.xapiCaFile) return { kind: 'ca', pem: fs.readFileSync(config.xapiCaFile, 'utf8') };
+  if (config.xapiFingerprint) return { kind: 'fingerprint', sha256: config.xapiFingerprint };
+  return { kind: 'first-use' };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const instance = config.instanceId ?? randomUUID().slice(0, 8);
+  const log = createLogger(options.logSink ?? process.stderr, config.logLevel, { instance });
+  let auditSink = options.auditSink;
+  if (!auditSink) {
+    if (config.auditLog === '-') auditSink = process.stdout;
+    else {
+      fs.mkdirSync(path.dirname(config.auditLog), { recursive: true });
+      auditSink = fs.createWriteStream(config.auditLog, { flags: 'a', mode: 0o600 });
+    }
+  }
+  const audit = createAudit(auditSink, instance);
+  const master = new URL(options.xapiUrl);
+  const trust = new PoolTrust(
+    options.trust ?? trustModeFromConfig(config),
+    { address: master.hostname.replace(/^\[|\]$/g, ''), port: master.port ? Number(master.port) : 443 },
+    new KnownHosts(path.join(config.dataDir, 'known-hosts.json')),
+    log,
+  );
+  const link = new PoolLink(options.xapiUrl, trust, log);
+  const store = options.store ?? new MemorySessionStore(config.session);
+  const sessions = new Sessions(store, link, config.login, audit, log);
+  const inventories = new Inventories((session) => void sessions.end(session, 'ended-by-pool'), log);
+  sessions.on('ended', (session) => inventories.drop(session.id));
+  const origin = { allowed: new Set(config.allowedOrigins), allowMissing: config.allowNoOrigin };
+  const consoles = new ConsoleService({
+    sessions,
+    link,
+    audit,
+    log,
+    origin,
+    trustProxy: config.trustProxy,
+    limits: { ...config.consoles, lowWaterMark: Math.floor(config.consoles.highWaterMark / 4) },
+  });
+  const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
+  const app = createApp(context, origin, options.uiDir ?? DEFAULT_UI_DIR);
+
+  const server = config.tls
+    ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app)
+    : http.createServer(app);
+  // Slow clients (slowloris) get a bounded time to send their headers and bodies.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    if (!consoles.handles(req)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    consoles.upgrade(req, socket, head).catch((error: unknown) => {
+      log.error('console upgrade failed', { error });
+      socket.destroy();
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${address.port}`;
+  log.info('gateway listening', { url, pool: link.connection.url });
+
+  let closing: Promise<void> | undefined;
+  const close = (drainMs = 0): Promise<void> =>
+    (closing ??= (async () => {
+      await consoles.shutdown(drainMs);
+      inventories.closeAll();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      link.close();
+      if (auditSink !== process.stdout && auditSink !== options.auditSink) {
+        await new Promise<void>((resolve) => auditSink!.end(resolve));
+      }
+    })());
+  return { url, context, server, close };
+}

@@ -1,0 +1,64 @@
+import type { Request, Response } from 'express';
+import type { EndReason, UserSession } from '../auth/sessions.ts';
+import type { GatewayContext } from '../context.ts';
+import type { InventoryMessage } from '../pool/inventory.ts';
+import { sessionOf } from './require-session.ts';
+
+/** A stream whose client stops reading is dropped past this much unsent data; it reconnects and resyncs. */
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
+const PING_EVERY_MS = 15_000;
+
+const ENDED_MESSAGES: Record<EndReason, string> = {
+  user: 'You logged out.',
+  expired: 'Your session expired. Please log in again.',
+  'ended-by-pool': 'The pool ended your session (it may have restarted). Please log in again.',
+};
+
+/** `GET /api/events`: the user's live inventory as Server-Sent Events (see docs/api.md). */
+export function eventStream(ctx: GatewayContext) {
+  return (req: Request, res: Response): void => {
+    const session: UserSession = sessionOf(res);
+    const inventory = ctx.inventories.of(session);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+      Connection: 'keep-alive',
+    });
+    res.socket?.setNoDelay(true);
+    res.write('retry: 3000\n\n');
+
+    const send = (event: string, data: unknown): void => {
+      if (res.writableLength > MAX_UNSENT_BYTES) {
+        ctx.log.warn('dropping an event stream whose client stopped reading', { user: session.user });
+        res.destroy();
+        return;
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const onMessage = (message: InventoryMessage): void => {
+      if (message.type === 'snapshot') send('snapshot', { records: message.records });
+      else if (message.type === 'changes') send('changes', message.changes);
+      else send('status', { state: message.state, ...(message.message ? { message: message.message } : {}) });
+    };
+    const onEnded = (ended: UserSession, reason: EndReason): void => {
+      if (ended.id !== session.id) return;
+      send('session-ended', { message: ENDED_MESSAGES[reason] });
+      res.end();
+    };
+    const unsubscribe = inventory.subscribe(onMessage);
+    ctx.sessions.on('ended', onEnded);
+    const ping = setInterval(() => {
+      res.write(': ping\n\n');
+      // An open tab counts as activity for the session's idle limit.
+      void ctx.sessions.authenticate(req).catch(() => undefined);
+    }, PING_EVERY_MS);
+
+    res.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+      ctx.sessions.off('ended', onEnded);
+      ctx.inventories.released(session);
+    });
+  };
+}

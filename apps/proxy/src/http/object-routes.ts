@@ -1,0 +1,163 @@
+import express, { type Router } from 'express';
+import { classFromLowerCase, readExtensions, type KnownClass, type XapiRef, type XapiSession } from '@xwc/api-client';
+import type { GatewayContext } from '../context.ts';
+import { isXapiUuid } from '../console/location.ts';
+import { clientAddress } from './client-address.ts';
+import { ApiError, badRequest, notFound, route } from './errors.ts';
+import { requireSession, sessionOf } from './require-session.ts';
+
+/** How long a first inventory request waits for the pool's snapshot. */
+const SNAPSHOT_WAIT_MS = 60_000;
+
+export function parseClass(name: string): KnownClass {
+  const cls = /^[a-z_]{2,32}$/.test(name) ? classFromLowerCase(name) : undefined;
+  if (!cls) throw notFound(`Unknown class "${name.slice(0, 40)}".`);
+  return cls;
+}
+
+export function parseUuid(uuid: string): string {
+  if (!isXapiUuid(uuid)) throw badRequest('That is not a uuid.');
+  return uuid;
+}
+
+/** The record and its catalogue extensions, read fresh from XAPI: what GET and PATCH answer. */
+export async function objectView(xapi: XapiSession, cls: KnownClass, uuid: string) {
+  const ref: XapiRef = await xapi.getByUuid(cls, uuid);
+  const record = await xapi.getRecord(cls, ref);
+  const extensions = readExtensions(cls, record).map(({ key, entry, value, raw, isSet, problem }) => ({
+    key,
+    entry,
+    value,
+    raw,
+    isSet,
+    ...(problem ? { problem } : {}),
+  }));
+  return { ref, record, body: { class: cls.toLowerCase(), uuid, record: { ...record, $ref: ref }, extensions } };
+}
+
+const POWER_CALLS: Record<string, (vm: XapiRef) => [string, unknown[]]> = {
+  start: (vm) => ['VM.start', [vm, false, false]],
+  shutdown: (vm) => ['VM.clean_shutdown', [vm]],
+  hard_shutdown: (vm) => ['VM.hard_shutdown', [vm]],
+  reboot: (vm) => ['VM.clean_reboot', [vm]],
+  hard_reboot: (vm) => ['VM.hard_reboot', [vm]],
+  suspend: (vm) => ['VM.suspend', [vm]],
+  resume: (vm) => ['VM.resume', [vm, false, false]],
+};
+
+/** `/api/objects/…`: the inventory, one object with its extensions, power actions, migration, RDP files. */
+export function objectRoutes(ctx: GatewayContext): Router {
+  const router = express.Router();
+  router.use('/objects', requireSession(ctx.sessions));
+
+  router.get(
+    '/objects/:class',
+    route(async (req, res) => {
+      const cls = parseClass(String(req.params.class));
+      const inventory = ctx.inventories.of(sessionOf(res));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('inventory timeout')), SNAPSHOT_WAIT_MS);
+      });
+      try {
+        await Promise.race([inventory.ready(), timeout]);
+      } catch {
+        throw new ApiError(503, 'POOL_UNREACHABLE', 'The pool did not send its inventory in time.');
+      } finally {
+        clearTimeout(timer);
+        ctx.inventories.released(sessionOf(res));
+      }
+      res.json({ class: cls.toLowerCase(), records: inventory.records(cls.toLowerCase()) });
+    }),
+  );
+
+  router.get(
+    '/objects/:class/:uuid',
+    route(async (req, res) => {
+      const cls = parseClass(String(req.params.class));
+      const { body } = await objectView(sessionOf(res).xapi, cls, parseUuid(String(req.params.uuid)));
+      res.json(body);
+    }),
+  );
+
+  router.post(
+    '/objects/vm/:uuid/power',
+    route(async (req, res) => {
+      const session = sessionOf(res);
+      const uuid = parseUuid(String(req.params.uuid));
+      const action = String((req.body as Record<string, unknown> | undefined)?.action ?? '');
+      const call = Object.hasOwn(POWER_CALLS, action) ? POWER_CALLS[action] : undefined;
+      if (!call) throw badRequest(`action must be one of ${Object.keys(POWER_CALLS).join(', ')}.`);
+      const source = clientAddress(req, ctx.config.trustProxy);
+      try {
+        const vm = await session.xapi.getByUuid('VM', uuid);
+        const [method, args] = call(vm);
+        await session.xapi.call(method, args as never, { timeoutMs: 600_000 });
+        ctx.audit({ event: 'power', user: session.user, object: `vm/${uuid}`, action, outcome: 'success' }, { source });
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : 'error';
+        ctx.audit({ event: 'power', user: session.user, object: `vm/${uuid}`, action, outcome: 'failure', detail }, { source });
+        throw error;
+      }
+      res.json({});
+    }),
+  );
+
+  router.post(
+    '/objects/vm/:uuid/migrate',
+    route(async (req, res) => {
+      const session = sessionOf(res);
+      const uuid = parseUuid(String(req.params.uuid));
+      const hostUuid = parseUuid(String((req.body as Record<string, unknown> | undefined)?.host ?? ''));
+      const source = clientAddress(req, ctx.config.trustProxy);
+      const vm = await session.xapi.getByUuid('VM', uuid);
+      const host = await session.xapi.getByUuid('host', hostUuid);
+      try {
+        await session.xapi.call('VM.pool_migrate', [vm, host, { live: 'true' }], { timeoutMs: 3_600_000 });
+        ctx.audit(
+          { event: 'power', user: session.user, object: `vm/${uuid}`, action: `migrate:${hostUuid}`, outcome: 'success' },
+          { source },
+        );
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : 'error';
+        ctx.audit(
+          { event: 'power', user: session.user, object: `vm/${uuid}`, action: `migrate:${hostUuid}`, outcome: 'failure', detail },
+          { source },
+        );
+        throw error;
+      }
+      res.json({});
+    }),
+  );
+
+  router.get(
+    '/objects/vm/:uuid/rdp',
+    route(async (req, res) => {
+      const xapi = sessionOf(res).xapi;
+      const vm = await xapi.getRecord('VM', await xapi.getByUuid('VM', parseUuid(String(req.params.uuid))));
+      const metrics = vm.guest_metrics === 'OpaqueRef:NULL' ? undefined : await xapi.getRecord('VM_guest_metrics', vm.guest_metrics);
+      const address = metrics && rdpEnabled(metrics.other) ? guestAddress(metrics.networks) : undefined;
+      if (!address) throw notFound('Remote Desktop is not enabled on this guest, or it reports no address.');
+      const file = ['full address:s:' + address, 'prompt for credentials:i:1', 'screen mode id:i:2', 'administrative session:i:0', ''];
+      const name = vm.name_label.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64) || 'vm';
+      res.setHeader('Content-Type', 'application/x-rdp');
+      res.setHeader('Content-Disposition', `attachment; filename="${name}.rdp"`);
+      res.send(file.join('\r\n'));
+    }),
+  );
+  return router;
+}
+
+/** XenCenter's rule: the guest agent can drive RDP (`feature-ts2`) and RDP is on (`data-ts` non-zero). */
+export function rdpEnabled(other: Readonly<Record<string, string>>): boolean {
+  return other['feature-ts2'] !== undefined && other['data-ts'] !== undefined && other['data-ts'] !== '0';
+}
+
+/** The guest's first address: IPv4 before IPv6, as XenCenter orders them. */
+export function guestAddress(networks: Readonly<Record<string, string>>): string | undefined {
+  const entries = Object.entries(networks).sort(([a], [b]) => a.localeCompare(b));
+  const v4 = entries.find(([key, value]) => /\/(ip|ipv4\/\d+)$/.test(key) && /^\d+\.\d+\.\d+\.\d+$/.test(value));
+  if (v4) return v4[1];
+  const v6 = entries.find(([key, value]) => /\/ipv6\/\d+$/.test(key) && value.includes(':'));
+  return v6 ? `[${v6[1]}]` : undefined;
+}

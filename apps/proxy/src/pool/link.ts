@@ -1,0 +1,94 @@
+import { X509Certificate } from 'node:crypto';
+import { XapiConnection, XapiSession, type XapiRef } from '@xwc/api-client';
+import type { Logger } from '../log.ts';
+import type { PoolTrust } from './trust.ts';
+
+export interface PoolHost {
+  ref: XapiRef;
+  uuid: string;
+  name: string;
+  address: string;
+}
+
+export interface PoolHosts {
+  byRef: ReadonlyMap<XapiRef, PoolHost>;
+  addresses: ReadonlySet<string>;
+  port: number;
+}
+
+/** How long a host list stays fresh; a console location naming an unknown host forces a refresh. */
+const HOSTS_TTL_MS = 30_000;
+
+/**
+ * The gateway's link to one pool: the shared connection (keep-alive, trust, wire protocol, current
+ * master), and what it knows about the pool's hosts — their addresses, the only places consoles may
+ * be reached, and their certificates, pinned from the pool.
+ */
+export class PoolLink {
+  readonly connection: XapiConnection;
+  /** The port every host serves HTTPS on: the one in XAPI_URL (443 if none). */
+  readonly port: number;
+  private hosts: { value: PoolHosts; at: number } | undefined;
+  private readonly pinned = new Map<string, string>();
+
+  constructor(
+    url: string,
+    readonly trust: PoolTrust,
+    private readonly log: Logger,
+  ) {
+    const parsed = new URL(url);
+    this.port = parsed.port ? Number(parsed.port) : 443;
+    this.connection = new XapiConnection({ url, trust: trust.policy });
+    this.connection.on('retarget', ({ from, to }) => log.info('pool master moved', { from, to }));
+  }
+
+  login(username: string, password: string): Promise<XapiSession> {
+    return this.connection.login(username, password, { originator: 'xwc-gateway', timeoutMs: 30_000 });
+  }
+
+  /** A session object for a ref already held (another instance may have made the login). */
+  session(ref: XapiRef): XapiSession {
+    return new XapiSession(this.connection, ref);
+  }
+
+  /** The pool's hosts, read with the caller's own session. */
+  async poolHosts(session: XapiSession, refresh = false): Promise<PoolHosts> {
+    if (!refresh && this.hosts && Date.now() - this.hosts.at < HOSTS_TTL_MS) return this.hosts.value;
+    const records = await session.getAllRecords('host');
+    const byRef = new Map<XapiRef, PoolHost>();
+    for (const [ref, host] of records) {
+      byRef.set(ref, { ref, uuid: host.uuid, name: host.name_label, address: host.address });
+    }
+    await this.pinCertificates(session, [...byRef.values()]);
+    const value: PoolHosts = {
+      byRef,
+      addresses: new Set([...byRef.values()].map((h) => h.address).filter(Boolean)),
+      port: this.port,
+    };
+    this.hosts = { value, at: Date.now() };
+    return value;
+  }
+
+  /** Pins each host's certificate as the pool reports it, over the already trusted connection. */
+  private async pinCertificates(session: XapiSession, hosts: PoolHost[]): Promise<void> {
+    const stale = hosts.filter((h) => h.address && this.pinned.get(h.ref) !== h.address);
+    const queue = [...stale];
+    const worker = async (): Promise<void> => {
+      for (let host = queue.shift(); host; host = queue.shift()) {
+        try {
+          const pem = await session.call('host.get_server_certificate', [host.ref]);
+          if (typeof pem !== 'string') throw new Error('not a PEM string');
+          this.trust.pinFromPool(host.address, this.port, new X509Certificate(pem));
+          this.pinned.set(host.ref, host.address);
+        } catch (error) {
+          this.log.warn('could not read a host certificate from the pool', { host: host.name, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}
