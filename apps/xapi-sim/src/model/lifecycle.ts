@@ -25,6 +25,8 @@ export interface LifecycleDeps {
   readonly relays: ReadonlyMap<string, { host: string; port: number }>;
   /** How long each power operation takes; its intermediate events are spread over it. */
   readonly operationMs: number;
+  /** Reports an `Async.` call's task progress as the operation's steps complete. */
+  readonly progress: (task: string, fraction: number) => void;
 }
 
 export const isHvm = (vm: Row): boolean => vm.HVM_boot_policy !== '';
@@ -268,10 +270,11 @@ export class Lifecycle {
     if (Object.keys(current).length) throw new XapiError('OTHER_OPERATION_IN_PROGRESS', ['VM', vm]);
     db.update('VM', vm, { current_operations: { [task ?? `OpaqueRef:${randomUUID()}`]: op }, allowed_operations: [] });
     try {
-      for (const step of steps) {
+      for (const [i, step] of steps.entries()) {
         await sleep(this.deps.operationMs / steps.length, undefined, { ref: false });
         if (!db.get('VM', vm)) return;
         step();
+        if (task && i < steps.length - 1) this.deps.progress(task, (i + 1) / steps.length);
       }
     } finally {
       const row = db.get('VM', vm);
