@@ -1,0 +1,161 @@
+import type * as S from '../shared/schema.ts';
+
+/**
+ * The shapes the gateway sends (docs/api.md): classes by their lower-cased wire names, records keyed by uuid with the
+ * object's ref in `$ref`, datetimes as ISO 8601 text. Records are parsed once, here, and never mutated afterwards.
+ */
+
+export const WIRE_CLASSES = [
+  'pool',
+  'host',
+  'host_metrics',
+  'vm',
+  'vm_metrics',
+  'vm_guest_metrics',
+  'console',
+  'network',
+  'pif',
+  'vif',
+  'sr',
+  'pbd',
+  'vdi',
+  'vbd',
+  'task',
+] as const;
+export type WireClass = (typeof WIRE_CLASSES)[number];
+
+/** The XAPI spelling of each wire class, as the catalogue names classes. */
+export const XAPI_CLASS: Record<WireClass, string> = {
+  pool: 'pool',
+  host: 'host',
+  host_metrics: 'host_metrics',
+  vm: 'VM',
+  vm_metrics: 'VM_metrics',
+  vm_guest_metrics: 'VM_guest_metrics',
+  console: 'console',
+  network: 'network',
+  pif: 'PIF',
+  vif: 'VIF',
+  sr: 'SR',
+  pbd: 'PBD',
+  vdi: 'VDI',
+  vbd: 'VBD',
+  task: 'task',
+};
+
+export function isWireClass(value: string): value is WireClass {
+  return (WIRE_CLASSES as readonly string[]).includes(value);
+}
+
+type OnWire<R> = { readonly [F in keyof R]: R[F] extends Date ? string : R[F] } & { readonly $ref: string };
+
+export type PoolRec = OnWire<S.PoolRecord>;
+export type HostRec = OnWire<S.HostRecord>;
+export type HostMetricsRec = OnWire<S.HostMetricsRecord>;
+export type VmRec = OnWire<S.VMRecord>;
+export type VmMetricsRec = OnWire<S.VMMetricsRecord>;
+export type GuestMetricsRec = OnWire<S.VMGuestMetricsRecord>;
+export type ConsoleRec = OnWire<S.ConsoleRecord>;
+export type NetworkRec = OnWire<S.NetworkRecord>;
+export type PifRec = OnWire<S.PIFRecord>;
+export type VifRec = OnWire<S.VIFRecord>;
+export type SrRec = OnWire<S.SRRecord>;
+export type PbdRec = OnWire<S.PBDRecord>;
+export type VdiRec = OnWire<S.VDIRecord>;
+export type VbdRec = OnWire<S.VBDRecord>;
+export type TaskRec = OnWire<S.TaskRecord>;
+export type PowerState = S.PowerState;
+
+export interface RecordOf {
+  pool: PoolRec;
+  host: HostRec;
+  host_metrics: HostMetricsRec;
+  vm: VmRec;
+  vm_metrics: VmMetricsRec;
+  vm_guest_metrics: GuestMetricsRec;
+  console: ConsoleRec;
+  network: NetworkRec;
+  pif: PifRec;
+  vif: VifRec;
+  sr: SrRec;
+  pbd: PbdRec;
+  vdi: VdiRec;
+  vbd: VbdRec;
+  task: TaskRec;
+}
+
+/** Any record: what generic code (details, raw other_config) reads by field name. */
+export type AnyRec = { readonly [field: string]: unknown; readonly $ref: string };
+
+export const NULL_REF = 'OpaqueRef:NULL';
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A record is usable when it is an object carrying its ref; anything else is dropped at the boundary. */
+export function asRecord(value: unknown): AnyRec | undefined {
+  return isObject(value) && typeof value.$ref === 'string' ? (value as AnyRec) : undefined;
+}
+
+/** A string → string map field, tolerating absence. */
+export function mapField(record: AnyRec | undefined, field: string): Readonly<Record<string, string>> {
+  const value = record?.[field];
+  return isObject(value) ? (value as Record<string, string>) : EMPTY_MAP;
+}
+
+const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
+
+export function textField(record: AnyRec | undefined, field: string): string {
+  const value = record?.[field];
+  return typeof value === 'string' ? value : '';
+}
+
+export interface Change {
+  readonly op: 'add' | 'mod' | 'del';
+  readonly cls: WireClass;
+  readonly uuid: string;
+  readonly ref: string;
+  readonly record?: AnyRec;
+}
+
+export type Snapshot = Partial<Record<WireClass, Record<string, AnyRec>>>;
+
+/** Parses an `event: snapshot` payload; unknown classes and malformed records are skipped. */
+export function parseSnapshot(data: unknown): Snapshot {
+  const out: Snapshot = {};
+  const records = isObject(data) ? data.records : undefined;
+  if (!isObject(records)) return out;
+  for (const [cls, byUuid] of Object.entries(records)) {
+    if (!isWireClass(cls) || !isObject(byUuid)) continue;
+    const table: Record<string, AnyRec> = {};
+    for (const [uuid, value] of Object.entries(byUuid)) {
+      const record = asRecord(value);
+      if (record) table[uuid] = record;
+    }
+    out[cls] = table;
+  }
+  return out;
+}
+
+/** Parses an `event: changes` payload. */
+export function parseChanges(data: unknown): Change[] {
+  if (!Array.isArray(data)) return [];
+  const out: Change[] = [];
+  for (const item of data) {
+    if (!isObject(item)) continue;
+    const { op, class: cls, uuid, ref } = item;
+    if (op !== 'add' && op !== 'mod' && op !== 'del') continue;
+    if (typeof cls !== 'string' || !isWireClass(cls) || typeof uuid !== 'string') continue;
+    const record = asRecord(item.record);
+    if (op !== 'del' && !record) continue;
+    out.push({
+      op,
+      cls,
+      uuid,
+      ref: typeof ref === 'string' ? ref : (record?.$ref ?? ''),
+      ...(record ? { record } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+import { useEffect } from 'react';
+import { useStore } from '../store/store.ts';
+import { ToastHost } from '../ui/ToastHost.tsx';
+import { LoginPage } from './LoginPage.tsx';
+import { useRoute } from './router.ts';
+import { bootstrap, session } from './session.ts';
+import { SessionEndedDialog } from './SessionEndedDialog.tsx';
+import { Shell } from './Shell.tsx';
+
+export function App() {
+  const state = useStore(session);
+  const route = useRoute();
+
+  useEffect(() => {
+    void bootstrap();
+  }, []);
+
+  let body;
+  switch (state.status) {
+    case 'checking':
+      body = (
+        <div className="page-loading" aria-busy="true">
+          Connecting to the gateway…
+        </div>
+      );
+      break;
+    case 'unreachable':
+      body = (
+        <main className="login-page">
+          <div className="login-card">
+            <h1>Cannot reach the gateway</h1>
+            <p className="form-error" role="alert">
+              {state.message}
+            </p>
+            <button type="button" className="primary" onClick={() => void bootstrap()}>
+              Try again
+            </button>
+          </div>
+        </main>
+      );
+      break;
+    case 'logged-out':
+      body = <LoginPage {...(state.notice ? { notice: state.notice } : {})} />;
+      break;
+    case 'logged-in':
+      body = (
+        <>
+          <Shell info={state.info} route={route} />
+          {state.ended !== undefined ? <SessionEndedDialog message={state.ended} user={state.info.user} /> : null}
+        </>
+      );
+      break;
+  }
+  return (
+    <>
+      {body}
+      <ToastHost />
+    </>
+  );
+}

@@ -1,0 +1,172 @@
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import type { SessionInfo } from '../api/endpoints.ts';
+import { DetailsPanel } from '../details/DetailsPanel.tsx';
+import { NavigationPane } from '../inventory/NavigationPane.tsx';
+import { isRollingUpgradeInProgress, ROLE_LABELS } from '../shared/catalogue.ts';
+import { cache } from '../store/cache.ts';
+import { useClassVersion } from '../store/hooks.ts';
+import { useStore } from '../store/store.ts';
+import { MenuButton } from '../ui/Menu.tsx';
+import { preferences, setPreference } from './preferences.ts';
+import type { Route } from './routes.ts';
+import { link, logOut } from './session.ts';
+
+const ConsolePage = lazy(() => import('../console/ConsolePage.tsx'));
+
+function usePool() {
+  useClassVersion('pool');
+  const [pool] = cache.all('pool').values();
+  return pool;
+}
+
+function Banners() {
+  const pool = usePool();
+  const status = useStore(link);
+  return (
+    <>
+      {pool && isRollingUpgradeInProgress(pool) ? (
+        <div className="banner banner-warning" role="status">
+          A rolling pool upgrade is in progress: hosts run different versions until it completes, and some operations
+          are blocked.
+        </div>
+      ) : null}
+      {status.state === 'reconnecting' ? (
+        <div className="banner banner-info" role="status">
+          {status.message ?? 'The link to the pool was interrupted; reconnecting…'} The inventory may be out of date.
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function Header({ info }: { info: SessionInfo }) {
+  const prefs = useStore(preferences);
+  const pool = usePool();
+  const poolName = pool?.name_label || info.pool?.name || 'Pool';
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <img src="/favicon.svg" alt="" width="22" height="22" />
+        <span>XenServer Web Console</span>
+      </div>
+      <span className="pool-name" title="Pool">
+        {poolName}
+      </span>
+      <div className="header-menus">
+        <MenuButton
+          label="View"
+          items={[
+            {
+              kind: 'check',
+              id: 'hidden',
+              label: 'Show hidden objects',
+              checked: prefs.showHidden,
+              onToggle: (checked) => setPreference('showHidden', checked),
+            },
+            {
+              kind: 'check',
+              id: 'templates',
+              label: 'Show default templates',
+              checked: prefs.showDefaultTemplates,
+              onToggle: (checked) => setPreference('showDefaultTemplates', checked),
+            },
+            { kind: 'separator', id: 'sep' },
+            {
+              kind: 'check',
+              id: 'cad',
+              label: 'Confirm Ctrl+Alt+Del on VMs',
+              checked: prefs.confirmCtrlAltDel,
+              onToggle: (checked) => setPreference('confirmCtrlAltDel', checked),
+            },
+          ]}
+        />
+        <MenuButton
+          label="Account"
+          align="end"
+          buttonContent={
+            <span className="account">
+              {info.user} <span className="role-badge">{ROLE_LABELS[info.role]}</span>
+            </span>
+          }
+          items={[{ id: 'logout', label: 'Log out', onSelect: () => void logOut() }]}
+        />
+      </div>
+    </header>
+  );
+}
+
+function Splitter() {
+  const ref = useRef<HTMLDivElement>(null);
+  const prefs = useStore(preferences);
+  useEffect(() => {
+    document.documentElement.style.setProperty('--nav-width', `${prefs.navWidth}px`);
+  }, [prefs.navWidth]);
+  return (
+    <div
+      ref={ref}
+      className="splitter"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label="Resize the inventory pane"
+      aria-valuenow={prefs.navWidth}
+      aria-valuemin={200}
+      aria-valuemax={700}
+      tabIndex={0}
+      onKeyDown={(event) => {
+        if (event.key === 'ArrowLeft') setPreference('navWidth', Math.max(200, prefs.navWidth - 20));
+        if (event.key === 'ArrowRight') setPreference('navWidth', Math.min(700, prefs.navWidth + 20));
+      }}
+      onPointerDown={(event) => {
+        const element = ref.current;
+        if (!element) return;
+        element.setPointerCapture(event.pointerId);
+        const move = (e: PointerEvent) => setPreference('navWidth', Math.max(200, Math.min(700, e.clientX)));
+        const up = () => {
+          element.removeEventListener('pointermove', move);
+          element.removeEventListener('pointerup', up);
+        };
+        element.addEventListener('pointermove', move);
+        element.addEventListener('pointerup', up);
+      }}
+    />
+  );
+}
+
+export function Shell({ info, route }: { info: SessionInfo; route: Route }) {
+  if (route.name === 'console') {
+    return (
+      <Suspense fallback={<div className="page-loading">Loading the console…</div>}>
+        <ConsolePage kind={route.kind} uuid={route.uuid} role={info.role} />
+      </Suspense>
+    );
+  }
+  const selectedId = route.name === 'inventory' && route.cls && route.uuid ? `${route.cls}/${route.uuid}` : undefined;
+  return (
+    <div className="shell">
+      <Header info={info} />
+      <Banners />
+      <div className="workspace">
+        <NavigationPane selectedId={selectedId} />
+        <Splitter />
+        <main className="details-area" id="details">
+          {route.name === 'inventory' && route.cls && route.uuid ? (
+            <DetailsPanel cls={route.cls} uuid={route.uuid} tab={route.tab} role={info.role} />
+          ) : route.name === 'not-found' ? (
+            <div className="empty-state">
+              <h2>Page not found</h2>
+              <p>Nothing lives at this address. Pick an object in the tree.</p>
+            </div>
+          ) : (
+            <div className="empty-state">
+              <h2>Select an object</h2>
+              <p>
+                Choose a pool, server, VM, storage repository or network in the tree to see its details, edit its
+                extensions or open its console. Use the arrow keys to move in the tree and Enter to open.
+              </p>
+            </div>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { isWireClass, type WireClass } from '../api/wire.ts';
+
+/** The UI's addresses. Pure: parsing and building paths, no history access. */
+
+export const DETAIL_TABS = ['general', 'extensions', 'other-config', 'console'] as const;
+export type DetailTab = (typeof DETAIL_TABS)[number];
+
+export type ConsoleKind = 'vm' | 'host';
+
+export type Route =
+  | { readonly name: 'inventory'; readonly cls?: WireClass; readonly uuid?: string; readonly tab: DetailTab }
+  | { readonly name: 'console'; readonly kind: ConsoleKind; readonly uuid: string }
+  | { readonly name: 'not-found'; readonly path: string };
+
+const UUID = /^[0-9a-fA-F-]{1,64}$/;
+
+export function parseRoute(pathname: string): Route {
+  const parts = pathname.split('/').filter((part) => part !== '');
+  if (parts.length === 0) return { name: 'inventory', tab: 'general' };
+  const [head, a, b, c, ...rest] = parts.map(safeDecode);
+  if (head === 'object' && a !== undefined && isWireClass(a) && b !== undefined && UUID.test(b) && rest.length === 0) {
+    const tab = (DETAIL_TABS as readonly string[]).includes(c ?? '') ? (c as DetailTab) : 'general';
+    if (c !== undefined && tab !== c) return { name: 'not-found', path: pathname };
+    return { name: 'inventory', cls: a, uuid: b, tab };
+  }
+  if (head === 'console' && (a === 'vm' || a === 'host') && b !== undefined && UUID.test(b) && c === undefined) {
+    return { name: 'console', kind: a, uuid: b };
+  }
+  return { name: 'not-found', path: pathname };
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+export function objectPath(cls: WireClass, uuid: string, tab: DetailTab = 'general'): string {
+  const base = `/object/${cls}/${encodeURIComponent(uuid)}`;
+  return tab === 'general' ? base : `${base}/${tab}`;
+}
+
+export function consolePath(kind: ConsoleKind, uuid: string): string {
+  return `/console/${kind}/${encodeURIComponent(uuid)}`;
+}

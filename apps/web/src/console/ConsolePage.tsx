@@ -1,0 +1,25 @@
+import { useEffect } from 'react';
+import type { ConsoleKind } from '../app/routes.ts';
+import type { Role } from '../shared/catalogue.ts';
+import { useRecord } from '../store/hooks.ts';
+import ConsoleView from './ConsoleView.tsx';
+
+/** The chrome-less console page (`/console/vm/:uuid`, `/console/host/:uuid`) for "open in a new window". */
+export default function ConsolePage({ kind, uuid, role }: { kind: ConsoleKind; uuid: string; role: Role }) {
+  const vm = useRecord('vm', kind === 'vm' ? uuid : undefined);
+  const host = useRecord('host', kind === 'host' ? uuid : undefined);
+  const name = (kind === 'vm' ? vm?.name_label : host?.name_label) ?? '';
+  useEffect(() => {
+    const previous = document.title;
+    document.title = name ? `${name} — console` : 'Console';
+    return () => {
+      document.title = previous;
+    };
+  }, [name]);
+  return (
+    <main className="console-page">
+      <h1 className="visually-hidden">Console of {name || 'the object'}</h1>
+      <ConsoleView kind={kind} uuid={uuid} role={role} />
+    </main>
+  );
+}

@@ -1,0 +1,505 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { powerAction } from '../api/endpoints.ts';
+import { describeError } from '../api/http.ts';
+import { NULL_REF, type HostRec, type VmRec } from '../api/wire.ts';
+import { preferences, setPreference } from '../app/preferences.ts';
+import type { ConsoleKind } from '../app/routes.ts';
+import { consolePath } from '../app/routes.ts';
+import { markEnded, session } from '../app/session.ts';
+import { RemoteAccess } from '../details/RemoteAccess.tsx';
+import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/catalogue.ts';
+import { cache } from '../store/cache.ts';
+import { useClassesVersion, useRecord } from '../store/hooks.ts';
+import { useStore } from '../store/store.ts';
+import { Glyph } from '../ui/Icon.tsx';
+import { MenuButton } from '../ui/Menu.tsx';
+import { ConfirmDialog } from '../ui/Modal.tsx';
+import { toast } from '../ui/toasts.ts';
+import { useNow } from '../ui/useNow.ts';
+import { ConsoleController } from './controller.ts';
+import { availability as availabilityOf, type Availability, type VmConsoleSnapshot } from './follow.ts';
+import { SEND_KEYS } from './keysyms.ts';
+import { ClipboardPanel, PasteDialog } from './ConsoleDialogs.tsx';
+
+/**
+ * The console of a VM or of a host's control domain: noVNC in a box with a toolbar, that follows the VM across
+ * reboots, migrations and power changes. Used embedded in the details area and as the chrome-less page for a new
+ * window.
+ */
+
+const loadRfb = () => import('@novnc/novnc').then((module) => module.default);
+
+/** The console WebSocket: same origin, path from the object kind and uuid only (never from the page URL's query). */
+export function consoleUrl(kind: ConsoleKind, uuid: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/api/consoles/${kind}/${encodeURIComponent(uuid)}`;
+}
+
+export interface ConsoleViewProps {
+  readonly kind: ConsoleKind;
+  readonly uuid: string;
+  readonly role: Role;
+  readonly embedded?: boolean;
+}
+
+export default function ConsoleView(props: ConsoleViewProps) {
+  return <ConsoleGate key={`${props.kind}/${props.uuid}`} {...props} />;
+}
+
+interface Target {
+  readonly name: string;
+  readonly vm: VmRec | undefined;
+  readonly host: HostRec | undefined;
+  readonly availability: Availability;
+  readonly snapshot: VmConsoleSnapshot;
+}
+
+/** The VM (or the host's control domain) as the console needs it, re-read on every relevant change. */
+function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
+  useClassesVersion(['console', 'host_metrics', 'vm']);
+  const vmRecord = useRecord('vm', kind === 'vm' ? uuid : undefined);
+  const host = useRecord('host', kind === 'host' ? uuid : undefined);
+  const vm = kind === 'vm' ? vmRecord : host ? cache.byRef('vm', host.control_domain) : undefined;
+  if (kind === 'vm' && !vm) return undefined;
+  if (kind === 'host' && !host) return undefined;
+  const rfb = (vm?.consoles ?? [])
+    .map((ref) => cache.byRef('console', ref))
+    .filter((c) => c?.protocol === 'rfb')
+    .map((c) => c!.$ref)
+    .sort();
+  let availability: Availability;
+  if (kind === 'host') {
+    const metrics = host ? cache.byRef('host_metrics', host.metrics) : undefined;
+    // The control domain may be absent from the cache: then let the gateway decide.
+    availability = metrics?.live === false ? { state: 'not-running', powerState: 'Halted' } : { state: 'ready' };
+  } else {
+    availability = availabilityOf(vm!, rfb.length);
+  }
+  return {
+    name: kind === 'host' ? (host?.name_label ?? 'Server') : vm!.name_label,
+    vm: kind === 'vm' ? vm : undefined,
+    host,
+    availability,
+    snapshot: {
+      powerState: kind === 'host' ? (availability.state === 'ready' ? 'Running' : 'Halted') : vm!.power_state,
+      domid: vm?.domid ?? 0,
+      residentOn: vm?.resident_on ?? NULL_REF,
+      consoles: rfb,
+    },
+  };
+}
+
+/** Explains why there is no console before any connection is tried (role, missing object). */
+function ConsoleGate(props: ConsoleViewProps) {
+  const target = useTarget(props.kind, props.uuid);
+  const needed: Role = props.kind === 'host' ? 'pool-admin' : 'vm-operator';
+  if (!roleAtLeast(props.role, needed)) {
+    return (
+      <div className="console-unavailable" role="status">
+        <h2>No console for your role</h2>
+        <p>
+          {props.kind === 'host'
+            ? 'Server consoles are open to pool admins only'
+            : `Opening a VM console needs the ${ROLE_LABELS[needed]} role or higher`}
+          ; you are {ROLE_LABELS[props.role]}. Ask a pool admin for a role with console access.
+        </p>
+      </div>
+    );
+  }
+  if (!target) {
+    return cache.loaded ? (
+      <div className="console-unavailable" role="status">
+        <h2>Not found</h2>
+        <p>This {props.kind === 'host' ? 'server' : 'VM'} does not exist, or you cannot see it.</p>
+      </div>
+    ) : (
+      <div className="console-loading" aria-busy="true">
+        Loading…
+      </div>
+    );
+  }
+  return <ConsoleScreen {...props} target={target} />;
+}
+
+function formatStamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps & { target: Target }) {
+  const prefs = useStore(preferences);
+  const sessionState = useStore(session);
+  const [controller] = useState(
+    () =>
+      new ConsoleController({
+        url: consoleUrl(kind, uuid),
+        loadRfb,
+        onSessionEnded: (message) => markEnded(message),
+        hostName: (ref) => cache.byRef('host', ref)?.name_label,
+        isHost: kind === 'host',
+      }),
+  );
+  const state = useStore(controller.state);
+  const frameRef = useRef<HTMLDivElement>(null);
+  const screenRef = useRef<HTMLDivElement>(null);
+  const [viewOnly, setViewOnly] = useState(false);
+  const [fullscreen, setFullscreen] = useState(false);
+  const [captured, setCaptured] = useState(false);
+  const [askCad, setAskCad] = useState(false);
+  const [pasteOpen, setPasteOpen] = useState(false);
+  const [clipboardOpen, setClipboardOpen] = useState(false);
+  const [powerBusy, setPowerBusy] = useState(false);
+  const now = useNow(500);
+
+  useEffect(() => {
+    const screen = screenRef.current;
+    if (screen) controller.attach(screen);
+    return () => controller.dispose();
+  }, [controller]);
+
+  const { availability, snapshot } = target;
+  const consolesKey = snapshot.consoles.join(',');
+  const availabilityKey =
+    availability.state === 'not-running' ? `not-running:${availability.powerState}` : availability.state;
+  const stableTarget = useMemo(
+    () => ({ availability, snapshot }),
+    // Only the fields that matter: a new VM record for an unrelated change must not count as a change.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [availabilityKey, snapshot.powerState, snapshot.domid, snapshot.residentOn, consolesKey],
+  );
+  useEffect(() => {
+    controller.update(stableTarget.availability, stableTarget.snapshot);
+  }, [controller, stableTarget]);
+
+  useEffect(() => controller.setScale(prefs.scaleConsole), [controller, prefs.scaleConsole]);
+  useEffect(() => controller.setViewOnly(viewOnly), [controller, viewOnly]);
+
+  // Logged in again after the session ended: reopen the console.
+  const resumed = sessionState.status === 'logged-in' && sessionState.ended === undefined;
+  useEffect(() => {
+    if (resumed && controller.state.get().sessionEnded) controller.reconnectNow();
+  }, [resumed, controller]);
+
+  // Notices fade after a while; the status line keeps the current state.
+  const noticeId = state.notice?.id;
+  useEffect(() => {
+    if (noticeId === undefined) return;
+    const timer = setTimeout(() => controller.dismissNotice(), 12_000);
+    return () => clearTimeout(timer);
+  }, [noticeId, controller]);
+
+  const connected = state.phase === 'connected';
+  const confirmCad = kind === 'vm' && prefs.confirmCtrlAltDel;
+
+  const sendCad = () => {
+    if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${target.name}.`);
+    controller.focus();
+  };
+
+  // Keys the console handles itself, seen before noVNC (capture phase): Ctrl+Alt+Insert sends Ctrl+Alt+Del, as in
+  // XenCenter; tapping Right Ctrl alone releases the keyboard.
+  useEffect(() => {
+    const frame = frameRef.current;
+    if (!frame) return;
+    let rightCtrlAlone = false;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!(event.target as HTMLElement | null)?.closest('.console-screen')) return;
+      if (event.code === 'Insert' && event.ctrlKey && event.altKey) {
+        event.preventDefault();
+        event.stopPropagation();
+        if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${target.name}.`);
+        return;
+      }
+      rightCtrlAlone = event.code === 'ControlRight' && !event.repeat;
+    };
+    const onKeyUp = (event: KeyboardEvent) => {
+      if (event.code === 'ControlRight' && rightCtrlAlone) {
+        rightCtrlAlone = false;
+        controller.blur();
+        frame.querySelector<HTMLElement>('.console-toolbar button')?.focus();
+      }
+    };
+    frame.addEventListener('keydown', onKeyDown, true);
+    frame.addEventListener('keyup', onKeyUp, true);
+    return () => {
+      frame.removeEventListener('keydown', onKeyDown, true);
+      frame.removeEventListener('keyup', onKeyUp, true);
+    };
+  }, [controller, target.name]);
+
+  // Fullscreen through the browser API; in fullscreen the Keyboard Lock API keeps Esc, Alt+Tab and friends for the guest
+  // where the browser allows it.
+  useEffect(() => {
+    const onChange = () => {
+      const active = document.fullscreenElement === frameRef.current && frameRef.current !== null;
+      setFullscreen(active);
+      const keyboard = (navigator as Navigator & { keyboard?: { lock?: () => Promise<void>; unlock?: () => void } })
+        .keyboard;
+      if (active) void keyboard?.lock?.().catch(() => undefined);
+      else keyboard?.unlock?.();
+      if (active) controller.focus();
+    };
+    document.addEventListener('fullscreenchange', onChange);
+    return () => document.removeEventListener('fullscreenchange', onChange);
+  }, [controller]);
+
+  const toggleFullscreen = () => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else
+      void frameRef.current
+        ?.requestFullscreen()
+        .catch((error: unknown) => toast('error', `Fullscreen refused: ${String(error)}`));
+  };
+
+  const screenshot = async () => {
+    const blob = await controller.screenshot();
+    if (!blob) {
+      toast('error', 'No picture to save: the console is not connected.');
+      return;
+    }
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${(target.name || uuid).replace(/[^\w.-]+/g, '_')}-${formatStamp(new Date())}.png`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    toast('success', 'Screenshot saved.');
+  };
+
+  const openWindow = () => {
+    window.open(consolePath(kind, uuid), `console-${kind}-${uuid}`, 'noopener,width=1060,height=840');
+  };
+
+  const power = async (action: 'start' | 'resume') => {
+    setPowerBusy(true);
+    try {
+      await powerAction(uuid, action);
+    } catch (error) {
+      toast('error', `Could not ${action} ${target.name}: ${describeError(error)}`);
+    } finally {
+      setPowerBusy(false);
+    }
+  };
+
+  const canPower = roleAtLeast(role, 'vm-operator');
+  const vmState = target.vm?.power_state;
+  const retryIn =
+    state.phase === 'retrying' && state.nextRetryAt
+      ? Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000))
+      : undefined;
+
+  return (
+    <div
+      ref={frameRef}
+      className={`console-frame${embedded ? ' embedded' : ' standalone'}${fullscreen ? ' fullscreen' : ''}${captured ? ' captured' : ''}`}
+    >
+      <div className="console-toolbar" role="toolbar" aria-label="Console">
+        <span className={`console-status status-${state.phase}`} role="status" aria-live="polite">
+          <span className="status-dot" aria-hidden="true" />
+          {connected
+            ? 'Connected'
+            : state.phase === 'retrying'
+              ? `Reconnecting${retryIn !== undefined ? ` in ${retryIn} s` : ''}`
+              : state.phase === 'connecting'
+                ? 'Connecting…'
+                : state.phase === 'waiting'
+                  ? 'Waiting'
+                  : 'Disconnected'}
+          {connected && state.latencyMs !== undefined ? (
+            <span
+              className="latency"
+              title="Round trip of a one-pixel FramebufferUpdateRequest through the gateway to the console server and back (median of the last 5 samples, taken while the screen is idle)."
+            >
+              {' '}
+              · {state.latencyMs} ms
+            </span>
+          ) : null}
+        </span>
+        <button
+          type="button"
+          disabled={!connected || viewOnly}
+          title="Send Ctrl+Alt+Del (shortcut: Ctrl+Alt+Insert)"
+          onClick={() => (confirmCad ? setAskCad(true) : sendCad())}
+        >
+          Ctrl+Alt+Del
+        </button>
+        <MenuButton
+          label="Send keys"
+          disabled={!connected || viewOnly}
+          buttonContent={
+            <>
+              <Glyph name="keyboard" /> Send keys
+            </>
+          }
+          items={SEND_KEYS.map((keys) => ({
+            id: keys.id,
+            label: keys.label,
+            onSelect: () => {
+              controller.sendStrokes(keys.strokes);
+              controller.focus();
+            },
+          }))}
+        />
+        <button
+          type="button"
+          disabled={!connected || viewOnly}
+          onClick={() => setPasteOpen(true)}
+          title="Type text into the console as key presses"
+        >
+          <Glyph name="paste" /> Paste as keys
+        </button>
+        <button
+          type="button"
+          aria-pressed={clipboardOpen}
+          onClick={() => setClipboardOpen((o) => !o)}
+          title="Text the VM put on its clipboard, and text to send to it"
+          className={state.clipboard ? 'has-clipboard' : ''}
+        >
+          <Glyph name="clipboard" /> Clipboard
+        </button>
+        <span className="toolbar-gap" />
+        <button
+          type="button"
+          aria-pressed={prefs.scaleConsole}
+          onClick={() => setPreference('scaleConsole', !prefs.scaleConsole)}
+          title={prefs.scaleConsole ? 'Showing scaled to fit; switch to 1:1' : 'Showing 1:1; switch to scale to fit'}
+        >
+          <Glyph name="fit" /> {prefs.scaleConsole ? 'Fit' : '1:1'}
+        </button>
+        <button
+          type="button"
+          aria-pressed={viewOnly}
+          onClick={() => setViewOnly((v) => !v)}
+          title="View only: send no keys or pointer input"
+        >
+          <Glyph name="eye" /> View only
+        </button>
+        <button
+          type="button"
+          disabled={!connected}
+          onClick={() => void screenshot()}
+          title="Save the screen as a PNG file"
+        >
+          <Glyph name="camera" /> <span className="visually-hidden">Screenshot</span>
+        </button>
+        <button type="button" onClick={toggleFullscreen} aria-pressed={fullscreen} title="Fullscreen (Esc to leave)">
+          <Glyph name="fullscreen" /> <span className="visually-hidden">Fullscreen</span>
+        </button>
+        {embedded ? (
+          <button type="button" onClick={openWindow} title="Open this console in a new window">
+            <Glyph name="external" /> <span className="visually-hidden">Open in new window</span>
+          </button>
+        ) : null}
+      </div>
+      {clipboardOpen ? (
+        <ClipboardPanel
+          text={state.clipboard}
+          connected={connected && !viewOnly}
+          onSend={(text) => {
+            if (controller.pasteToClipboard(text)) toast('success', 'Sent to the VM’s clipboard.');
+          }}
+          onClose={() => setClipboardOpen(false)}
+        />
+      ) : null}
+      {state.notice ? (
+        <div className="console-notice" role="status">
+          <Glyph name="info" /> {state.notice.text}
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => controller.dismissNotice()}>
+            ×
+          </button>
+        </div>
+      ) : null}
+      {target.vm ? <RemoteAccess vm={target.vm} /> : null}
+      <div className="console-stage">
+        <div
+          ref={screenRef}
+          className="console-screen"
+          aria-label={`Console of ${target.name}`}
+          onFocus={() => setCaptured(true)}
+          onBlur={() => setCaptured(false)}
+        />
+        {!connected ? (
+          <div className="console-overlay">
+            <div className="console-message" role="status">
+              {state.phase === 'connecting' || state.phase === 'retrying' ? (
+                <span className="spinner" aria-hidden="true" />
+              ) : null}
+              <p>{state.message}</p>
+              {target.vm && vmState === 'Halted' && availability.state === 'not-running' ? (
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={!canPower || powerBusy}
+                  onClick={() => void power('start')}
+                  title={canPower ? undefined : 'Starting a VM needs the VM Operator role or higher'}
+                >
+                  {powerBusy ? 'Starting…' : 'Start the VM'}
+                </button>
+              ) : null}
+              {target.vm && vmState === 'Suspended' && availability.state === 'not-running' ? (
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={!canPower || powerBusy}
+                  onClick={() => void power('resume')}
+                  title={canPower ? undefined : 'Resuming a VM needs the VM Operator role or higher'}
+                >
+                  {powerBusy ? 'Resuming…' : 'Resume the VM'}
+                </button>
+              ) : null}
+              {(state.manual || state.phase === 'retrying') && !state.sessionEnded ? (
+                <button type="button" onClick={() => controller.reconnectNow()}>
+                  <Glyph name="refresh" /> Reconnect now
+                </button>
+              ) : null}
+            </div>
+          </div>
+        ) : null}
+      </div>
+      <div className="console-footer">
+        {captured ? (
+          <span>
+            Keyboard captured by the console. Tap Right Ctrl or click outside to release. Ctrl+Alt+Insert sends
+            Ctrl+Alt+Del.
+          </span>
+        ) : connected ? (
+          <span>Click the screen to type into the VM.</span>
+        ) : (
+          <span />
+        )}
+        {state.desktopName ? <span className="desktop-name">Desktop: {state.desktopName}</span> : null}
+        {connected && state.handshakeMs !== undefined ? (
+          <span className="muted">Handshake {state.handshakeMs} ms</span>
+        ) : null}
+      </div>
+      {askCad ? (
+        <ConfirmDialog
+          title="Send Ctrl+Alt+Del?"
+          message={
+            <>
+              Send Ctrl+Alt+Del to <strong>{target.name}</strong>? On many systems this opens a security screen or
+              restarts the machine. (Turn this question off in View → Confirm Ctrl+Alt+Del.)
+            </>
+          }
+          confirmLabel="Send"
+          onConfirm={() => {
+            setAskCad(false);
+            sendCad();
+          }}
+          onCancel={() => setAskCad(false)}
+        />
+      ) : null}
+      {pasteOpen ? (
+        <PasteDialog
+          onClose={() => {
+            setPasteOpen(false);
+            controller.focus();
+          }}
+          type={(text, onProgress, signal) => controller.typeText(text, onProgress, signal)}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,260 @@
+import { useMemo, useState } from 'react';
+import { patchOtherConfig } from '../api/endpoints.ts';
+import { describeError } from '../api/http.ts';
+import { mapField, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
+import { findAliasOf, findEntry, roleAtLeast, type Role } from '../shared/catalogue.ts';
+import { Glyph } from '../ui/Icon.tsx';
+import { toast } from '../ui/toasts.ts';
+import {
+  addNewEntry,
+  clearDrafts,
+  removeNewEntry,
+  setDraft,
+  updateNewEntry,
+  useDrafts,
+  useNewEntries,
+} from './drafts.ts';
+
+/**
+ * The raw other_config view: the keys the catalogue does not document (XenCenter's folders and custom fields, other
+ * tools' keys). Pool admins can edit them through `PATCH …/other-config`; everyone else reads. Documented keys are
+ * listed in the Extensions tab, where they are validated.
+ */
+
+export function isDocumentedKey(xapiCls: string, key: string): boolean {
+  const patchKey = `other_config:${key}`;
+  return findEntry(xapiCls, patchKey) !== undefined || findAliasOf(xapiCls, patchKey) !== undefined;
+}
+
+function keyProblem(key: string, xapiCls: string, existing: Readonly<Record<string, string>>): string | undefined {
+  if (key === '') return 'Enter a key.';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'Keys cannot contain control characters.';
+  if (isDocumentedKey(xapiCls, key)) return `${key} is a documented extension: change it in the Extensions tab.`;
+  if (Object.hasOwn(existing, key)) return `${key} already exists: edit its value above.`;
+  return undefined;
+}
+
+function valueProblem(value: string): string | undefined {
+  return value.includes('\u0000') ? 'Values cannot contain NUL.' : undefined;
+}
+
+export function OtherConfigTab({
+  cls,
+  uuid,
+  record,
+  role,
+  name,
+}: {
+  cls: WireClass;
+  uuid: string;
+  record: AnyRec;
+  role: Role;
+  name: string;
+}) {
+  const xapiCls = XAPI_CLASS[cls];
+  const form = `raw:${cls}/${uuid}`;
+  const drafts = useDrafts(form);
+  const added = useNewEntries(form);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const canEdit = roleAtLeast(role, 'pool-admin');
+  const map = mapField(record, 'other_config');
+
+  const { unknown, documented } = useMemo(() => {
+    const keys = Object.keys(map).sort((a, b) => a.localeCompare(b));
+    return {
+      unknown: keys.filter((k) => !isDocumentedKey(xapiCls, k)),
+      documented: keys.filter((k) => isDocumentedKey(xapiCls, k)).length,
+    };
+  }, [map, xapiCls]);
+
+  const patch: Record<string, string | null> = {};
+  let problems = 0;
+  for (const [key, value] of drafts) {
+    if (value !== null && valueProblem(value)) problems++;
+    else if (value !== map[key]) patch[key] = value;
+  }
+  const addedProblems = added.map((entry) => keyProblem(entry.key.trim(), xapiCls, map) ?? valueProblem(entry.value));
+  added.forEach((entry, i) => {
+    if (addedProblems[i]) problems++;
+    else patch[entry.key.trim()] = entry.value;
+  });
+  const changes = Object.keys(patch).length;
+
+  const save = async () => {
+    if (saving || changes === 0 || problems > 0) return;
+    setSaving(true);
+    setError(undefined);
+    try {
+      await patchOtherConfig(cls, uuid, patch);
+      clearDrafts(form);
+      removeNewEntry(form);
+      toast('success', `Saved ${changes} other_config ${changes === 1 ? 'change' : 'changes'} to ${name}.`);
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form
+      className="raw-config"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+      aria-label={`other_config of ${name}`}
+    >
+      <p className="tab-lead">
+        Keys of <code>other_config</code> that the extension catalogue does not document
+        {documented > 0
+          ? ` (${documented} documented ${documented === 1 ? 'key is' : 'keys are'} in the Extensions tab)`
+          : ''}
+        .{' '}
+        {canEdit
+          ? 'As a pool admin you can add, change and remove them; values are stored exactly as typed.'
+          : 'Only pool admins can edit them here; you can read them.'}
+      </p>
+      <table className="kv-table">
+        <thead>
+          <tr>
+            <th scope="col">Key</th>
+            <th scope="col">Value</th>
+            {canEdit ? (
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>
+          {unknown.length === 0 && added.length === 0 ? (
+            <tr>
+              <td colSpan={3} className="empty-cell">
+                No other keys.
+              </td>
+            </tr>
+          ) : null}
+          {unknown.map((key) => {
+            const draft = drafts.get(key);
+            const removed = draft === null;
+            return (
+              <tr key={key} className={removed ? 'removed' : draft !== undefined ? 'changed' : ''}>
+                <th scope="row">
+                  <code>{key}</code>
+                </th>
+                <td>
+                  {canEdit ? (
+                    <input
+                      aria-label={`Value of ${key}`}
+                      value={draft ?? map[key] ?? ''}
+                      disabled={removed}
+                      onChange={(e) => setDraft(form, key, e.target.value === map[key] ? undefined : e.target.value)}
+                    />
+                  ) : (
+                    <output className="raw-value">{map[key]}</output>
+                  )}
+                </td>
+                {canEdit ? (
+                  <td>
+                    {removed || draft !== undefined ? (
+                      <button
+                        type="button"
+                        className="icon-button"
+                        aria-label={`Undo changes to ${key}`}
+                        onClick={() => setDraft(form, key, undefined)}
+                      >
+                        <Glyph name="undo" />
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="icon-button"
+                        aria-label={`Remove ${key}`}
+                        onClick={() => setDraft(form, key, null)}
+                      >
+                        <Glyph name="trash" />
+                      </button>
+                    )}
+                  </td>
+                ) : null}
+              </tr>
+            );
+          })}
+          {added.map((entry, i) => (
+            <tr key={entry.id} className="added">
+              <th scope="row">
+                <input
+                  aria-label="New key"
+                  value={entry.key}
+                  onChange={(e) => updateNewEntry(form, entry.id, { key: e.target.value })}
+                  aria-invalid={addedProblems[i] !== undefined}
+                  spellCheck={false}
+                />
+              </th>
+              <td>
+                <input
+                  aria-label={`Value of the new key ${entry.key}`}
+                  value={entry.value}
+                  onChange={(e) => updateNewEntry(form, entry.id, { value: e.target.value })}
+                />
+                {addedProblems[i] ? (
+                  <p className="field-error" role="alert">
+                    {addedProblems[i]}
+                  </p>
+                ) : null}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label="Discard the new key"
+                  onClick={() => removeNewEntry(form, entry.id)}
+                >
+                  <Glyph name="trash" />
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {canEdit ? (
+        <>
+          <button type="button" className="add-row" onClick={() => addNewEntry(form, 'other_config', '')}>
+            <Glyph name="plus" /> Add key
+          </button>
+          <div className={`save-bar${changes > 0 || problems > 0 || error ? ' dirty' : ''}`}>
+            {error ? (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            ) : null}
+            <span className="save-summary" aria-live="polite">
+              {problems > 0
+                ? `${problems} to fix`
+                : changes > 0
+                  ? `${changes} unsaved ${changes === 1 ? 'change' : 'changes'}`
+                  : 'No unsaved changes'}
+            </span>
+            <button
+              type="button"
+              disabled={saving || (drafts.size === 0 && added.length === 0)}
+              onClick={() => {
+                clearDrafts(form);
+                removeNewEntry(form);
+                setError(undefined);
+              }}
+            >
+              Discard
+            </button>
+            <button type="submit" className="primary" disabled={saving || changes === 0 || problems > 0}>
+              {saving ? 'Saving…' : 'Save'}
+            </button>
+          </div>
+        </>
+      ) : null}
+    </form>
+  );
+}

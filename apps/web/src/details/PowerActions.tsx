@@ -1,0 +1,72 @@
+import { useState } from 'react';
+import { powerAction } from '../api/endpoints.ts';
+import { describeError } from '../api/http.ts';
+import type { VmRec } from '../api/wire.ts';
+import type { Role } from '../shared/catalogue.ts';
+import { ConfirmDialog } from '../ui/Modal.tsx';
+import { toast } from '../ui/toasts.ts';
+import { availableActions, POWER_ROLE, roleReason, type ActionSpec } from './vm-actions.ts';
+
+/** Start / shut down / reboot / suspend / resume, with confirmation for the disruptive ones and progress while XAPI works. */
+export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; compact?: boolean }) {
+  const [pending, setPending] = useState<ActionSpec | undefined>();
+  const [asking, setAsking] = useState<ActionSpec | undefined>();
+  const denied = roleReason(role, POWER_ROLE, 'Changing the power state');
+  const actions = availableActions(vm);
+  const busy = pending !== undefined || Object.keys(vm.current_operations).length > 0;
+
+  const run = async (spec: ActionSpec) => {
+    setAsking(undefined);
+    setPending(spec);
+    try {
+      await powerAction(vm.uuid, spec.action);
+      toast('success', `${vm.name_label} ${spec.done}.`);
+    } catch (error) {
+      toast('error', `Could not ${spec.label.toLowerCase()} ${vm.name_label}: ${describeError(error)}`);
+    } finally {
+      setPending(undefined);
+    }
+  };
+
+  const shown = compact ? actions.filter((a) => !a.action.startsWith('hard_')) : actions;
+  if (shown.length === 0) return null;
+  return (
+    <div className="power-actions" role="group" aria-label="Power">
+      {shown.map((spec) => (
+        <button
+          key={spec.action}
+          type="button"
+          className={
+            spec.action === 'start' || spec.action === 'resume'
+              ? 'primary'
+              : spec.confirm?.danger
+                ? 'danger-outline'
+                : ''
+          }
+          disabled={denied !== undefined || busy}
+          title={denied}
+          aria-busy={pending === spec}
+          onClick={() => (spec.confirm ? setAsking(spec) : void run(spec))}
+        >
+          {pending === spec ? <span className="spinner" aria-hidden="true" /> : null}
+          {pending === spec ? `${spec.label}…` : spec.label}
+        </button>
+      ))}
+      {denied && !compact ? <p className="field-locked">{denied}</p> : null}
+      {asking?.confirm ? (
+        <ConfirmDialog
+          title={asking.confirm.title}
+          message={
+            <>
+              <strong>{vm.name_label}</strong>: {asking.confirm.message}
+            </>
+          }
+          confirmLabel={asking.label}
+          {...(asking.confirm.danger ? { danger: true } : {})}
+          onConfirm={() => void run(asking)}
+          onCancel={() => setAsking(undefined)}
+        />
+      ) : null}
+    </div>
+  );
+}

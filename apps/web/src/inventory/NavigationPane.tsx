@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { setPreference, preferences } from '../app/preferences.ts';
+import { navigate } from '../app/router.ts';
+import { objectPath } from '../app/routes.ts';
+import { useCacheLoaded } from '../store/hooks.ts';
+import { useStore } from '../store/store.ts';
+import { Glyph } from '../ui/Icon.tsx';
+import { parseQuery } from './search.ts';
+import { countMatches, flatten, type Row } from './tree.ts';
+import { TreeView } from './TreeView.tsx';
+import { useInventoryTree } from './useInventory.ts';
+
+/** The left pane: view switch (Infrastructure / Objects), the search box and the tree. */
+export function NavigationPane({ selectedId }: { selectedId: string | undefined }) {
+  const prefs = useStore(preferences);
+  const loaded = useCacheLoaded();
+  const [search, setSearch] = useState('');
+  const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(() => new Map());
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const roots = useInventoryTree(prefs.view, prefs.showHidden, prefs.showDefaultTemplates);
+  const query = useMemo(() => parseQuery(search), [search]);
+  const rows = useMemo(() => flatten(roots, toggled, query), [roots, toggled, query]);
+  const matches = useMemo(() => countMatches(rows, query), [rows, query]);
+
+  const onSelect = useCallback((row: Row) => {
+    if (row.node.cls && row.node.uuid) navigate(objectPath(row.node.cls, row.node.uuid));
+  }, []);
+  const onToggle = useCallback((row: Row, expanded: boolean) => {
+    setToggled((previous) => new Map(previous).set(row.node.id, expanded));
+  }, []);
+
+  // "/" focuses the search box from anywhere outside a text field, as in many web consoles.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"], .console-screen')) return;
+      event.preventDefault();
+      searchRef.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <nav className="nav-pane" aria-label="Inventory">
+      <div className="view-switch" role="tablist" aria-label="View">
+        {(['infrastructure', 'objects'] as const).map((view) => (
+          <button
+            key={view}
+            type="button"
+            role="tab"
+            aria-selected={prefs.view === view}
+            className={prefs.view === view ? 'active' : ''}
+            onClick={() => setPreference('view', view)}
+          >
+            {view === 'infrastructure' ? 'Infrastructure' : 'Objects'}
+          </button>
+        ))}
+      </div>
+      <div className="search-box">
+        <Glyph name="search" />
+        <input
+          ref={searchRef}
+          type="search"
+          placeholder="Search name, description or IP  ( / )"
+          aria-label="Search the inventory"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setSearch('');
+          }}
+          spellCheck={false}
+        />
+      </div>
+      {query.length > 0 ? (
+        <p className="search-summary" role="status">
+          {matches === 0 ? 'No objects match.' : `${matches} ${matches === 1 ? 'object matches' : 'objects match'}.`}
+        </p>
+      ) : null}
+      {!loaded ? (
+        <div className="tree-skeleton" aria-busy="true" aria-label="Loading the inventory">
+          {Array.from({ length: 12 }, (_, i) => (
+            <div key={i} className="skeleton-row" style={{ marginLeft: (i % 3) * 16, width: `${60 - (i % 4) * 8}%` }} />
+          ))}
+        </div>
+      ) : rows.length === 0 && query.length === 0 ? (
+        <p className="empty-state">The pool has no objects you can see.</p>
+      ) : (
+        <TreeView
+          rows={rows}
+          selectedId={selectedId}
+          label={prefs.view === 'infrastructure' ? 'Infrastructure' : 'Objects by type'}
+          onSelect={onSelect}
+          onToggle={onToggle}
+        />
+      )}
+    </nav>
+  );
+}
