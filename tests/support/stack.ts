@@ -42,7 +42,12 @@ export interface Stack {
 /** The simulated pool and a gateway in front of it, in this process, on loopback. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xwc-stack-'));
-  const pool = await startPool({ authFailureDelayMs: 200, operationMs: 20, ...options.pool, dataDir: path.join(dataDir, 'sim') });
+  const pool = await startPool({
+    authFailureDelayMs: 200,
+    operationMs: 20,
+    ...options.pool,
+    dataDir: path.join(dataDir, 'sim'),
+  });
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env });
   const logs = new LineSink();
   const audit = new LineSink();

@@ -2,7 +2,13 @@ import type { Writable } from 'node:stream';
 import { redact } from './log.ts';
 
 export type AuditEvent =
-  | { event: 'login'; user: string; outcome: 'success' | 'failure' | 'rate-limited' | 'error'; role?: string; reason?: string }
+  | {
+      event: 'login';
+      user: string;
+      outcome: 'success' | 'failure' | 'rate-limited' | 'error';
+      role?: string;
+      reason?: string;
+    }
   | { event: 'logout'; user: string; reason: 'user' | 'expired' | 'ended-by-pool' }
   | { event: 'console-open'; user: string; object: string; objectName?: string; consoleId: string }
   | {

@@ -79,7 +79,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     n === 'XAPI_INSECURE' ? flag(env, n) : optional(env, n),
   );
   if (trustSettings.length > 1) {
-    throw new ConfigError(`set at most one of XAPI_CA_FILE, XAPI_FINGERPRINT, XAPI_INSECURE (got ${trustSettings.join(', ')})`);
+    throw new ConfigError(
+      `set at most one of XAPI_CA_FILE, XAPI_FINGERPRINT, XAPI_INSECURE (got ${trustSettings.join(', ')})`,
+    );
   }
   const fingerprint = optional(env, 'XAPI_FINGERPRINT');
   if (fingerprint && !/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/.test(fingerprint)) {
@@ -89,7 +91,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (seed !== 'demo' && seed !== 'scale') throw new ConfigError(`DEMO_SEED must be demo or scale, got "${seed}"`);
   const certFile = optional(env, 'TLS_CERT_FILE');
   const keyFile = optional(env, 'TLS_KEY_FILE');
-  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('set both TLS_CERT_FILE and TLS_KEY_FILE, or neither');
+  if (Boolean(certFile) !== Boolean(keyFile))
+    throw new ConfigError('set both TLS_CERT_FILE and TLS_KEY_FILE, or neither');
   const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);

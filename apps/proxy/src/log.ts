@@ -14,7 +14,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     if (depth > 5) return '{…}';
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(v, depth + 1);
+    for (const [key, v] of Object.entries(value))
+      out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(v, depth + 1);
     return out;
   }
   return value;
@@ -31,7 +32,13 @@ export interface Logger {
 export function createLogger(sink: Writable, minimum: Level = 'info', base: Record<string, unknown> = {}): Logger {
   const write = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < ORDER[minimum]) return;
-    const line = { time: new Date().toISOString(), level, msg: redact(msg), ...base, ...(redact(fields ?? {}) as object) };
+    const line = {
+      time: new Date().toISOString(),
+      level,
+      msg: redact(msg),
+      ...base,
+      ...(redact(fields ?? {}) as object),
+    };
     sink.write(`${JSON.stringify(line)}\n`);
   };
   return {

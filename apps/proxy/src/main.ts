@@ -21,7 +21,12 @@ async function startEmbeddedPool(config: GatewayConfig): Promise<Embedded> {
     authFailureDelayMs: 1000,
     dataDir: path.join(config.dataDir, 'simulator'),
   });
-  return { xapiUrl: pool.master.url, trust: { kind: 'ca', pem: pool.caPem }, users: pool.users, close: () => pool.close() };
+  return {
+    xapiUrl: pool.master.url,
+    trust: { kind: 'ca', pem: pool.caPem },
+    users: pool.users,
+    close: () => pool.close(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -44,7 +49,8 @@ async function main(): Promise<void> {
   const lines = [`XWC is serving ${embedded ? 'the simulated demo pool' : config.xapiUrl} at ${gateway.url}`];
   if (embedded) {
     lines.push('Log in with any of these simulated users:');
-    for (const user of embedded.users) lines.push(`  ${user.username.padEnd(11)} ${user.password.padEnd(24)} ${user.role}`);
+    for (const user of embedded.users)
+      lines.push(`  ${user.username.padEnd(11)} ${user.password.padEnd(24)} ${user.role}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -86,7 +86,14 @@ export class Sessions extends EventEmitter<SessionEvents> {
     const role = (await xapi.role().catch(() => undefined)) ?? 'read-only';
     const token = newToken();
     const now = Date.now();
-    const stored: StoredSession = { id: sessionIdOf(token), user: username, role, xapiRef: xapi.ref, createdAt: now, lastSeen: now };
+    const stored: StoredSession = {
+      id: sessionIdOf(token),
+      user: username,
+      role,
+      xapiRef: xapi.ref,
+      createdAt: now,
+      lastSeen: now,
+    };
     await this.store.set(stored);
     const session: UserSession = { id: stored.id, user: username, role, xapi };
     this.live.set(stored.id, session);

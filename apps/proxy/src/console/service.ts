@@ -33,7 +33,11 @@ const ROUTE = /^\/api\/consoles\/(vm|host)\/([^/?#]+)$/;
 /** Client frames carry key, pointer and clipboard messages; nothing legitimate comes near this. */
 const MAX_CLIENT_FRAME = 1024 * 1024;
 
-const END_KIND: Record<EndReason, CloseKind> = { user: 'loggedOut', expired: 'notLoggedIn', 'ended-by-pool': 'notLoggedIn' };
+const END_KIND: Record<EndReason, CloseKind> = {
+  user: 'loggedOut',
+  expired: 'notLoggedIn',
+  'ended-by-pool': 'notLoggedIn',
+};
 
 /**
  * `WS /api/consoles/{vm,host}/:uuid`: checks Origin, session and caps before the upgrade (answering
@@ -84,7 +88,10 @@ export class ConsoleService {
     if (!isXapiUuid(uuid!)) return refuse(socket, 400, 'BAD_REQUEST', 'That is not a uuid.');
     const mine = this.bySession.get(session.id)?.size ?? 0;
     if (mine >= limits.perUser || this.total >= limits.total) {
-      this.deps.audit({ event: 'console-refused', user: session.user, object: `${owner}/${uuid}`, outcome: 'too-many' }, { source });
+      this.deps.audit(
+        { event: 'console-refused', user: session.user, object: `${owner}/${uuid}`, outcome: 'too-many' },
+        { source },
+      );
       return refuse(socket, 429, 'TOO_MANY_CONSOLES', 'Too many consoles are open. Close one and try again.');
     }
     const live: LiveConsole = { id: randomUUID(), session, abort: new AbortController() };
@@ -95,7 +102,13 @@ export class ConsoleService {
     });
   }
 
-  private async serve(live: LiveConsole, ws: WebSocket, owner: ConsoleOwner, uuid: string, source: string): Promise<void> {
+  private async serve(
+    live: LiveConsole,
+    ws: WebSocket,
+    owner: ConsoleOwner,
+    uuid: string,
+    source: string,
+  ): Promise<void> {
     const { audit, link, limits, log } = this.deps;
     const { session } = live;
     const object = `${owner}/${uuid}`;
@@ -201,15 +214,24 @@ export class ConsoleService {
 /** WebSocket close reasons are limited to 123 bytes. */
 function truncateReason(reason: string): string {
   const bytes = Buffer.from(reason);
-  return bytes.length <= 123 ? reason : `${bytes.subarray(0, 120).toString().replace(/\uFFFD+$/, '')}…`;
+  return bytes.length <= 123
+    ? reason
+    : `${bytes
+        .subarray(0, 120)
+        .toString()
+        .replace(/\uFFFD+$/, '')}…`;
 }
 
 /** Answers a refused upgrade with a real HTTP status and a JSON body, then closes. */
 function refuse(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: code, message });
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' }[
-    status
-  ];
+  const reason = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    429: 'Too Many Requests',
+    503: 'Service Unavailable',
+  }[status];
   socket.end(
     `HTTP/1.1 ${status} ${reason ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,

@@ -106,7 +106,8 @@ function readReply(socket: TLSSocket, timeoutMs: number, maxHeaderBytes: number)
         finish({ ok: progress.reply.rest });
       }
     };
-    const onEnd = (): void => finish({ error: new ConsoleError('badUpstream', 'The host closed the console request.') });
+    const onEnd = (): void =>
+      finish({ error: new ConsoleError('badUpstream', 'The host closed the console request.') });
     const timer = setTimeout(() => finish({ error: new ConsoleError('unreachable') }), timeoutMs);
     socket.on('data', onData);
     socket.on('end', onEnd);

@@ -1,8 +1,7 @@
 import { OBJECT_REF, type PlannedOperation, type XapiCall, type XapiSession, type XapiValue } from '@xwc/api-client';
 
 export type ApplyOutcome =
-  | { ok: true }
-  | { ok: false; error: unknown; failed: string; rolledBack: boolean; rollbackError?: unknown };
+  { ok: true } | { ok: false; error: unknown; failed: string; rolledBack: boolean; rollbackError?: unknown };
 
 const withRef = (call: XapiCall, ref: string): XapiValue[] =>
   call.args.map((arg) => (arg === OBJECT_REF ? ref : arg)) as XapiValue[];
@@ -11,7 +10,11 @@ const withRef = (call: XapiCall, ref: string): XapiValue[] =>
  * Runs planned writes in order. If one fails, the undos of the writes already made run in reverse,
  * so the object ends as it began; the outcome says whether that rollback itself succeeded.
  */
-export async function applyPlan(xapi: XapiSession, ref: string, operations: readonly PlannedOperation[]): Promise<ApplyOutcome> {
+export async function applyPlan(
+  xapi: XapiSession,
+  ref: string,
+  operations: readonly PlannedOperation[],
+): Promise<ApplyOutcome> {
   const done: PlannedOperation[] = [];
   for (const operation of operations) {
     try {

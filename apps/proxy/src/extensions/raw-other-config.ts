@@ -18,12 +18,21 @@ export function planRawOtherConfig(
   const method = (verb: 'add_to' | 'remove_from'): string => `${cls}.${verb}_other_config`;
   for (const [key, value] of Object.entries(patch)) {
     if (!KEY.test(key) || key.endsWith(' ')) {
-      return { ok: false, key, message: 'Keys are 1–256 printable ASCII characters without leading or trailing spaces.' };
+      return {
+        ok: false,
+        key,
+        message: 'Keys are 1–256 printable ASCII characters without leading or trailing spaces.',
+      };
     }
     if (findEntry(cls, `other_config:${key}`)) {
-      return { ok: false, key, message: `other_config:${key} is a documented extension: edit it in the Extensions panel.` };
+      return {
+        ok: false,
+        key,
+        message: `other_config:${key} is a documented extension: edit it in the Extensions panel.`,
+      };
     }
-    if (value !== null && typeof value !== 'string') return { ok: false, key, message: `${key} must be a string, or null to remove it.` };
+    if (value !== null && typeof value !== 'string')
+      return { ok: false, key, message: `${key} must be a string, or null to remove it.` };
     if (typeof value === 'string' && value.length > MAX_VALUE) {
       return { ok: false, key, message: `${key} is longer than ${MAX_VALUE} characters.` };
     }
@@ -31,7 +40,12 @@ export function planRawOtherConfig(
     if (old === value || (old === undefined && value === null)) continue;
     const restore = old === undefined ? undefined : { method: method('add_to'), args: [OBJECT_REF, key, old] };
     if (old !== undefined) {
-      operations.push({ method: method('remove_from'), args: [OBJECT_REF, key], undo: restore, description: `remove ${key}` });
+      operations.push({
+        method: method('remove_from'),
+        args: [OBJECT_REF, key],
+        undo: restore,
+        description: `remove ${key}`,
+      });
     }
     if (value !== null) {
       operations.push({

@@ -43,7 +43,10 @@ export function extensionRoutes(ctx: GatewayContext): Router {
       const source = clientAddress(req, ctx.config.trustProxy);
       const object = `${cls.toLowerCase()}/${uuid}`;
       const audit = (outcome: Extract<AuditEvent, { event: 'extension-change' }>['outcome'], detail?: string): void =>
-        ctx.audit({ event: 'extension-change', user: session.user, object, keys, outcome, ...(detail ? { detail } : {}) }, { source });
+        ctx.audit(
+          { event: 'extension-change', user: session.user, object, keys, outcome, ...(detail ? { detail } : {}) },
+          { source },
+        );
 
       const { ref, record } = await objectView(session.xapi, cls, uuid);
       const plan =
@@ -59,7 +62,11 @@ export function extensionRoutes(ctx: GatewayContext): Router {
         const denied = outcome.error instanceof XapiError && outcome.error.code === 'RBAC_PERMISSION_DENIED';
         audit(denied ? 'denied' : outcome.rolledBack ? 'failed-rolled-back' : 'failed', outcome.failed);
         if (!outcome.rolledBack) {
-          ctx.log.error('an extension change failed and could not be fully undone', { object, keys, error: outcome.rollbackError });
+          ctx.log.error('an extension change failed and could not be fully undone', {
+            object,
+            keys,
+            error: outcome.rollbackError,
+          });
         }
         const error = fromXapi(outcome.error);
         throw new ApiError(error.status, error.code, error.message, { ...error.extra, rolledBack: outcome.rolledBack });

@@ -5,7 +5,10 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
     const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
-    const last = list.map((a) => a.trim()).filter(Boolean).pop();
+    const last = list
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .pop();
     if (last) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';

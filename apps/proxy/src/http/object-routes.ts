@@ -96,7 +96,10 @@ export function objectRoutes(ctx: GatewayContext): Router {
         ctx.audit({ event: 'power', user: session.user, object: `vm/${uuid}`, action, outcome: 'success' }, { source });
       } catch (error) {
         const detail = error instanceof Error ? error.message : 'error';
-        ctx.audit({ event: 'power', user: session.user, object: `vm/${uuid}`, action, outcome: 'failure', detail }, { source });
+        ctx.audit(
+          { event: 'power', user: session.user, object: `vm/${uuid}`, action, outcome: 'failure', detail },
+          { source },
+        );
         throw error;
       }
       res.json({});
@@ -115,13 +118,26 @@ export function objectRoutes(ctx: GatewayContext): Router {
       try {
         await session.xapi.call('VM.pool_migrate', [vm, host, { live: 'true' }], { timeoutMs: 3_600_000 });
         ctx.audit(
-          { event: 'power', user: session.user, object: `vm/${uuid}`, action: `migrate:${hostUuid}`, outcome: 'success' },
+          {
+            event: 'power',
+            user: session.user,
+            object: `vm/${uuid}`,
+            action: `migrate:${hostUuid}`,
+            outcome: 'success',
+          },
           { source },
         );
       } catch (error) {
         const detail = error instanceof Error ? error.message : 'error';
         ctx.audit(
-          { event: 'power', user: session.user, object: `vm/${uuid}`, action: `migrate:${hostUuid}`, outcome: 'failure', detail },
+          {
+            event: 'power',
+            user: session.user,
+            object: `vm/${uuid}`,
+            action: `migrate:${hostUuid}`,
+            outcome: 'failure',
+            detail,
+          },
           { source },
         );
         throw error;
@@ -135,10 +151,17 @@ export function objectRoutes(ctx: GatewayContext): Router {
     route(async (req, res) => {
       const xapi = sessionOf(res).xapi;
       const vm = await xapi.getRecord('VM', await xapi.getByUuid('VM', parseUuid(String(req.params.uuid))));
-      const metrics = vm.guest_metrics === 'OpaqueRef:NULL' ? undefined : await xapi.getRecord('VM_guest_metrics', vm.guest_metrics);
+      const metrics =
+        vm.guest_metrics === 'OpaqueRef:NULL' ? undefined : await xapi.getRecord('VM_guest_metrics', vm.guest_metrics);
       const address = metrics && rdpEnabled(metrics.other) ? guestAddress(metrics.networks) : undefined;
       if (!address) throw notFound('Remote Desktop is not enabled on this guest, or it reports no address.');
-      const file = ['full address:s:' + address, 'prompt for credentials:i:1', 'screen mode id:i:2', 'administrative session:i:0', ''];
+      const file = [
+        'full address:s:' + address,
+        'prompt for credentials:i:1',
+        'screen mode id:i:2',
+        'administrative session:i:0',
+        '',
+      ];
       const name = vm.name_label.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64) || 'vm';
       res.setHeader('Content-Type', 'application/x-rdp');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.rdp"`);

@@ -38,7 +38,11 @@ export function sessionRoutes(ctx: GatewayContext): Router {
       const session = sessionOf(res);
       const pools = await session.xapi.getAllRecords('pool');
       const pool = [...pools.values()][0];
-      res.json({ user: session.user, role: session.role, pool: { uuid: pool?.uuid ?? '', name: pool?.name_label ?? '' } });
+      res.json({
+        user: session.user,
+        role: session.role,
+        pool: { uuid: pool?.uuid ?? '', name: pool?.name_label ?? '' },
+      });
     }),
   );
 
@@ -47,7 +51,10 @@ export function sessionRoutes(ctx: GatewayContext): Router {
     route(async (req, res) => {
       const session = await sessions.authenticate(req);
       if (session) {
-        ctx.audit({ event: 'logout', user: session.user, reason: 'user' }, { source: clientAddress(req, config.trustProxy) });
+        ctx.audit(
+          { event: 'logout', user: session.user, reason: 'user' },
+          { source: clientAddress(req, config.trustProxy) },
+        );
         await sessions.end(session, 'user');
       }
       res.setHeader('Set-Cookie', clearedCookie(isSecure(req, config.trustProxy)));

@@ -5,10 +5,7 @@ import type { Logger } from '../log.ts';
 import type { KnownHosts } from './known-hosts.ts';
 
 export type TrustMode =
-  | { kind: 'ca'; pem: string }
-  | { kind: 'fingerprint'; sha256: string }
-  | { kind: 'first-use' }
-  | { kind: 'insecure' };
+  { kind: 'ca'; pem: string } | { kind: 'fingerprint'; sha256: string } | { kind: 'first-use' } | { kind: 'insecure' };
 
 /**
  * How the gateway decides to trust a pool host, for API calls and console tunnels alike:
@@ -54,7 +51,8 @@ export class PoolTrust {
       return;
     }
     if (this.mode.kind === 'ca') {
-      if (info.chainError !== undefined) throw new Error(`certificate is not signed by the configured CA (${info.chainError})`);
+      if (info.chainError !== undefined)
+        throw new Error(`certificate is not signed by the configured CA (${info.chainError})`);
       const matches = isIP(address) ? certificate.checkIP(address) : certificate.checkHost(address);
       if (matches === undefined) throw new Error(`certificate is not valid for ${address}`);
     }

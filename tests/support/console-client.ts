@@ -1,0 +1,128 @@
+import WebSocket from 'ws';
+
+export interface ConsoleClose {
+  code: number;
+  reason: string;
+}
+
+/** A browser-like console WebSocket for tests: bytes in order, exact reads, the close code and reason. */
+export class ConsoleClient {
+  private buffered = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+  readonly closed: Promise<ConsoleClose>;
+  /** Set when the upgrade itself was refused. */
+  refused?: { status: number; body: string };
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, data]);
+      this.notify();
+    });
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => {
+        this.notify();
+        resolve({ code, reason: reason.toString() });
+      });
+    });
+    ws.on('error', () => this.notify());
+  }
+
+  static open(
+    url: string,
+    options: { cookie?: string; origin?: string | null; protocols?: string[] } = {},
+  ): Promise<ConsoleClient> {
+    const headers: Record<string, string> = {};
+    if (options.cookie) headers.cookie = options.cookie;
+    if (options.origin) headers.origin = options.origin;
+    const ws = new WebSocket(url, options.protocols ?? [], { headers, ...(options.origin === undefined ? {} : {}) });
+    const client = new ConsoleClient(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          client.refused = { status: res.statusCode ?? 0, body };
+          resolve(client);
+        });
+      });
+      ws.once('error', (error) => {
+        if (!client.refused) reject(error);
+      });
+    });
+  }
+
+  get bytes(): Buffer {
+    return this.buffered;
+  }
+
+  /** Exactly n bytes, waiting up to `timeoutMs`. */
+  async read(n: number, timeoutMs = 10_000): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffered.length < n) {
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`closed with ${this.buffered.length}/${n} bytes`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${n} bytes (have ${this.buffered.length})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const out = this.buffered.subarray(0, n);
+    this.buffered = this.buffered.subarray(n);
+    return out;
+  }
+
+  /** Drops what has been received so far. */
+  discard(): void {
+    this.buffered = Buffer.alloc(0);
+  }
+
+  send(data: Buffer | number[]): void {
+    this.ws.send(Buffer.isBuffer(data) ? data : Buffer.from(data), { binary: true });
+  }
+
+  /** Answers the RFB handshake (3.8, security None, shared) and returns the ServerInit's size and name. */
+  async handshake(): Promise<{ banner: string; width: number; height: number; name: string; raw: Buffer }> {
+    const bannerBytes = await this.read(12);
+    const banner = bannerBytes.toString('latin1');
+    const minor = banner === 'RFB 003.003\n' ? 3 : 8;
+    this.send(Buffer.from(minor === 3 ? 'RFB 003.003\n' : 'RFB 003.008\n', 'latin1'));
+    const parts = [bannerBytes];
+    if (minor === 3) parts.push(await this.read(4));
+    else {
+      const count = await this.read(1);
+      const types = await this.read(count[0]!);
+      if (!types.includes(1)) throw new Error(`no None security type in [${[...types]}]`);
+      this.send([1]);
+      parts.push(count, types, await this.read(4));
+    }
+    this.send([1]);
+    const init = await this.read(24);
+    const name = await this.read(init.readUInt32BE(20));
+    parts.push(init, name);
+    return {
+      banner,
+      width: init.readUInt16BE(0),
+      height: init.readUInt16BE(2),
+      name: name.toString('utf8'),
+      raw: Buffer.concat(parts),
+    };
+  }
+
+  close(): void {
+    this.ws.close(1000);
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+export const consoleUrl = (baseUrl: string, owner: 'vm' | 'host', uuid: string): string =>
+  `${baseUrl.replace(/^http/, 'ws')}/api/consoles/${owner}/${uuid}`;
