@@ -359,10 +359,13 @@ export class RfbTestClient {
 /** A loopback listener handing each accepted socket to a console backend. */
 export async function listen(
   backend: ConsoleBackend,
-): Promise<{ port: number; server: Server; stop(): Promise<void> }> {
+): Promise<{ port: number; server: Server; accepted: Socket[]; stop(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  /** Server-side sockets in accept order, for tests that look at what the server has buffered. */
+  const accepted: Socket[] = [];
   const server = createServer((socket) => {
     sockets.add(socket);
+    accepted.push(socket);
     socket.on('close', () => sockets.delete(socket));
     backend.serve(socket);
   });
@@ -372,6 +375,7 @@ export async function listen(
   return {
     port: address.port,
     server,
+    accepted,
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
