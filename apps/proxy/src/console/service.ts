@@ -115,7 +115,7 @@ export class ConsoleService {
     const early = (): void => live.abort.abort();
     ws.once('close', early);
     let tunnel: Tunnel | undefined;
-    let name = '';
+    let name: string;
     try {
       for (let attempt = 0; ; attempt++) {
         const resolved = await resolveConsole(session.xapi, link, owner, uuid);
