@@ -51,7 +51,8 @@ export function extensionRoutes(ctx: GatewayContext): Router {
       const { ref, record } = await objectView(session.xapi, cls, uuid);
       const plan =
         kind === 'extensions'
-          ? planPatch(cls, record, patch as Record<string, string | null>, { role: session.role, ref })
+          ? // No role here: XAPI's RBAC decides (and its refusal becomes a 403); the UI uses roles only to explain.
+            planPatch(cls, record, patch as Record<string, string | null>, { ref })
           : planRawOtherConfig(cls, (record as { other_config?: Record<string, string> }).other_config ?? {}, patch);
       if (!plan.ok) {
         audit('invalid', `${plan.key}: ${plan.message}`);

@@ -1,0 +1,73 @@
+import type { Stack } from './stack.ts';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** A JSON call to the gateway as the UI makes it: same-origin, with the session cookie. */
+export async function api<T = Record<string, unknown>>(
+  stack: Stack,
+  method: string,
+  path: string,
+  options: { cookie?: string; body?: unknown; origin?: string | null } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  const origin = options.origin === undefined ? stack.baseUrl : options.origin;
+  if (origin !== null) headers.origin = origin;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined
+      ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }
+      : {}),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: response.status, headers: response.headers, body: body as T, text };
+}
+
+/** Reads Server-Sent Events from the gateway until `stop` says so or the time runs out. */
+export async function readEvents(
+  stack: Stack,
+  cookie: string,
+  stop: (events: { event: string; data: unknown }[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ event: string; data: unknown }[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events: { event: string; data: unknown }[] = [];
+  try {
+    const response = await fetch(`${stack.baseUrl}/api/events`, { headers: { cookie }, signal: controller.signal });
+    if (!response.body) throw new Error(`no event stream (${response.status})`);
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = pending.indexOf('\n\n')) !== -1) {
+        const block = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+      }
+      if (stop(events)) break;
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
