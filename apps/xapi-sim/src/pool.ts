@@ -91,7 +91,7 @@ export async function startPool(options: PoolOptions = {}): Promise<SimulatedPoo
     : consecutiveAddresses(options.firstAddress!, hostCount);
   try {
     const ca = await processAuthority();
-    const certificates = await inBatches(addresses, 8, (address) => hostCertificate(ca, address));
+    const certificates = addresses.map((address) => hostCertificate(ca, address));
     const caFile = options.dataDir === undefined ? ca.certFile : writeCa(ca.certFile, options.dataDir);
     const users = createUsers(options.rootPassword ?? 'xenroot', options.passwords);
     let port = options.port ?? 0;
@@ -157,12 +157,6 @@ function writeCa(certFile: string, dataDir: string): string {
   const target = join(dataDir, 'ca.pem');
   copyFileSync(certFile, target);
   return target;
-}
-
-async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
-  return out;
 }
 
 /** Binds every host on one port: with port 0, the first listener picks it and the others follow (retried). */

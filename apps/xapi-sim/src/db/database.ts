@@ -67,11 +67,8 @@ export class Database {
 
   /** Creates a row, filling unspecified fields with their defaults; returns its new ref. */
   create(table: TableName, fields: Record<string, unknown>, ref = refOf(this.ids.uuid())): string {
-    const row: Record<string, unknown> = {};
-    for (const [name, spec] of Object.entries(fieldsOf(table))) {
-      if (isComputed(table, name)) continue;
-      row[name] = name in fields ? fields[name] : defaultValue(spec);
-    }
+    const row: Record<string, unknown> = { ...DEFAULTS.get(table)! };
+    for (const name of Object.keys(fields)) if (name in row) row[name] = fields[name];
     if (!row.uuid) row.uuid = this.ids.uuid();
     const generation = ++this.#generation;
     const entry: Entry = { table, ref, row, created: generation, modified: generation, deleted: 0 };
@@ -258,9 +255,20 @@ export class Database {
   }
 }
 
-function isComputed(table: TableName, field: string): boolean {
-  return COMPUTED_SETS.get(table)?.some((r) => r.oneField === field) ?? false;
-}
+/**
+ * Each table's stored fields with their default values (computed sets excluded). Values are never mutated
+ * in place, so the empty maps and sets can be shared.
+ */
+const DEFAULTS = new Map<TableName, Readonly<Record<string, unknown>>>(
+  TABLE_NAMES.map((table) => {
+    const computed = new Set((COMPUTED_SETS.get(table) ?? []).map((r) => r.oneField));
+    const row: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(fieldsOf(table))) {
+      if (!computed.has(name)) row[name] = Object.freeze(defaultValue(spec));
+    }
+    return [table, row];
+  }),
+);
 
 /** The first index whose generation is greater than `since` (binary search; generations are ascending). */
 function firstAfter(generations: readonly number[], since: number): number {

@@ -10,15 +10,24 @@ export const randomIds: IdSource = { uuid: () => randomUUID() };
 /** A deterministic uuid v4 sequence (mulberry32), so `--seed scale` builds the same pool every time. */
 export function seededIds(seed: number): IdSource {
   const next = seededRandom(seed);
+  const bytes = new Uint8Array(16);
+  const words = new Uint32Array(bytes.buffer);
   return {
     uuid() {
-      let hex = '';
-      for (let i = 0; i < 4; i++) hex += (next.u32() >>> 0).toString(16).padStart(8, '0');
-      const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+      for (let i = 0; i < 4; i++) words[i] = next.u32();
+      bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+      bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+      let out = '';
+      for (let i = 0; i < 16; i++) {
+        if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+        out += HEX[bytes[i]!];
+      }
+      return out;
     },
   };
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export interface SeededRandom {
   u32(): number;

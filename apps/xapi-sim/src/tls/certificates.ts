@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { issueServerCertificate, type SignedCertificate } from './x509.ts';
 
 const run = promisify(execFile);
 
@@ -10,23 +11,20 @@ const run = promisify(execFile);
 export interface Authority {
   readonly certFile: string;
   readonly certPem: string;
-  readonly keyFile: string;
+  readonly keyPem: string;
 }
 
-export interface HostCertificate {
-  readonly keyPem: string;
-  readonly certPem: string;
-}
+export type HostCertificate = SignedCertificate;
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /**
  * One CA per process, generated with the `openssl` CLI (EC P-256 keeps it to a few ms) into a private
- * temporary directory removed at exit; host certificates are cached per address, so starting many pools
- * in one test process signs each address once.
+ * temporary directory removed at exit. Host certificates are signed in-process (`x509.ts`) and cached per
+ * address, so starting many pools in one test process signs each address once.
  */
 let authority: Promise<Authority> | undefined;
-const hostCertificates = new Map<string, Promise<HostCertificate>>();
+const hostCertificates = new Map<string, HostCertificate>();
 
 export function processAuthority(): Promise<Authority> {
   authority ??= createAuthority();
@@ -56,47 +54,15 @@ async function createAuthority(): Promise<Authority> {
     '-addext',
     'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
+  return { certFile, certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
 }
 
 /** A certificate for one host, its address as the only subject alternative name. */
-export function hostCertificate(ca: Authority, address: string): Promise<HostCertificate> {
+export function hostCertificate(ca: Authority, address: string): HostCertificate {
   let cert = hostCertificates.get(address);
   if (!cert) {
-    cert = signHost(ca, address);
-    cert.catch(() => hostCertificates.delete(address));
+    cert = issueServerCertificate(ca.certPem, ca.keyPem, address);
     hostCertificates.set(address, cert);
   }
   return cert;
-}
-
-async function signHost(ca: Authority, address: string): Promise<HostCertificate> {
-  const { stdout } = await run('openssl', [
-    'req',
-    '-x509',
-    '-new',
-    ...EC,
-    '-keyout',
-    '-',
-    '-out',
-    '-',
-    '-CA',
-    ca.certFile,
-    '-CAkey',
-    ca.keyFile,
-    '-days',
-    '825',
-    '-subj',
-    `/O=xapi-sim/CN=${address}`,
-    '-addext',
-    `subjectAltName=IP:${address}`,
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-    '-addext',
-    'extendedKeyUsage=serverAuth',
-  ]);
-  const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n/.exec(stdout)?.[0];
-  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/.exec(stdout)?.[0];
-  if (!keyPem || !certPem) throw new Error(`openssl produced no certificate for ${address}`);
-  return { keyPem, certPem };
 }
