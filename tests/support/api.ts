@@ -27,7 +27,7 @@ export async function api<T = Record<string, unknown>>(
       : {}),
   });
   const text = await response.text();
-  let body: unknown = text;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, expect, type Page } from '@playwright/test';
+import { startStack, type Stack } from '../support/stack.ts';
+
+/** A fresh simulated pool and gateway per test (about 0.1 s), serving the production build of the UI. */
+
+const uiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/web/dist');
+
+export const test = base.extend<{ stack: Stack }>({
+  // eslint-disable-next-line no-empty-pattern
+  stack: async ({}, use) => {
+    if (!fs.existsSync(path.join(uiDir, 'index.html'))) throw new Error('Build the UI first: npx vite build');
+    const stack = await startStack({ uiDir });
+    await use(stack);
+    await stack.close();
+  },
+  baseURL: async ({ stack }, use) => {
+    await use(stack.baseUrl);
+  },
+});
+
+export { expect };
+
+/** Logs in through the login page and waits for the inventory tree. */
+export async function logIn(page: Page, stack: Stack, username = 'root', path = '/'): Promise<void> {
+  await page.goto(path);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(stack.password(username));
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(page.getByRole('tree')).toBeVisible();
+}
+
+/** The uuid of a simulated VM by name. */
+export function vmUuid(stack: Stack, name: string): string {
+  return String(stack.pool.vm(name).record.uuid);
+}
+
+/** A row of the inventory tree by its exact label. */
+export function treeItem(page: Page, label: string) {
+  return page.getByRole('treeitem', { name: label, exact: true });
+}
