@@ -23,16 +23,22 @@ export class RelayBackend implements ConsoleBackend {
     const server = connect({ host: this.target.host, port: this.target.port });
     const link = { client, server };
     this.links.add(link);
-    // Either side ending or failing ends both: a console is useless half-open.
-    const end = () => {
+    // Either side failing or closing ends both: a console is useless half-open. A clean end first flushes
+    // what is still queued for the other side (a server's last words, e.g. a refusal reason).
+    const destroy = () => {
       this.links.delete(link);
       client.destroy();
       server.destroy();
     };
+    const finish = (other: Duplex) => () => {
+      other.end();
+      other.once('finish', destroy);
+    };
+    client.once('end', finish(server));
+    server.once('end', finish(client));
     for (const s of [client, server]) {
-      s.once('end', end);
-      s.once('error', end);
-      s.once('close', end);
+      s.once('error', destroy);
+      s.once('close', destroy);
     }
     forward(server, client);
     forward(client, server);
