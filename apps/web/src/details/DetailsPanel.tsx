@@ -11,7 +11,7 @@ import {
   type WireClass,
 } from '../api/wire.ts';
 import { useBrowserLocale } from '../inventory/useInventory.ts';
-import { pifLabel, vmIcon, type IconName } from '../inventory/tree.ts';
+import { vmIcon, type IconName } from '../inventory/tree.ts';
 import { flagsOfVm, isHidden } from '../inventory/visibility.ts';
 import { entriesOf, roleAtLeast, srDisplayName, type Role } from '../shared/catalogue.ts';
 import { cache } from '../store/cache.ts';
@@ -50,8 +50,11 @@ export function displayName(cls: WireClass, record: AnyRec, locale: string): str
       const host = !sr.shared && pbd ? cache.byRef('host', pbd.host) : undefined;
       return srDisplayName(sr, locale, host?.name_label);
     }
-    case 'pif':
-      return pifLabel(record as never, cache.byRef('network', String(record.network)));
+    case 'pif': {
+      const vlan = typeof record.VLAN === 'number' && record.VLAN >= 0 ? ` VLAN ${record.VLAN}` : '';
+      const host = cache.byRef('host', String(record.host))?.name_label;
+      return `${String(record.device) || 'NIC'}${vlan}${host ? ` on ${host}` : ''}`;
+    }
     case 'vif':
       return `NIC ${String(record.device)} of ${cache.byRef('vm', String(record.VM))?.name_label ?? 'a VM'}`;
     default: {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
 import { patchExtensions } from '../api/endpoints.ts';
 import { ApiError, describeError } from '../api/http.ts';
 import { XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
@@ -29,7 +29,7 @@ import {
   useNewEntries,
   type NewEntry,
 } from './drafts.ts';
-import { checkDraft, checkForm, inputOf, type Draft } from './extension-form.ts';
+import { checkDraft, checkForm, inputOf, isRelevant, type Draft } from './extension-form.ts';
 import { renderControl } from './fields.tsx';
 
 /**
@@ -82,7 +82,10 @@ export function ExtensionsForm({
   const [serverError, setServerError] = useState<ServerError | undefined>();
   const now = useNow(30_000);
 
-  const extensions = useMemo(() => readExtensions(xapiCls, record), [xapiCls, record]);
+  const extensions = useMemo(
+    () => readExtensions(xapiCls, record).filter((ext) => isRelevant(ext, xapiCls, record)),
+    [xapiCls, record],
+  );
   const check = useMemo(() => checkForm(xapiCls, record, role, drafts), [xapiCls, record, role, drafts]);
   const addedChecks = useMemo(
     () =>
@@ -101,11 +104,6 @@ export function ExtensionsForm({
     if (result.ok) patch[`${entry.field}:${entry.key.trim()}`] = result.normalized;
   const changeCount = Object.keys(patch).length;
   const errorCount = check.errors.size + addedChecks.filter((a) => !a.result.ok).length;
-
-  // A server error about a key is cleared once the user edits that key.
-  useEffect(() => {
-    if (serverError?.key && drafts.has(serverError.key)) return;
-  }, [drafts, serverError]);
 
   const save = async () => {
     if (saving || changeCount === 0 || errorCount > 0) return;

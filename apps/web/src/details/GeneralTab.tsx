@@ -216,7 +216,8 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
             'Server',
             host ? <ObjectLink cls="host" record={host} /> : vm.power_state === 'Running' ? '' : 'Not running',
           ],
-          ['Operating system', gm?.os_version.name ?? ''],
+          // XAPI's name carries the boot device after a '|' ("Windows Server 2022|C:\\Windows|…").
+          ['Operating system', (gm?.os_version.name ?? '').split('|')[0]!],
           ['Virtualisation', vm.HVM_boot_policy !== '' ? 'HVM' : 'PV'],
           ['IP addresses', ips.join(', ')],
           ['vCPUs', `${vm.VCPUs_at_startup} (max ${vm.VCPUs_max})`],

@@ -84,6 +84,17 @@ export function checkForm(cls: string, record: ExtensionRecord, role: Role, draf
   return { patch, errors, changed };
 }
 
+/** Keys that only mean something on templates are listed for an ordinary VM only when set, keeping its form short. */
+export function isRelevant(
+  ext: Pick<RecordExtension, 'entry' | 'isSet'>,
+  cls: string,
+  record: ExtensionRecord,
+): boolean {
+  const templateOnly = ext.entry.group === 'Templates' || ext.entry.group === 'Installation';
+  if (cls === 'VM' && templateOnly && record.is_a_template !== true) return ext.isSet;
+  return true;
+}
+
 /** VCPU weight as XenCenter's slider: position v ∈ 0..8 ↔ weight 4^v (256 normal at 4), top clamped to 65536. */
 export function weightFromSlider(position: number): number {
   return Math.min(65536, 4 ** Math.max(0, Math.min(8, Math.round(position))));

@@ -7,7 +7,7 @@ export type Query = readonly string[];
 
 export function parseQuery(text: string): Query {
   const words = text
-    .toLocaleLowerCase()
+    .toLowerCase()
     .split(/\s+/)
     .filter((word) => word !== '');
   return [...new Set(words)];
@@ -18,7 +18,7 @@ export function parseQuery(text: string): Query {
  * word never matches across two fields.
  */
 export function searchText(name: string, description: string, addresses: readonly string[]): string {
-  return [name, description, ...addresses].join('\n').toLocaleLowerCase();
+  return [name, description, ...addresses].join('\n').toLowerCase();
 }
 
 export function matchesQuery(text: string, query: Query): boolean {

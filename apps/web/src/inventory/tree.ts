@@ -79,8 +79,25 @@ export interface TreeOptions {
   readonly locale: string;
 }
 
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-const byLabel = (a: TreeNode, b: TreeNode): number => collator.compare(a.label, b.label) || a.id.localeCompare(b.id);
+/**
+ * Natural, case-insensitive order ("vm 9" before "vm 10") through a precomputed key per label: digit runs padded to a
+ * fixed width, compared as plain strings. Much cheaper than a collator over 10,000 names.
+ */
+const sortKeys = new Map<string, string>();
+function sortKey(label: string): string {
+  let key = sortKeys.get(label);
+  if (key === undefined) {
+    key = label.toLowerCase().replace(/\d+/g, (digits) => digits.padStart(20, '0'));
+    if (sortKeys.size > 200_000) sortKeys.clear();
+    sortKeys.set(label, key);
+  }
+  return key;
+}
+const byLabel = (a: TreeNode, b: TreeNode): number => {
+  const ka = sortKey(a.label);
+  const kb = sortKey(b.label);
+  return ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+};
 
 function group(id: string, label: string, children: TreeNode[]): TreeNode {
   return { id, kind: 'group', label, icon: 'folder', hidden: false, search: '', children };
@@ -193,17 +210,12 @@ function networkNode(network: NetworkRec): TreeNode {
   }));
 }
 
-export function pifLabel(pif: PifRec, network: AnyRec | undefined): string {
-  const vlan = pif.VLAN >= 0 ? ` VLAN ${pif.VLAN}` : '';
-  const net = network ? ` (${textField(network, 'name_label')})` : '';
-  return `${pif.device || 'NIC'}${vlan}${net}`;
-}
-
 function pifNode(pif: PifRec, data: InventoryData, hostName: string): TreeNode {
   const hidden = isHidden(pif);
   const network = data.byRef(pif.network);
-  return memo(pif, `${network ? textField(network, 'name_label') : ''}|${hostName}`, () => {
-    const label = pifLabel(pif, network);
+  const networkName = network ? textField(network, 'name_label') : '';
+  return memo(pif, `${networkName}|${hostName}`, () => {
+    const label = pif.device ? `${pif.device}${pif.VLAN >= 0 ? ` VLAN ${pif.VLAN}` : ''}` : 'NIC';
     return {
       id: `pif/${pif.uuid}`,
       kind: 'pif',
@@ -212,7 +224,8 @@ function pifNode(pif: PifRec, data: InventoryData, hostName: string): TreeNode {
       label: displayLabel(label, hidden),
       icon: 'nic',
       hidden,
-      search: searchText(label, hostName, pif.IP ? [pif.IP] : []),
+      ...(networkName ? { note: networkName } : {}),
+      search: searchText(label, `${networkName} ${hostName}`, pif.IP ? [pif.IP] : []),
       children: [],
     };
   });
