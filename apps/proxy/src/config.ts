@@ -102,7 +102,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     .map((o) => o.trim())
     .filter(Boolean);
   for (const origin of allowedOrigins) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new ConfigError(`ALLOWED_ORIGINS entry "${origin}" is not an origin like https://host[:port]`);
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin)
+      throw new ConfigError(`ALLOWED_ORIGINS entry "${origin}" is not an origin like https://host[:port]`);
   }
   const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? '.data');
   const hwmKiB = integer(env, 'CONSOLE_BUFFER_KIB', 1024, 64, 65536);

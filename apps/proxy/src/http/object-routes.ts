@@ -1,5 +1,12 @@
 import express, { type Router } from 'express';
-import { classFromLowerCase, readExtensions, type KnownClass, type XapiRef, type XapiSession } from '@xwc/api-client';
+import {
+  classFromLowerCase,
+  readExtensions,
+  XapiError,
+  type KnownClass,
+  type XapiRef,
+  type XapiSession,
+} from '@xwc/api-client';
 import type { GatewayContext } from '../context.ts';
 import { isXapiUuid } from '../console/location.ts';
 import { clientAddress } from './client-address.ts';
@@ -61,7 +68,8 @@ export function objectRoutes(ctx: GatewayContext): Router {
       });
       try {
         await Promise.race([inventory.ready(), timeout]);
-      } catch {
+      } catch (error) {
+        if (error instanceof XapiError) throw error;
         throw new ApiError(503, 'POOL_UNREACHABLE', 'The pool did not send its inventory in time.');
       } finally {
         clearTimeout(timer);

@@ -42,6 +42,7 @@ export class Inventory {
   private readonly stop = new AbortController();
   private snapshotReady: Promise<void>;
   private markReady!: () => void;
+  private markFailed!: (error: unknown) => void;
   private hasSnapshot = false;
 
   constructor(
@@ -49,11 +50,16 @@ export class Inventory {
     private readonly onSessionInvalid: () => void,
     private readonly log: Logger,
   ) {
-    this.snapshotReady = new Promise((resolve) => (this.markReady = resolve));
+    this.snapshotReady = new Promise((resolve, reject) => {
+      this.markReady = resolve;
+      this.markFailed = reject;
+    });
+    // Callers that never wait must not see an unhandled rejection.
+    this.snapshotReady.catch(() => undefined);
     void this.run();
   }
 
-  /** Resolves once the first snapshot is in. */
+  /** Resolves once the first snapshot is in; rejects if the pool ends the session first. */
   ready(): Promise<void> {
     return this.snapshotReady;
   }
@@ -110,6 +116,7 @@ export class Inventory {
       } catch (error) {
         if (this.stop.signal.aborted) return;
         if (error instanceof XapiError && error.code === 'SESSION_INVALID') {
+          this.markFailed(error);
           this.onSessionInvalid();
           return;
         }
