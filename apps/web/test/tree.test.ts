@@ -16,7 +16,7 @@ function demo() {
     other_config: { 'i18n-key': 'local-storage', 'i18n-original-value-name_label': 'Local storage' },
   });
   const localPbd = pbd(local.$ref, h1.$ref);
-  (local as { PBDs: string[] }).PBDs = [localPbd.$ref];
+  (local as unknown as { PBDs: string[] }).PBDs = [localPbd.$ref];
   const shared = sr('NFS', { shared: true });
   const vms = [
     vm('web 10', { power_state: 'Running', resident_on: h1.$ref }),
