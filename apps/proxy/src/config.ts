@@ -15,6 +15,7 @@ export interface GatewayConfig {
   allowNoOrigin: boolean;
   trustProxy: boolean;
   tls?: { certFile: string; keyFile: string };
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   session: { idleTimeoutMs: number; maxAgeMs: number };
   login: { perUser: number; perAddress: number; windowMs: number };
   consoles: {
@@ -125,9 +126,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     allowNoOrigin: flag(env, 'ALLOW_NO_ORIGIN'),
     trustProxy: flag(env, 'TRUST_PROXY'),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    http: {
+      headersTimeoutMs: seconds(env, 'HTTP_HEADERS_TIMEOUT', 10, 1),
+      requestTimeoutMs: seconds(env, 'HTTP_REQUEST_TIMEOUT', 30, 1),
+    },
     session: {
-      idleTimeoutMs: seconds(env, 'SESSION_IDLE_TIMEOUT', 8 * 3600, 60),
-      maxAgeMs: seconds(env, 'SESSION_MAX_AGE', 24 * 3600, 60),
+      idleTimeoutMs: seconds(env, 'SESSION_IDLE_TIMEOUT', 8 * 3600, 5),
+      maxAgeMs: seconds(env, 'SESSION_MAX_AGE', 24 * 3600, 5),
     },
     login: {
       perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER', 5, 1),

@@ -90,13 +90,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
   const app = createApp(context, origin, options.uiDir ?? DEFAULT_UI_DIR);
 
+  // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: config.http.headersTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+    keepAliveTimeout: 5000,
+    maxHeaderSize: 16 * 1024,
+  };
   const server = config.tls
-    ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app)
-    : http.createServer(app);
-  // Slow clients (slowloris) get a bounded time to send their headers and bodies.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+    ? https.createServer(
+        { ...serverOptions, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) },
+        app,
+      )
+    : http.createServer(serverOptions, app);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (!consoles.handles(req)) {

@@ -31,7 +31,9 @@ export class MemorySessionStore implements SessionStore {
     private readonly limits: { idleTimeoutMs: number; maxAgeMs: number; maxSessions?: number },
     private readonly now: () => number = Date.now,
   ) {
-    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    // Often enough that a session ends (and its consoles close) close to its limit, at most once a minute.
+    const every = Math.min(60_000, Math.max(1000, Math.min(limits.idleTimeoutMs, limits.maxAgeMs) / 10));
+    this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
   }
 

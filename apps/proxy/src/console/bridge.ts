@@ -33,6 +33,8 @@ export interface Bridge {
 
 /** How long a close handshake may take before the socket is simply destroyed. */
 const CLOSE_GRACE_MS = 2000;
+/** Each ping makes us queue a pong: a peer sending more than this per second is flooding. */
+const MAX_PINGS_PER_SECOND = 20;
 
 /**
  * Joins a browser WebSocket to a host console stream, byte for byte, with backpressure in both
@@ -124,6 +126,16 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
 
   ws.on('message', toHost);
   ws.on('pong', () => (alive = true));
+  let pings = 0;
+  let pingWindow = Date.now();
+  ws.on('ping', () => {
+    const now = Date.now();
+    if (now - pingWindow >= 1000) {
+      pingWindow = now;
+      pings = 0;
+    }
+    if (++pings > MAX_PINGS_PER_SECOND) finish('policy');
+  });
   ws.on('close', () => finish('peer-gone'));
   ws.on('error', () => finish('peer-gone'));
 

@@ -5,6 +5,7 @@
 export const CLOSE = {
   normal: { code: 1000, reason: 'Console closed.' },
   goingAway: { code: 1001, reason: 'The gateway is shutting down; reconnect.' },
+  policy: { code: 1008, reason: 'Too many control frames.' },
   internal: { code: 1011, reason: 'Unexpected gateway error.' },
   notLoggedIn: { code: 4001, reason: 'Not logged in, or the session expired.' },
   forbidden: { code: 4003, reason: 'Your role may not open this console.' },
