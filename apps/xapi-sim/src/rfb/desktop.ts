@@ -65,7 +65,8 @@ export class Desktop implements GuestDisplay {
       version: options.rfbVersion,
       onInput: (event) => this.receive(event),
     });
-    if (options.animate ?? true) this.timer = setInterval(() => this.tick(), TICK_MS);
+    // Unreferenced so a display someone forgot to close cannot keep the process alive; close() still clears it.
+    if (options.animate ?? true) this.timer = setInterval(() => this.tick(), TICK_MS).unref();
   }
 
   get input(): readonly InputEvent[] {

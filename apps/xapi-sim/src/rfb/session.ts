@@ -59,6 +59,8 @@ export class RfbSession {
   private bellDue = false;
   private cutTextDue: string | null = null;
   private update: UpdatePart[] = [];
+  /** The format the update in flight was started in: a SetPixelFormat mid-update applies to the next one. */
+  private updateFormat: PixelFormat = SERVER_PIXEL_FORMAT;
 
   private finished = false;
   private blocked = false;
@@ -204,7 +206,8 @@ export class RfbSession {
       case 'update-request': {
         // The latest request wins, but a pending non-incremental one still has to be answered.
         const mustReply = !m.incremental || (this.request?.mustReply ?? false);
-        if (!m.incremental) this.tracker?.add(m.rect);
+        const onScreen = intersect(m.rect, this.host.framebuffer.bounds);
+        if (!m.incremental && onScreen) this.tracker?.add(onScreen);
         this.request = { rect: m.rect, mustReply };
         this.schedule();
         return;
@@ -275,8 +278,9 @@ export class RfbSession {
       h: Math.min(this.clientSize.h, fb.height),
     });
     const dirty = visible ? tracker.take(visible) : [];
-    for (const r of dirty)
+    for (const r of dirty) {
       parts.push(...splitRect(r, bytesPerPixel(this.format)).map((rect) => ({ kind: 'raw' as const, rect })));
+    }
     if (parts.length === 0 && !request.mustReply) return false;
     this.request = null;
     // rectCount is a u16: an oversized update is cut short and the rest stays dirty for the next request.
@@ -284,6 +288,7 @@ export class RfbSession {
     for (const p of parts.slice(0xffff)) if (p.kind === 'raw') tracker.add(p.rect);
     this.write(updateHeader(sent.length));
     this.update = sent;
+    this.updateFormat = this.format;
     return true;
   }
 
@@ -296,7 +301,7 @@ export class RfbSession {
     // The framebuffer may have shrunk since this update began; the promised rectangle is then sent empty.
     const rect = intersect(part.rect, fb.bounds) ?? { x: 0, y: 0, w: 0, h: 0 };
     this.write(rectHeader(rect, Encoding.Raw));
-    if (rect.w > 0) this.write(fb.encode(rect, this.format));
+    if (rect.w > 0) this.write(fb.encode(rect, this.updateFormat));
   }
 }
 
