@@ -9,6 +9,8 @@ export interface GatewayConfig {
   xapiCaFile?: string;
   xapiFingerprint?: string;
   xapiInsecure: boolean;
+  /** Deadline of one XAPI call (blocking `event.from` excepted). */
+  poolTimeoutMs: number;
   dataDir: string;
   demo: { rootPassword?: string; seed: 'demo' | 'scale'; hosts?: number; vms?: number };
   allowedOrigins: string[];
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     xapiCaFile: optional(env, 'XAPI_CA_FILE'),
     xapiFingerprint: fingerprint,
     xapiInsecure: flag(env, 'XAPI_INSECURE'),
+    poolTimeoutMs: seconds(env, 'POOL_TIMEOUT', 30, 1),
     dataDir,
     demo: {
       rootPassword: optional(env, 'DEMO_PASSWORD'),

@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     new KnownHosts(path.join(config.dataDir, 'known-hosts.json')),
     log,
   );
-  const link = new PoolLink(options.xapiUrl, trust, log);
+  const link = new PoolLink(options.xapiUrl, trust, log, config.poolTimeoutMs);
   const store = options.store ?? new MemorySessionStore(config.session);
   const sessions = new Sessions(store, link, config.login, audit, log);
   const inventories = new Inventories((session) => void sessions.end(session, 'ended-by-pool'), log);

@@ -35,15 +35,16 @@ export class PoolLink {
     url: string,
     readonly trust: PoolTrust,
     private readonly log: Logger,
+    timeoutMs: number,
   ) {
     const parsed = new URL(url);
     this.port = parsed.port ? Number(parsed.port) : 443;
-    this.connection = new XapiConnection({ url, trust: trust.policy });
+    this.connection = new XapiConnection({ url, trust: trust.policy, timeoutMs });
     this.connection.on('retarget', ({ from, to }) => log.info('pool master moved', { from, to }));
   }
 
   login(username: string, password: string): Promise<XapiSession> {
-    return this.connection.login(username, password, { originator: 'xwc-gateway', timeoutMs: 30_000 });
+    return this.connection.login(username, password, { originator: 'xwc-gateway' });
   }
 
   /** A session object for a ref already held (another instance may have made the login). */
