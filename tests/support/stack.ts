@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig, startGateway, type Gateway, type GatewayConfig } from '@xwc/proxy';
+import { loadConfig, startGateway, type Gateway, type GatewayConfig, type TrustMode } from '@xwc/proxy';
 import { startPool, type PoolOptions, type SimulatedPool } from '@xwc/xapi-sim';
 
 /** Lines written to a sink, kept for assertions (and for scanning them for secrets). */
@@ -22,6 +22,10 @@ export interface StackOptions {
   /** Environment-style settings for the gateway (PORT, CONSOLES_PER_USER, …); PORT defaults to 0. */
   env?: Record<string, string>;
   uiDir?: string;
+  /** How the gateway trusts the pool: default the simulator's CA; `config` = as the env settings say. */
+  trust?: TrustMode | 'config';
+  /** Files to put in the gateway's DATA_DIR before it starts (e.g. a known-hosts.json). */
+  dataFiles?: (pool: SimulatedPool) => Record<string, string>;
 }
 
 export interface Stack {
@@ -48,13 +52,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.pool,
     dataDir: path.join(dataDir, 'sim'),
   });
+  for (const [name, content] of Object.entries(options.dataFiles?.(pool) ?? {})) {
+    fs.writeFileSync(path.join(dataDir, name), content);
+  }
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...options.env });
+  const trust = options.trust ?? { kind: 'ca', pem: pool.caPem };
   const logs = new LineSink();
   const audit = new LineSink();
   const gateway = await startGateway({
     config,
     xapiUrl: pool.master.url,
-    trust: { kind: 'ca', pem: pool.caPem },
+    ...(trust === 'config' ? {} : { trust }),
     logSink: logs,
     auditSink: audit,
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),
