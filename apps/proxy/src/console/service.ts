@@ -97,6 +97,8 @@ export class ConsoleService {
     const live: LiveConsole = { id: randomUUID(), session, abort: new AbortController() };
     this.track(live);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Protocol violations surface as 'error' (then 'close'); unhandled, one would end the process.
+      ws.on('error', () => undefined);
       live.ws = ws;
       void this.serve(live, ws, owner as ConsoleOwner, uuid!, source);
     });
