@@ -11,36 +11,44 @@ export interface StoredSession {
   lastSeen: number;
 }
 
+/** Why a login ended; consoles and event streams tell the user accordingly. */
+export type EndReason = 'user' | 'expired' | 'ended-by-pool';
+
 export interface SessionStore {
+  /** False while the store cannot be reached: requests that need a session then get a 503, not a logout. */
+  readonly available: boolean;
   get(id: string): Promise<StoredSession | undefined>;
   set(session: StoredSession): Promise<void>;
   touch(id: string, at: number): Promise<void>;
-  delete(id: string): Promise<void>;
-  /** Called when a session is deleted anywhere (another instance too, where the store is shared). */
-  onDelete(listener: (id: string) => void): void;
+  delete(id: string, reason: EndReason): Promise<void>;
+  /** Called when a session is deleted or expires anywhere (another instance too, where the store is shared). */
+  onDelete(listener: (id: string, reason: EndReason) => void): void;
   close(): Promise<void>;
 }
+
+/** How often expiry is checked: a session ends (and its consoles close) close to its limit; at most once a minute. */
+export const sweepInterval = (limits: { idleTimeoutMs: number; maxAgeMs: number }): number =>
+  Math.min(60_000, Math.max(1000, Math.min(limits.idleTimeoutMs, limits.maxAgeMs) / 10));
 
 /** The default store: in process memory, bounded, with expiry swept in the background. */
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, StoredSession>();
-  private readonly listeners: ((id: string) => void)[] = [];
+  private readonly listeners: ((id: string, reason: EndReason) => void)[] = [];
   private readonly sweeper: NodeJS.Timeout;
+  readonly available = true;
 
   constructor(
     private readonly limits: { idleTimeoutMs: number; maxAgeMs: number; maxSessions?: number },
     private readonly now: () => number = Date.now,
   ) {
-    // Often enough that a session ends (and its consoles close) close to its limit, at most once a minute.
-    const every = Math.min(60_000, Math.max(1000, Math.min(limits.idleTimeoutMs, limits.maxAgeMs) / 10));
-    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper = setInterval(() => this.sweep(), sweepInterval(limits));
     this.sweeper.unref();
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
     const session = this.sessions.get(id);
     if (session && this.expired(session)) {
-      await this.delete(id);
+      await this.delete(id, 'expired');
       return undefined;
     }
     return session;
@@ -50,7 +58,7 @@ export class MemorySessionStore implements SessionStore {
     const max = this.limits.maxSessions ?? 100_000;
     if (!this.sessions.has(session.id) && this.sessions.size >= max) {
       const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) await this.delete(oldest);
+      if (oldest !== undefined) await this.delete(oldest, 'expired');
     }
     this.sessions.set(session.id, session);
   }
@@ -60,12 +68,12 @@ export class MemorySessionStore implements SessionStore {
     if (session) session.lastSeen = at;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, reason: EndReason): Promise<void> {
     if (!this.sessions.delete(id)) return;
-    for (const listener of this.listeners) listener(id);
+    for (const listener of this.listeners) listener(id, reason);
   }
 
-  onDelete(listener: (id: string) => void): void {
+  onDelete(listener: (id: string, reason: EndReason) => void): void {
     this.listeners.push(listener);
   }
 
@@ -80,7 +88,7 @@ export class MemorySessionStore implements SessionStore {
 
   private sweep(): void {
     for (const session of [...this.sessions.values()]) {
-      if (this.expired(session)) void this.delete(session.id);
+      if (this.expired(session)) void this.delete(session.id, 'expired');
     }
   }
 }

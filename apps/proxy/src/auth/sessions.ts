@@ -6,10 +6,9 @@ import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
 import { AttemptLimiter } from './attempt-limiter.ts';
 import { newToken, readToken, sessionIdOf } from './cookie.ts';
-import type { SessionStore, StoredSession } from './session-store.ts';
+import type { EndReason, SessionStore, StoredSession } from './session-store.ts';
 
-/** Why a login ended; consoles and event streams tell the user accordingly. */
-export type EndReason = 'user' | 'expired' | 'ended-by-pool';
+export type { EndReason } from './session-store.ts';
 
 /** A logged-in browser session as this instance knows it. */
 export interface UserSession {
@@ -41,7 +40,6 @@ const TOUCH_EVERY_MS = 30_000;
  */
 export class Sessions extends EventEmitter<SessionEvents> {
   private readonly live = new Map<string, UserSession>();
-  private readonly reasons = new Map<string, EndReason>();
   private readonly byUser: AttemptLimiter;
   private readonly byAddress: AttemptLimiter;
 
@@ -55,7 +53,7 @@ export class Sessions extends EventEmitter<SessionEvents> {
     super();
     this.byUser = new AttemptLimiter(limits.perUser, limits.windowMs);
     this.byAddress = new AttemptLimiter(limits.perAddress, limits.windowMs);
-    store.onDelete((id) => this.forget(id));
+    store.onDelete((id, reason) => this.forget(id, reason));
   }
 
   async login(username: unknown, password: unknown, source: string): Promise<{ token: string; session: UserSession }> {
@@ -94,7 +92,13 @@ export class Sessions extends EventEmitter<SessionEvents> {
       createdAt: now,
       lastSeen: now,
     };
-    await this.store.set(stored);
+    try {
+      await this.store.set(stored);
+    } catch (error) {
+      // Nobody could use this XAPI session: do not leave it open on the pool.
+      void xapi.logout({ timeoutMs: 10_000 }).catch(() => {});
+      throw error;
+    }
     const session: UserSession = { id: stored.id, user: username, role, xapi };
     this.live.set(stored.id, session);
     this.audit({ event: 'login', user: username, outcome: 'success', role }, { source });
@@ -118,25 +122,30 @@ export class Sessions extends EventEmitter<SessionEvents> {
     return session;
   }
 
-  /** Ends a session everywhere: the store, this instance's consoles and streams, and XAPI (unless XAPI ended it). */
+  /**
+   * Ends a session everywhere: the store (and through it the other instances), this instance's consoles and
+   * streams, and XAPI (unless XAPI ended it). When the store cannot be reached the rest still happens, so the
+   * XAPI session is gone either way, and the store's error is rethrown for the caller to report.
+   */
   async end(session: UserSession, reason: EndReason): Promise<void> {
-    this.reasons.set(session.id, reason);
-    await this.store.delete(session.id);
-    this.forget(session.id);
+    const failed = await this.store.delete(session.id, reason).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    this.forget(session.id, reason);
     if (reason !== 'ended-by-pool') {
       await session.xapi.logout({ timeoutMs: 10_000 }).catch((error: unknown) => {
         this.log.debug('XAPI logout failed', { error });
       });
     }
+    if (failed) throw failed.error;
   }
 
   /** Reacts to a deletion from the store, wherever it came from (expiry, another instance). */
-  private forget(id: string): void {
+  private forget(id: string, reason: EndReason): void {
     const session = this.live.get(id);
     if (!session) return;
     this.live.delete(id);
-    const reason = this.reasons.get(id) ?? 'expired';
-    this.reasons.delete(id);
     this.emit('ended', session, reason);
     if (reason === 'expired') {
       this.audit({ event: 'logout', user: session.user, reason }, { source: 'gateway' });
