@@ -1,0 +1,54 @@
+import net from 'node:net';
+
+export interface ByteServer {
+  port: number;
+  /** Connections accepted so far, and how many are still open. */
+  readonly accepted: number;
+  readonly open: number;
+  close(): Promise<void>;
+}
+
+async function serve(onSocket: (socket: net.Socket) => void): Promise<ByteServer> {
+  let accepted = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return sockets.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Streams bytes as fast as the reader takes them (honouring backpressure itself), like a busy screen. */
+export function floodServer(chunkBytes = 64 * 1024): Promise<ByteServer> {
+  const chunk = Buffer.alloc(chunkBytes, 0x5a);
+  return serve((socket) => {
+    const pump = (): void => {
+      while (!socket.destroyed && socket.write(chunk));
+    };
+    socket.on('drain', pump);
+    pump();
+  });
+}
+
+/** Accepts and never reads: a host whose console server hung. */
+export function stuckServer(): Promise<ByteServer> {
+  return serve((socket) => socket.pause());
+}
