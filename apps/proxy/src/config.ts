@@ -32,9 +32,12 @@ export interface GatewayConfig {
   };
   auditLog: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Sessions in Redis (several instances); `sessionSecret` is then set too. */
   redisUrl?: string;
   sessionSecret?: string;
   instanceId?: string;
+  /** How long live consoles may run on after SIGTERM before they are closed with 1001. */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -154,8 +157,35 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     auditLog: optional(env, 'AUDIT_LOG') ?? path.join(dataDir, 'audit.log'),
     logLevel: logLevel as GatewayConfig['logLevel'],
-    redisUrl: optional(env, 'REDIS_URL'),
-    sessionSecret: optional(env, 'SESSION_SECRET'),
-    instanceId: optional(env, 'INSTANCE_ID'),
+    ...sharedStore(env),
+    instanceId: instanceId(env),
+    shutdownDrainMs: seconds(env, 'SHUTDOWN_DRAIN', 10),
   };
+}
+
+/** REDIS_URL and the secret that encrypts what the gateway keeps there. Neither is ever echoed in an error. */
+function sharedStore(env: Env): { redisUrl?: string; sessionSecret?: string } {
+  const redisUrl = optional(env, 'REDIS_URL');
+  const sessionSecret = optional(env, 'SESSION_SECRET');
+  if (redisUrl && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://redis.internal:6379');
+  }
+  if (redisUrl && !sessionSecret) {
+    throw new ConfigError(
+      'REDIS_URL is set but SESSION_SECRET is not: every instance needs the same SESSION_SECRET to encrypt ' +
+        'the XAPI sessions it keeps in Redis (e.g. `openssl rand -base64 32`)',
+    );
+  }
+  if (sessionSecret && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET must be at least 32 characters, e.g. from `openssl rand -base64 32`');
+  }
+  return { redisUrl, sessionSecret };
+}
+
+function instanceId(env: Env): string | undefined {
+  const id = optional(env, 'INSTANCE_ID');
+  if (id && !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+    throw new ConfigError("INSTANCE_ID must be 1 to 64 letters, digits, '.', '_' or '-'");
+  }
+  return id;
 }
