@@ -58,9 +58,10 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${signal}: stopping (live consoles get up to 10 s to finish)\n`);
+    const drain = config.shutdownDrainMs;
+    process.stderr.write(`${signal}: stopping (live consoles get up to ${drain / 1000} s to finish)\n`);
     void gateway
-      .close(10_000)
+      .close(drain)
       .then(() => embedded?.close())
       .finally(() => process.exit(0));
   };
