@@ -51,7 +51,10 @@ export class Dispatcher {
   async dispatch(host: string, name: string, params: readonly XapiValue[]): Promise<Outcome> {
     try {
       if (name === 'system.listMethods') return { ok: true, value: this.#names, raw: true };
-      if (name.startsWith('system.isAlive:')) return { ok: true, value: params[0] ?? '' };
+      if (name.startsWith('system.isAlive:')) {
+        if (!params.length) throw new XapiError('INTERNAL_ERROR', ['Failure("hd")']);
+        return { ok: true, value: params[0]! };
+      }
       for (const param of params) assertUtf8(param);
       const master = this.ctx.masterAddressFor(host);
       if (master !== undefined) throw new XapiError('HOST_IS_SLAVE', [master]);
