@@ -21,14 +21,21 @@ export function toJson(value: XapiValue): unknown {
   return value;
 }
 
+/** Deepest nesting accepted; XAPI values never come close, and deeper input is an attack on the stack. */
+const MAX_DEPTH = 256;
+
 /** Parses JSON text into the shared value model, refusing anything JSON-RPC values cannot be. */
-export function fromJson(value: unknown): XapiValue {
+export function fromJson(value: unknown, depth = 0): XapiValue {
+  if (depth > MAX_DEPTH) throw protocolError('JSON-RPC: nesting too deep');
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return value;
-  if (Array.isArray(value)) return value.map(fromJson);
+  if (Array.isArray(value)) return value.map((item) => fromJson(item, depth + 1));
   if (typeof value === 'object') {
     const out: Record<string, XapiValue> = {};
-    for (const [key, member] of Object.entries(value as Record<string, unknown>)) out[key] = fromJson(member);
+    for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+      if (key === '__proto__') throw protocolError('JSON-RPC: reserved member name');
+      out[key] = fromJson(member, depth + 1);
+    }
     return out;
   }
   throw protocolError(`JSON-RPC: unexpected ${typeof value}`);
@@ -66,7 +73,7 @@ export function decodeRequest(body: string): DecodedRequest {
   }
   const raw = request.params;
   let params: XapiValue[];
-  if (Array.isArray(raw)) params = raw.map(fromJson);
+  if (Array.isArray(raw)) params = raw.map((item) => fromJson(item));
   else if (version === 2 && (raw === undefined || raw === null)) params = [];
   else if (version === 2 && typeof raw === 'object') params = [fromJson(raw)];
   else throw protocolError('JSON-RPC: "params" must be an array');
