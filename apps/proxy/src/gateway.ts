@@ -7,7 +7,9 @@ import type { Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createAudit } from './audit.ts';
+import { RedisSessionStore } from './auth/redis-session-store.ts';
 import { MemorySessionStore, type SessionStore } from './auth/session-store.ts';
+import { gateRequests, refuseUpgrade } from './auth/store-gate.ts';
 import { Sessions } from './auth/sessions.ts';
 import type { GatewayConfig } from './config.ts';
 import { ConsoleService } from './console/service.ts';
@@ -73,9 +75,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
   );
   const link = new PoolLink(options.xapiUrl, trust, log, config.poolTimeoutMs);
-  const store = options.store ?? new MemorySessionStore(config.session);
+  const store =
+    options.store ??
+    (config.redisUrl && config.sessionSecret
+      ? await RedisSessionStore.connect({
+          url: config.redisUrl,
+          secret: config.sessionSecret,
+          limits: config.session,
+          log,
+        })
+      : new MemorySessionStore(config.session));
   const sessions = new Sessions(store, link, config.login, audit, log);
-  const inventories = new Inventories((session) => void sessions.end(session, 'ended-by-pool'), log);
+  const inventories = new Inventories(
+    (session) =>
+      void sessions.end(session, 'ended-by-pool').catch((error: unknown) => {
+        log.warn('could not record a session the pool ended', { error });
+      }),
+    log,
+  );
   sessions.on('ended', (session) => inventories.drop(session.id));
   const origin = { allowed: new Set(config.allowedOrigins), allowMissing: config.allowNoOrigin };
   const consoles = new ConsoleService({
@@ -88,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     limits: { ...config.consoles, lowWaterMark: Math.floor(config.consoles.highWaterMark / 4) },
   });
   const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
-  const app = createApp(context, origin, options.uiDir ?? DEFAULT_UI_DIR);
+  const app = gateRequests(store, createApp(context, origin, options.uiDir ?? DEFAULT_UI_DIR));
 
   // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
   const serverOptions: http.ServerOptions = {
@@ -110,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!store.available) return refuseUpgrade(socket);
     consoles.upgrade(req, socket, head).catch((error: unknown) => {
       log.error('console upgrade failed', { error });
       socket.destroy();

@@ -26,6 +26,14 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
+/** The store could not be reached (or did not answer in time); safe to show: it names no address or secret. */
+export class SessionStoreUnavailable extends Error {
+  override readonly name = 'SessionStoreUnavailable';
+  constructor(cause?: unknown) {
+    super('The session store cannot be reached. Try again in a moment.', { cause });
+  }
+}
+
 /** How often expiry is checked: a session ends (and its consoles close) close to its limit; at most once a minute. */
 export const sweepInterval = (limits: { idleTimeoutMs: number; maxAgeMs: number }): number =>
   Math.min(60_000, Math.max(1000, Math.min(limits.idleTimeoutMs, limits.maxAgeMs) / 10));
