@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/system-deps.sh
 npx tsc -p tsconfig.json --noEmit
-npx vitest run
+# The UI is built first: the security suite scans the bundle and the browser tests serve it.
 npx vite build --logLevel warn
+npx vitest run
 npx playwright test

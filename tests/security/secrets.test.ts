@@ -1,10 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, readEvents } from '../support/api.ts';
 import { ConsoleClient, consoleUrl } from '../support/console-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 /**
- * Drives the gateway through logins (good and bad), the inventory, the event stream, consoles that
+ * Case 2. Drives the gateway through logins (good and bad), the inventory, the event stream, consoles that
  * work and consoles that fail, extension writes that fail, a session destroyed by the pool and a
  * logout, recording every byte the browser side could see and every log line; then checks that no
  * XAPI session ref and no password appears anywhere in it.
@@ -112,5 +114,21 @@ describe('nothing secret reaches the browser or the logs', () => {
     const text = lines().join('\n');
     for (const ref of sessionRefs) expect(text.includes(ref), `session ref leaked`).toBe(false);
     for (const password of passwords) expect(text.includes(password), `password leaked`).toBe(false);
+  });
+});
+
+describe('nothing secret is built into the UI bundle', () => {
+  it('holds no password, session ref or private key', () => {
+    const dist = path.resolve(import.meta.dirname, '../../apps/web/dist');
+    expect(fs.existsSync(path.join(dist, 'index.html')), 'build the UI first (npx vite build)').toBe(true);
+    const files = fs.readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(js|html|css|map)$/.test(f));
+    expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(dist, file), 'utf8');
+      expect(text, file).not.toMatch(/OpaqueRef:[0-9a-f]{8}-[0-9a-f]{4}-/);
+      expect(text, file).not.toContain('-----BEGIN');
+      expect(text, file).not.toContain('xenroot');
+      for (const password of passwords) expect(text.includes(password), `${file} holds a password`).toBe(false);
+    }
   });
 });
