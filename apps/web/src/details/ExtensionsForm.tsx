@@ -215,30 +215,32 @@ export function ExtensionsForm({
       ) : (
         sections
       )}
-      <div className={`save-bar${changeCount > 0 || errorCount > 0 || serverError ? ' dirty' : ''}`}>
-        {serverError && !serverError.key ? (
-          <p className="form-error" role="alert">
-            {serverError.message}
-          </p>
-        ) : serverError?.key ? (
-          <p className="form-error" role="alert">
-            The pool refused {serverError.key}: {serverError.message}
-          </p>
-        ) : null}
-        <span className="save-summary" aria-live="polite">
-          {errorCount > 0
-            ? `${errorCount} ${errorCount === 1 ? 'value needs' : 'values need'} fixing`
-            : changeCount > 0
-              ? `${changeCount} unsaved ${changeCount === 1 ? 'change' : 'changes'}`
-              : 'No unsaved changes'}
-        </span>
-        <button type="button" onClick={discard} disabled={saving || (drafts.size === 0 && added.length === 0)}>
-          Discard
-        </button>
-        <button type="submit" className="primary" disabled={saving || changeCount === 0 || errorCount > 0}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      {!extensions.some((ext) => ext.entry.editable) ? null : (
+        <div className={`save-bar${changeCount > 0 || errorCount > 0 || serverError ? ' dirty' : ''}`}>
+          {serverError && !serverError.key ? (
+            <p className="form-error" role="alert">
+              {serverError.message}
+            </p>
+          ) : serverError?.key ? (
+            <p className="form-error" role="alert">
+              The pool refused {serverError.key}: {serverError.message}
+            </p>
+          ) : null}
+          <span className="save-summary" aria-live="polite">
+            {errorCount > 0
+              ? `${errorCount} ${errorCount === 1 ? 'value needs' : 'values need'} fixing`
+              : changeCount > 0
+                ? `${changeCount} unsaved ${changeCount === 1 ? 'change' : 'changes'}`
+                : 'No unsaved changes'}
+          </span>
+          <button type="button" onClick={discard} disabled={saving || (drafts.size === 0 && added.length === 0)}>
+            Discard
+          </button>
+          <button type="submit" className="primary" disabled={saving || changeCount === 0 || errorCount > 0}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      )}
     </form>
   );
 }
