@@ -92,6 +92,10 @@ function writers(
   const write = (ref: string, value: unknown): void => {
     db.require(table, ref);
     db.update(table, ref, { [field]: value });
+  };
+  /** Only the generated setter honours `has_effect`; `add_to_`/`remove_from_` stay database-only. */
+  const set = (ref: string, value: unknown): void => {
+    write(ref, value);
     effect?.(ref);
   };
   const method = (
@@ -123,7 +127,7 @@ function writers(
         `set_${field}`,
         [value],
         (_, [ref, map]) => {
-          write(ref as string, { ...(map as Record<string, string>) });
+          set(ref as string, { ...(map as Record<string, string>) });
           return VOID;
         },
         ([ref, map]) => [check(name(`set_${field}`), writer), ...changedKeyChecks(db, table, field, spec, ref, map)],
@@ -160,7 +164,7 @@ function writers(
     const current = (ref: string): string[] => db.require(table, ref)[field] as string[];
     return [
       method(`set_${field}`, [value], (_, [ref, items]) => {
-        write(ref as string, [...new Set(items as string[])]);
+        set(ref as string, [...new Set(items as string[])]);
         return VOID;
       }),
       method(`add_${field}`, [str('value')], (_, [ref, item]) => {
@@ -181,7 +185,7 @@ function writers(
   }
   return [
     method(`set_${field}`, [value], (_, [ref, v]) => {
-      write(ref as string, v);
+      set(ref as string, v);
       return VOID;
     }),
   ];
