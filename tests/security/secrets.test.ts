@@ -121,7 +121,9 @@ describe('nothing secret is built into the UI bundle', () => {
   it('holds no password, session ref or private key', () => {
     const dist = path.resolve(import.meta.dirname, '../../apps/web/dist');
     expect(fs.existsSync(path.join(dist, 'index.html')), 'build the UI first (npx vite build)').toBe(true);
-    const files = fs.readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(js|html|css|map)$/.test(f));
+    const files = fs
+      .readdirSync(dist, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(js|html|css|map)$/.test(f));
     expect(files.some((f) => f.endsWith('.js'))).toBe(true);
     for (const file of files) {
       const text = fs.readFileSync(path.join(dist, file), 'utf8');
