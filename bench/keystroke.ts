@@ -1,0 +1,226 @@
+import type { Conn, Endpoint } from './lib/conn.ts';
+import { tcpEndpoint, wsEndpoint } from './lib/conn.ts';
+import { treeRss } from './lib/proc.ts';
+import { startWebsockify, type Child } from './lib/processes.ts';
+import { measured, type Context, type Peer, type Row, type Scenario } from './lib/scenario.ts';
+import { startBridge, startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
+import { GiB, MB, percentile, sleep } from './lib/stats.ts';
+import { FrameReader, KEY_BYTES, MODE, request } from './lib/wire.ts';
+
+/**
+ * Keystroke round trip: an 8-byte message (an RFB KeyEvent's size) sent every 25 ms from the WebSocket client,
+ * echoed by the server behind the proxy in its output stream. Idle, and while the server floods 64 KiB frames
+ * as fast as its socket drains to a client that reads 20 MB/s: then the echo waits behind everything queued
+ * between server and client, which is what a bounded bridge keeps small and websockify lets grow.
+ */
+
+type Path = 'raw' | 'bridge' | 'gateway' | 'websockify';
+
+const KEY_EVERY_MS = 25;
+const READ_RATE = 20 * MB;
+const FRAME_BYTES = 64 * 1024;
+/** websockify's queue grows without bound under the flood: stop its run before it eats the machine. */
+const MEMORY_GUARD = 3 * GiB;
+
+interface Latencies {
+  /** Round trips of answered keys, ms. */
+  rtts: number[];
+  /** Keys never echoed within the window: their wait so far, a lower bound, ms. */
+  unanswered: number[];
+  stoppedByGuard: boolean;
+}
+
+async function measure(
+  endpoint: Endpoint,
+  flood: boolean,
+  durationMs: number,
+  guardPid?: number,
+): Promise<Latencies> {
+  const conn: Conn = await endpoint.connect();
+  const sentAt = new Map<number, number>();
+  const rtts: number[] = [];
+  const reader = new FrameReader((key) => {
+    const seq = key.readUInt32BE(4);
+    const at = sentAt.get(seq);
+    if (at !== undefined) {
+      rtts.push(performance.now() - at);
+      sentAt.delete(seq);
+    }
+  });
+  const started = performance.now();
+  let paused = false;
+  conn.onData((chunk) => {
+    reader.push(chunk);
+    if (!flood) return;
+    // Read no faster than READ_RATE: stop reading until the clock catches up with the bytes taken.
+    const due = started + (reader.bytes / READ_RATE) * 1000;
+    const ahead = due - performance.now();
+    if (ahead > 1 && !paused) {
+      paused = true;
+      conn.pause();
+      setTimeout(() => {
+        paused = false;
+        conn.resume();
+      }, ahead);
+    }
+  });
+  conn.send(request(MODE.floodEcho, 0, flood ? FRAME_BYTES : 0));
+  // Let the flood fill every buffer on the way before the first key.
+  await sleep(flood ? 1000 : 100);
+  let seq = 0;
+  let stoppedByGuard = false;
+  const end = performance.now() + durationMs;
+  while (performance.now() < end) {
+    const key = Buffer.alloc(KEY_BYTES);
+    key[0] = 4;
+    key[1] = seq & 1;
+    key.writeUInt32BE(seq, 4);
+    sentAt.set(seq, performance.now());
+    conn.send(key);
+    seq++;
+    await sleep(KEY_EVERY_MS);
+    if (guardPid !== undefined && seq % 8 === 0 && treeRss(guardPid) > MEMORY_GUARD) {
+      stoppedByGuard = true;
+      break;
+    }
+  }
+  // Give the last keys a moment to come back.
+  const grace = performance.now() + 1000;
+  while (sentAt.size > 0 && performance.now() < grace) await sleep(10);
+  const now = performance.now();
+  const unanswered = [...sentAt.values()].map((at) => now - at);
+  conn.close();
+  await Promise.race([conn.closed, sleep(2000)]);
+  return { rtts, unanswered, stoppedByGuard };
+}
+
+interface Summary {
+  p50: number;
+  p99: number;
+  max: number;
+  /** The figures are lower bounds: some keys never came back. */
+  censored: boolean;
+  answered: number;
+  sent: number;
+  stoppedByGuard: boolean;
+}
+
+function summarise(l: Latencies): Summary {
+  const all = [...l.rtts, ...l.unanswered];
+  return {
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    max: Math.max(...all),
+    censored: l.unanswered.length > 0,
+    answered: l.rtts.length,
+    sent: all.length,
+    stoppedByGuard: l.stoppedByGuard,
+  };
+}
+
+const LABEL: Record<Path, string> = {
+  raw: 'raw TCP',
+  bridge: 'bridge',
+  gateway: 'whole gateway',
+  websockify: 'websockify',
+};
+
+export const keystroke: Scenario = {
+  name: 'keystroke',
+  title: 'Keystroke round trip',
+  method:
+    'An 8-byte key message every 25 ms from the client, echoed in-band by the server behind the proxy; idle, and ' +
+    'while the server floods 64 KiB frames as fast as its socket drains to a client reading 20 MB/s (keys start ' +
+    'after 1 s of flood). Keys not echoed by the end count with their wait so far (a lower bound, marked ≥). ' +
+    `websockify's run stops early if its processes pass ${MEMORY_GUARD / GiB} GiB resident.`,
+  async run(ctx: Context): Promise<Row[]> {
+    const runs = ctx.quick ? 1 : 3;
+    const idleMs = ctx.quick ? 1000 : 2000;
+    const floodMs = ctx.quick ? 3000 : 6000;
+    const children: Child[] = [];
+    try {
+      const target = await startTarget();
+      children.push(target.child);
+      const bridge = await startBridge(target.port);
+      children.push(bridge.child);
+      const websockify = await startWebsockify(target.port);
+      children.push(websockify.child);
+      const stack = await startGatewayStack({ targetPort: target.port });
+      children.push(stack.pool, stack.gateway);
+      const vm = await stack.vmUuid(TARGET_VM);
+      const endpoints: Record<Path, Endpoint> = {
+        raw: tcpEndpoint(target.port),
+        bridge: wsEndpoint('bridge', bridge.url),
+        gateway: stack.console(vm),
+        websockify: wsEndpoint('websockify', websockify.url),
+      };
+      const paths = Object.keys(endpoints) as Path[];
+      const idle: Record<Path, Summary[]> = { raw: [], bridge: [], gateway: [], websockify: [] };
+      const flood: Record<Path, Summary[]> = { raw: [], bridge: [], gateway: [], websockify: [] };
+      for (let r = 0; r < runs; r++) {
+        for (const path of paths) {
+          const s = summarise(await measure(endpoints[path], false, idleMs));
+          idle[path].push(s);
+          ctx.log(`  run ${r + 1}/${runs} idle ${LABEL[path]}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`);
+        }
+        for (const path of paths) {
+          const guard = path === 'websockify' ? websockify.child.pid : undefined;
+          const s = summarise(await measure(endpoints[path], true, floodMs, guard));
+          flood[path].push(s);
+          ctx.log(
+            `  run ${r + 1}/${runs} flood ${LABEL[path]}: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ` +
+              `max ${s.max.toFixed(1)} ms (${s.answered}/${s.sent} echoed${s.stoppedByGuard ? ', memory guard hit' : ''})`,
+          );
+          // websockify's per-connection process may still be draining its queue: let it go before the next path.
+          await sleep(200);
+        }
+      }
+
+      const pick = (list: Summary[], key: 'p50' | 'p99' | 'max') => {
+        const censored = list.some((s) => s.censored);
+        const echoed = list.map((s) => `${s.answered}/${s.sent}`).join(', ');
+        return measured(
+          list.map((s) => s[key]),
+          censored ? { bound: '≥', detail: `keys echoed per run: ${echoed}` } : { detail: `keys echoed: ${echoed}` },
+        );
+      };
+      const peersOf = (table: Record<Path, Summary[]>, key: 'p50' | 'p99' | 'max'): Partial<Record<Peer, ReturnType<typeof pick>>> => ({
+        websockify: pick(table.websockify, key),
+        'raw TCP': pick(table.raw, key),
+      });
+      const rows: Row[] = [];
+      for (const key of ['p50', 'p99'] as const) {
+        for (const path of ['bridge', 'gateway'] as const) {
+          rows.push({
+            id: `keystroke.idle.${key}.${path}`,
+            measure: `Keystroke round trip, idle, ${key}, ${LABEL[path]}`,
+            unit: 'ms',
+            higherIsBetter: false,
+            ours: pick(idle[path], key),
+            peers: peersOf(idle, key),
+          });
+        }
+      }
+      for (const key of ['p50', 'p99', 'max'] as const) {
+        for (const path of ['bridge', 'gateway'] as const) {
+          const ours = pick(flood[path], key);
+          rows.push({
+            id: `keystroke.flood.${key}.${path}`,
+            measure: `Keystroke round trip under a saturating flood (reader 20 MB/s), ${key}, ${LABEL[path]}`,
+            unit: 'ms',
+            higherIsBetter: false,
+            ours,
+            peers: peersOf(flood, key),
+            ...(key === 'p99' ? { budget: 50, target: { text: '≤ 50 ms', pass: ours.value <= 50 && !ours.bound } } : {}),
+            ...(key === 'max' && flood.websockify.some((s) => s.stoppedByGuard)
+              ? { notes: [`websockify's runs stopped early at ${MEMORY_GUARD / GiB} GiB resident`] }
+              : {}),
+          });
+        }
+      }
+      return rows;
+    } finally {
+      for (const child of children.reverse()) await child.stop();
+    }
+  },
+};

@@ -1,0 +1,127 @@
+import net from 'node:net';
+import WebSocket from 'ws';
+import { BANNER } from './wire.ts';
+
+/**
+ * One client connection to a target, the same interface whether it is raw TCP or a WebSocket through a proxy
+ * (websockify, the bridge, the whole gateway), so every scenario drives every path with the same code.
+ */
+export interface Conn {
+  /** Every byte after the target's banner, in order. */
+  onData(listener: (chunk: Buffer) => void): void;
+  /** Queues bytes; false when the caller should wait for `drained()` before sending more. */
+  send(chunk: Buffer): boolean;
+  drained(): Promise<void>;
+  /** Stops reading (the kernel buffers fill, then the sender is held back) and starts again. */
+  pause(): void;
+  resume(): void;
+  close(): void;
+  /** Resolves when the connection is closed, with the WebSocket close code if any. */
+  readonly closed: Promise<{ code?: number; reason?: string }>;
+}
+
+export interface Endpoint {
+  readonly name: string;
+  connect(): Promise<Conn>;
+}
+
+const SEND_HIGH = 4 * 1024 * 1024;
+const SEND_LOW = 1024 * 1024;
+
+/** Waits for the 12-byte banner, then hands later bytes to the listener. */
+function bannerGate(onOpen: (error?: Error) => void): {
+  feed(chunk: Buffer): void;
+  setListener(l: (chunk: Buffer) => void): void;
+} {
+  let head = Buffer.alloc(0);
+  let open = false;
+  let listener: ((chunk: Buffer) => void) | undefined;
+  const early: Buffer[] = [];
+  return {
+    feed(chunk) {
+      if (open) {
+        if (listener) listener(chunk);
+        else early.push(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      if (head.length < BANNER.length) return;
+      if (!head.subarray(0, BANNER.length).equals(BANNER)) {
+        onOpen(new Error(`unexpected first bytes ${JSON.stringify(head.subarray(0, 12).toString('latin1'))}`));
+        return;
+      }
+      open = true;
+      const rest = head.subarray(BANNER.length);
+      if (rest.length) early.push(rest);
+      onOpen();
+    },
+    setListener(l) {
+      listener = l;
+      for (const chunk of early.splice(0)) l(chunk);
+    },
+  };
+}
+
+export function tcpEndpoint(port: number): Endpoint {
+  return {
+    name: 'raw TCP',
+    connect: () =>
+      new Promise<Conn>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port });
+        socket.setNoDelay(true);
+        const closed = new Promise<{ code?: number }>((r) => socket.once('close', () => r({})));
+        const gate = bannerGate((error) => (error ? reject(error) : resolve(conn)));
+        socket.on('data', (chunk: Buffer) => gate.feed(chunk));
+        socket.once('error', reject);
+        const conn: Conn = {
+          onData: (l) => gate.setListener(l),
+          send: (chunk) => socket.write(chunk),
+          drained: () => new Promise((r) => (socket.writableNeedDrain ? socket.once('drain', () => r()) : r())),
+          pause: () => socket.pause(),
+          resume: () => socket.resume(),
+          close: () => socket.destroy(),
+          closed,
+        };
+      }),
+  };
+}
+
+export function wsEndpoint(name: string, url: string, headers: Record<string, string> = {}): Endpoint {
+  return {
+    name,
+    connect: () =>
+      new Promise<Conn>((resolve, reject) => {
+        const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+        const closed = new Promise<{ code?: number; reason?: string }>((r) =>
+          ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+        );
+        const gate = bannerGate((error) => (error ? reject(error) : resolve(conn)));
+        ws.on('message', (data: Buffer) => gate.feed(data));
+        ws.once('error', reject);
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`${name}: upgrade refused with ${res.statusCode}`)));
+        ws.once('close', (code, reason) => reject(new Error(`${name}: closed ${code} ${reason.toString()} before the banner`)));
+        let waiters: (() => void)[] = [];
+        const flushed = (): void => {
+          if (ws.bufferedAmount > SEND_LOW) return;
+          const wake = waiters;
+          waiters = [];
+          for (const w of wake) w();
+        };
+        const conn: Conn = {
+          onData: (l) => gate.setListener(l),
+          send(chunk) {
+            ws.send(chunk, { binary: true }, flushed);
+            return ws.bufferedAmount < SEND_HIGH;
+          },
+          drained: () => new Promise((r) => (ws.bufferedAmount <= SEND_LOW ? r() : waiters.push(r))),
+          pause: () => ws.pause(),
+          resume: () => ws.resume(),
+          close: () => {
+            if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+            else ws.terminate();
+          },
+          closed,
+        };
+      }),
+  };
+}

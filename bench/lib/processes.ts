@@ -1,0 +1,196 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Every process the benchmarks start: each in its own process group (so what it forks, like websockify's
+ * per-connection children, goes with it), stopped by PID, and killed on exit, on error and on SIGINT/SIGTERM.
+ */
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Child {
+  readonly name: string;
+  readonly pid: number;
+  readonly process: ChildProcess;
+  /** The last lines of stderr, for error messages. */
+  stderrTail(): string;
+  /** Resolves with the next stdout line that parses as JSON (servers announce themselves so). */
+  nextJson<T>(timeoutMs?: number): Promise<T>;
+  /** Sends one JSON line to the child's stdin (commands to the simulated pool). */
+  send(message: unknown): void;
+  stop(): Promise<void>;
+}
+
+const live = new Set<Child>();
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function spawnProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Child {
+  const proc = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (proc.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  const pid = proc.pid;
+  const stderr: string[] = [];
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (text: string) => {
+    stderr.push(text);
+    if (stderr.length > 40) stderr.splice(0, stderr.length - 40);
+  });
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let partial = '';
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (text: string) => {
+    partial += text;
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  proc.stdin!.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  exited.then(() => {
+    for (const wake of waiters.splice(0)) wake();
+  });
+
+  const child: Child = {
+    name,
+    pid,
+    process: proc,
+    stderrTail: () => stderr.join('').split('\n').slice(-15).join('\n'),
+    async nextJson<T>(timeoutMs = 30_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (lines.length) {
+          const line = lines.shift()!;
+          try {
+            return JSON.parse(line) as T;
+          } catch {
+            // Not an announcement: ignore.
+          }
+        }
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${child.stderrTail()}`);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`${name} did not answer within ${timeoutMs} ms:\n${child.stderrTail()}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    send(message: unknown) {
+      proc.stdin!.write(`${JSON.stringify(message)}\n`);
+    },
+    async stop() {
+      if (!live.has(child)) return;
+      live.delete(child);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        killGroup(pid, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      // Whatever the group leader left behind (websockify's per-connection children) goes too.
+      killGroup(pid, 'SIGKILL');
+    },
+  };
+  live.add(child);
+  return child;
+}
+
+/** A TypeScript file run by Node through tsx, as `npm start` runs the gateway. */
+export function spawnTs(name: string, file: string, args: readonly string[] = [], env?: Record<string, string>): Child {
+  return spawnProcess(name, process.execPath, ['--import', 'tsx', path.resolve(ROOT, file), ...args], {
+    ...(env ? { env } : {}),
+  });
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((child) => child.stop()));
+}
+
+function killAllNow(): void {
+  for (const child of live) killGroup(child.pid, 'SIGKILL');
+  live.clear();
+}
+
+let installed = false;
+/** Kills every child when this process ends, however it ends. */
+export function installCleanup(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the benchmark's processes\n`);
+      killAllNow();
+      process.exit(130);
+    });
+  }
+}
+
+/** A loopback port nobody listens on right now (for programs that cannot be told to pick one, like websockify). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, child: Child, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`${child.name} exited:\n${child.stderrTail()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${child.name} did not listen on ${port}:\n${child.stderrTail()}`);
+}
+
+/** Debian's websockify in front of a TCP target, exactly as nova-novncproxy runs its engine (no verbose/record flags). */
+export async function startWebsockify(target: number): Promise<{ child: Child; url: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawnProcess('websockify', '/usr/bin/websockify', [`127.0.0.1:${port}`, `127.0.0.1:${target}`]);
+    try {
+      await waitForPort(port, child);
+      return { child, url: `ws://127.0.0.1:${port}/` };
+    } catch (error) {
+      await child.stop();
+      if (attempt >= 2) throw error;
+    }
+  }
+}

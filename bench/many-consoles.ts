@@ -1,0 +1,147 @@
+import type { Conn } from './lib/conn.ts';
+import { PatternChecker } from './lib/pattern.ts';
+import { mapLimit } from './lib/pool-of.ts';
+import { cpuSecondsOf, rssOf, Sampler } from './lib/proc.ts';
+import type { Child } from './lib/processes.ts';
+import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
+import { startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
+import { MB, sleep } from './lib/stats.ts';
+import { MODE, request } from './lib/wire.ts';
+
+/**
+ * Many consoles through one gateway process: each a real console WebSocket (login cookie, XAPI console
+ * lookup, TLS CONNECT through the simulated pool's relay to the target), all opened first, then each asks
+ * for a small update every second. The gateway's resident memory and CPU over that window come from /proc;
+ * every console must receive every byte of every update, in order, before the target ends it.
+ */
+
+const UPDATE_BYTES = 2048;
+const OPEN_CONCURRENCY = 25;
+
+interface Outcome {
+  consoles: number;
+  openSeconds: number;
+  baselineRss: number;
+  peakRss: number;
+  perConsole: number;
+  cpuPercent: number;
+  complete: number;
+  seconds: number;
+}
+
+async function runOnce(ctx: Context, count: number, updates: number): Promise<Outcome> {
+  const children: Child[] = [];
+  try {
+    const target = await startTarget();
+    children.push(target.child);
+    const stack = await startGatewayStack({
+      targetPort: target.port,
+      env: { CONSOLES_PER_USER: String(count), CONSOLES_TOTAL: String(Math.max(2000, count)) },
+    });
+    children.push(stack.pool, stack.gateway);
+    const vm = await stack.vmUuid(TARGET_VM);
+    const endpoint = stack.console(vm);
+    await sleep(500);
+    const baselineRss = rssOf(stack.gateway.pid);
+    const opening = performance.now();
+    const conns: Conn[] = await mapLimit(
+      Array.from({ length: count }, (_, i) => i),
+      OPEN_CONCURRENCY,
+      () => endpoint.connect(),
+    );
+    const openSeconds = (performance.now() - opening) / 1000;
+    ctx.log(`  ${count} consoles open in ${openSeconds.toFixed(1)} s`);
+    const checkers = conns.map(() => new PatternChecker());
+    conns.forEach((conn, i) => conn.onData((chunk) => checkers[i]!.push(chunk)));
+    const sampler = new Sampler(() => rssOf(stack.gateway.pid), 500);
+    const cpuBefore = cpuSecondsOf(stack.gateway.pid);
+    const started = performance.now();
+    for (const conn of conns) conn.send(request(MODE.ticker, updates, UPDATE_BYTES, 1000));
+    // The target ends each console after its last update; wait for all, bounded.
+    const closed = Promise.all(conns.map((c) => c.closed));
+    await Promise.race([closed, sleep(updates * 1000 + 15_000)]);
+    const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = cpuSecondsOf(stack.gateway.pid) - cpuBefore;
+    sampler.stop();
+    for (const conn of conns) conn.close();
+    const expected = updates * UPDATE_BYTES;
+    const complete = checkers.filter((c) => c.ok && c.offset === expected).length;
+    return {
+      consoles: count,
+      openSeconds,
+      baselineRss,
+      peakRss: sampler.max,
+      perConsole: (sampler.max - baselineRss) / count,
+      cpuPercent: (cpuSeconds / seconds) * 100,
+      complete,
+      seconds,
+    };
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+  }
+}
+
+export const manyConsoles: Scenario = {
+  name: 'many-consoles',
+  title: 'Many consoles',
+  method:
+    '1,000 consoles (quick: 200) opened through one gateway process (25 at a time), then each receives a 2 KiB ' +
+    'update every second for 30 s (quick: 8 s) from the target behind the VM, through TLS CONNECT tunnels to the ' +
+    'simulated pool (its own process). Gateway RSS sampled every 500 ms, CPU from /proc/<pid>/stat over the window; ' +
+    'per console = (peak − RSS before the first console) / consoles. Each console must get every byte, in order.',
+  async run(ctx: Context): Promise<Row[]> {
+    const count = ctx.quick ? 200 : 1000;
+    const updates = ctx.quick ? 8 : 30;
+    const runs = ctx.quick ? 1 : 2;
+    const outcomes: Outcome[] = [];
+    for (let r = 0; r < runs; r++) {
+      const o = await runOnce(ctx, count, updates);
+      outcomes.push(o);
+      ctx.log(
+        `  run ${r + 1}/${runs}: RSS ${(o.baselineRss / MB).toFixed(0)} → peak ${(o.peakRss / MB).toFixed(0)} MB, ` +
+          `${((o.perConsole / 1024) | 0).toString()} KiB per console, CPU ${o.cpuPercent.toFixed(1)} %, ` +
+          `${o.complete}/${o.consoles} complete`,
+      );
+    }
+    const all = (pick: (o: Outcome) => number, detail?: string) =>
+      measured(outcomes.map(pick), detail ? { detail } : {});
+    const peak = all((o) => o.peakRss / MB);
+    const complete = outcomes.every((o) => o.complete === o.consoles);
+    const bytesNote = complete
+      ? `every console received all ${updates} updates byte-exact, in every run`
+      : `INCOMPLETE: ${outcomes.map((o) => `${o.complete}/${o.consoles}`).join(', ')} consoles received every byte`;
+    return [
+      {
+        id: 'many.resident',
+        measure: `Resident memory of the gateway with ${count.toLocaleString('en')} consoles (peak)`,
+        unit: 'MB',
+        higherIsBetter: false,
+        ours: peak,
+        budget: 300,
+        target: { text: '≤ 300 MB (1,000 consoles)', pass: count >= 1000 && peak.value <= 300 && complete },
+        notes: [bytesNote],
+      },
+      {
+        id: 'many.per-console',
+        measure: 'Resident memory per console',
+        unit: 'KiB',
+        higherIsBetter: false,
+        ours: all((o) => o.perConsole / 1024, 'peak minus the RSS before the first console, divided by the consoles'),
+      },
+      {
+        id: 'many.cpu',
+        measure: `Gateway CPU, ${count.toLocaleString('en')} consoles × one ${UPDATE_BYTES / 1024} KiB update/s`,
+        unit: '% of a core',
+        higherIsBetter: false,
+        ours: all((o) => o.cpuPercent),
+      },
+      {
+        id: 'many.open',
+        measure: `Time to open ${count.toLocaleString('en')} consoles (${OPEN_CONCURRENCY} at a time)`,
+        unit: 's',
+        higherIsBetter: false,
+        ours: all((o) => o.openSeconds),
+      },
+    ];
+  },
+};

@@ -1,0 +1,151 @@
+import type { Conn, Endpoint } from './lib/conn.ts';
+import { wsEndpoint } from './lib/conn.ts';
+import { mapLimit } from './lib/pool-of.ts';
+import { rssOf, Sampler, treePss, treeRss } from './lib/proc.ts';
+import { startWebsockify, type Child } from './lib/processes.ts';
+import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
+import { startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
+import { GiB, MB, sleep } from './lib/stats.ts';
+import { MODE, request } from './lib/wire.ts';
+
+/**
+ * 100 consoles whose clients stop reading while the server behind each streams as fast as it may: the
+ * proxy's resident memory before the flood and over the stall. Ours is the whole gateway process (TLS CONNECT
+ * upstreams through the simulated pool); websockify forks per connection, so its figure sums its processes
+ * (RSS as asked, and PSS, which counts pages shared with the parent once).
+ */
+
+const CONSOLES = 100;
+const MEMORY_GUARD = 6 * GiB;
+
+interface Growth {
+  baseline: number;
+  peak: number;
+  growth: number;
+  pssBaseline?: number;
+  pssPeak?: number;
+  stoppedByGuard: boolean;
+  seconds: number;
+}
+
+async function stall(endpoint: Endpoint, read: () => number, durationMs: number, pss?: () => number): Promise<Growth> {
+  const conns: Conn[] = await mapLimit(
+    Array.from({ length: CONSOLES }, (_, i) => i),
+    10,
+    () => endpoint.connect(),
+  );
+  await sleep(1000);
+  const baseline = read();
+  const pssBaseline = pss?.();
+  for (const conn of conns) {
+    conn.pause();
+    conn.send(request(MODE.source, 2 ** 50));
+  }
+  const sampler = new Sampler(read, 250);
+  const started = performance.now();
+  let stoppedByGuard = false;
+  while (performance.now() - started < durationMs) {
+    await sleep(250);
+    if (sampler.last > MEMORY_GUARD) {
+      stoppedByGuard = true;
+      break;
+    }
+  }
+  sampler.stop();
+  const pssPeak = pss?.();
+  const seconds = (performance.now() - started) / 1000;
+  for (const conn of conns) conn.close();
+  await Promise.race([Promise.all(conns.map((c) => c.closed)), sleep(5000)]);
+  return {
+    baseline,
+    peak: sampler.max,
+    growth: sampler.max - baseline,
+    ...(pssBaseline !== undefined ? { pssBaseline, pssPeak: pssPeak! } : {}),
+    stoppedByGuard,
+    seconds,
+  };
+}
+
+export const stalled: Scenario = {
+  name: 'stalled',
+  title: 'Stalled clients',
+  method:
+    `${CONSOLES} consoles open and idle, then every client stops reading while the server behind each streams as ` +
+    'fast as its socket drains, for 20 s (quick: 6 s). Resident memory sampled every 250 ms from /proc; growth = ' +
+    'peak − value just before the flood. Ours: the gateway process alone (TLS CONNECT upstreams through the ' +
+    'simulated pool, its own process). websockify: its processes summed (one per connection).',
+  async run(ctx: Context): Promise<Row[]> {
+    const runs = ctx.quick ? 1 : 2;
+    const durationMs = ctx.quick ? 6000 : 20_000;
+    const children: Child[] = [];
+    try {
+      const target = await startTarget();
+      children.push(target.child);
+      const websockify = await startWebsockify(target.port);
+      children.push(websockify.child);
+      const stack = await startGatewayStack({ targetPort: target.port, env: { CONSOLES_PER_USER: String(CONSOLES * 2) } });
+      children.push(stack.pool, stack.gateway);
+      const vm = await stack.vmUuid(TARGET_VM);
+      const ours: Growth[] = [];
+      const theirs: Growth[] = [];
+      for (let r = 0; r < runs; r++) {
+        const g = await stall(stack.console(vm), () => rssOf(stack.gateway.pid), durationMs);
+        ours.push(g);
+        ctx.log(
+          `  run ${r + 1}/${runs} gateway: ${(g.baseline / MB).toFixed(0)} MB → peak ${(g.peak / MB).toFixed(0)} MB ` +
+            `(+${(g.growth / MB).toFixed(1)} MB in ${g.seconds.toFixed(0)} s)`,
+        );
+        const w = await stall(
+          wsEndpoint('websockify', websockify.url),
+          () => treeRss(websockify.child.pid),
+          durationMs,
+          () => treePss(websockify.child.pid),
+        );
+        theirs.push(w);
+        ctx.log(
+          `  run ${r + 1}/${runs} websockify: ${(w.baseline / MB).toFixed(0)} MB → peak ${(w.peak / MB).toFixed(0)} MB ` +
+            `(+${(w.growth / MB).toFixed(1)} MB in ${w.seconds.toFixed(0)} s; PSS ${(w.pssBaseline! / MB).toFixed(0)} → ` +
+            `${(w.pssPeak! / MB).toFixed(0)} MB)${w.stoppedByGuard ? ', memory guard hit' : ''}`,
+        );
+        await sleep(500);
+      }
+      const mb = (list: Growth[], pick: (g: Growth) => number, detail?: string) =>
+        measured(
+          list.map((g) => pick(g) / MB),
+          {
+            ...(list.some((g) => g.stoppedByGuard) ? { bound: '≥' as const } : {}),
+            ...(detail ? { detail } : {}),
+          },
+        );
+      const growth = mb(ours, (g) => g.growth);
+      return [
+        {
+          id: 'stalled.growth',
+          measure: `Memory growth, ${CONSOLES} stalled consoles over ${durationMs / 1000} s`,
+          unit: 'MB',
+          higherIsBetter: false,
+          ours: growth,
+          peers: { websockify: mb(theirs, (g) => g.growth, 'sum of RSS over its processes') },
+          budget: 100,
+          target: { text: '≤ 100 MB', pass: growth.value <= 100 },
+        },
+        {
+          id: 'stalled.resident',
+          measure: `Resident memory with ${CONSOLES} stalled consoles (peak)`,
+          unit: 'MB',
+          higherIsBetter: false,
+          ours: mb(ours, (g) => g.peak),
+          peers: {
+            websockify: mb(
+              theirs,
+              (g) => g.peak,
+              `sum of RSS; PSS (shared pages counted once): ${theirs.map((g) => (g.pssPeak! / MB).toFixed(0)).join(', ')} MB`,
+            ),
+          },
+        },
+      ];
+    } finally {
+      for (const child of children.reverse()) await child.stop();
+    }
+  },
+};
