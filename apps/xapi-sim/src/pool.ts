@@ -48,7 +48,7 @@ export interface SimulatedPool {
   /** Path of the CA certificate (PEM) that signed every host's certificate. */
   readonly caFile: string;
   readonly caPem: string;
-  /** The master's XML-RPC URL. */
+  /** The (current) master's XML-RPC URL. */
   readonly rpcUrl: string;
   /** A VM by ref, uuid or name_label. */
   vm(id: string): { readonly ref: string; readonly record: XapiStruct };
@@ -108,7 +108,8 @@ export async function startPool(options: PoolOptions = {}): Promise<SimulatedPoo
       port: () => port,
       hostServices: {
         certificateOf: (host) => certificates[addresses.indexOf(core.db.get('host', host)!.address as string)]!.certPem,
-        designateMaster: (host) => void late.pool!.designateMaster(host),
+        // The call returns first; the pool restarts under its new master a moment later, as with xapi.
+        designateMaster: (host) => void setTimeout(() => void late.pool?.designateMaster(host), 50),
       },
     });
     const listeners = addresses.map(
@@ -175,7 +176,6 @@ async function listenAll(listeners: readonly HostListener[], port: number): Prom
 
 class RunningPool implements SimulatedPool {
   readonly hosts: readonly SimHost[];
-  readonly rpcUrl: string;
   readonly #byAddress: ReadonlyMap<string, string>;
   #closed = false;
 
@@ -201,7 +201,10 @@ class RunningPool implements SimulatedPool {
       };
     });
     this.#byAddress = new Map(this.hosts.map((h) => [h.address, h.ref]));
-    this.rpcUrl = `${this.master.url}/`;
+  }
+
+  get rpcUrl(): string {
+    return `${this.master.url}/`;
   }
 
   get users(): SimUser[] {
