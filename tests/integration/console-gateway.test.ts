@@ -15,12 +15,11 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 describe('opening a console', () => {
-  it('relays the RFB banner of a running HVM guest within a second', async () => {
-    const started = Date.now();
+  it('relays the RFB banner of a running HVM guest', async () => {
+    // How fast is measured by `npm run bench` (time to first frame), not asserted here.
     const client = await open('vm', uuidOf('Windows Server 2022'));
     const banner = (await client.read(12)).toString('latin1');
     expect(banner).toMatch(/^RFB 003\.00[38]\n$/);
-    expect(Date.now() - started).toBeLessThan(1000);
     client.close();
   });
 

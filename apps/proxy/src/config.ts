@@ -19,7 +19,13 @@ export interface GatewayConfig {
   tls?: { certFile: string; keyFile: string };
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   session: { idleTimeoutMs: number; maxAgeMs: number };
-  login: { perUser: number; perAddress: number; windowMs: number };
+  login: {
+    perUser: number;
+    perAddress: number;
+    windowMs: number;
+    /** Renew a session the pool dropped in a restart or master change, with the password kept in memory. */
+    reloginAfterPoolRestart: boolean;
+  };
   consoles: {
     perUser: number;
     total: number;
@@ -144,6 +150,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER', 5, 1),
       perAddress: integer(env, 'LOGIN_ATTEMPTS_PER_ADDRESS', 20, 1),
       windowMs: seconds(env, 'LOGIN_WINDOW', 300, 1),
+      reloginAfterPoolRestart: env.RELOGIN_AFTER_POOL_RESTART === undefined || flag(env, 'RELOGIN_AFTER_POOL_RESTART'),
     },
     consoles: {
       perUser: integer(env, 'CONSOLES_PER_USER', 16, 1),

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import { isIP } from 'node:net';
-import { protocolError, XapiError } from './errors.ts';
+import { protocolError, XapiError, XapiTransportError } from './errors.ts';
 import { XapiSession } from './session.ts';
 import { plainAgent, VerifiedAgent } from './transport/agent.ts';
 import type { TransportKind } from './transport/call.ts';
@@ -48,6 +48,8 @@ export type ConnectionEvents = {
   retarget: [RetargetEvent];
   /** `auto` settled on a wire protocol. */
   transport: [TransportKind];
+  /** A call could not reach the pool (refused, reset, timed out): the pool may be restarting. */
+  unreachable: [XapiTransportError];
 };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -116,7 +118,7 @@ export class XapiConnection extends EventEmitter<ConnectionEvents> {
 
   /** A raw call: no session is added and `HOST_IS_SLAVE` is not followed. */
   call(method: string, params: readonly XapiValue[] = [], options: CallOptions = {}): Promise<XapiValue> {
-    return this.#selector.call({
+    const reply = this.#selector.call({
       url: this.#url,
       agent: this.#agent,
       method,
@@ -124,6 +126,12 @@ export class XapiConnection extends EventEmitter<ConnectionEvents> {
       timeoutMs: options.timeoutMs ?? this.#timeoutMs,
       maxResponseBytes: this.#maxResponseBytes,
       ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return reply.catch((error: unknown) => {
+      if (error instanceof XapiTransportError && (error.kind === 'network' || error.kind === 'timeout')) {
+        this.emit('unreachable', error);
+      }
+      throw error;
     });
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
 import { AttemptLimiter } from './attempt-limiter.ts';
 import { newToken, readToken, sessionIdOf } from './cookie.ts';
+import { CredentialVault } from './credential-vault.ts';
 import type { EndReason, SessionStore, StoredSession } from './session-store.ts';
 
 export type { EndReason } from './session-store.ts';
@@ -15,7 +16,13 @@ export interface UserSession {
   readonly id: string;
   readonly user: string;
   readonly role: Role;
-  readonly xapi: XapiSession;
+  /** Replaced when the session is renewed after a pool restart. */
+  xapi: XapiSession;
+  /**
+   * After XAPI answered SESSION_INVALID: logs in again if the pool just restarted or moved its master
+   * (it forgot every session) and the password is still held; undefined when the user must log in.
+   */
+  renew(): Promise<XapiSession | undefined>;
 }
 
 export class LoginError extends Error {
@@ -42,11 +49,13 @@ export class Sessions extends EventEmitter<SessionEvents> {
   private readonly live = new Map<string, UserSession>();
   private readonly byUser: AttemptLimiter;
   private readonly byAddress: AttemptLimiter;
+  private readonly vault = new CredentialVault();
+  private readonly renewing = new Map<string, Promise<XapiSession | undefined>>();
 
   constructor(
     private readonly store: SessionStore,
     private readonly link: PoolLink,
-    private readonly limits: { perUser: number; perAddress: number; windowMs: number },
+    private readonly limits: { perUser: number; perAddress: number; windowMs: number; reloginAfterPoolRestart: boolean },
     private readonly audit: Audit,
     private readonly log: Logger,
   ) {
@@ -99,7 +108,8 @@ export class Sessions extends EventEmitter<SessionEvents> {
       void xapi.logout({ timeoutMs: 10_000 }).catch(() => {});
       throw error;
     }
-    const session: UserSession = { id: stored.id, user: username, role, xapi };
+    if (this.limits.reloginAfterPoolRestart) this.vault.put(stored.id, username, password);
+    const session = this.userSession(stored, xapi);
     this.live.set(stored.id, session);
     this.audit({ event: 'login', user: username, outcome: 'success', role }, { source });
     return { token, session };
@@ -116,10 +126,49 @@ export class Sessions extends EventEmitter<SessionEvents> {
     if (now - stored.lastSeen > TOUCH_EVERY_MS) await this.store.touch(id, now);
     let session = this.live.get(id);
     if (!session) {
-      session = { id, user: stored.user, role: stored.role, xapi: this.link.session(stored.xapiRef) };
+      session = this.userSession(stored, this.link.session(stored.xapiRef));
       this.live.set(id, session);
     }
     return session;
+  }
+
+  private userSession(stored: StoredSession, xapi: XapiSession): UserSession {
+    const session: UserSession = {
+      id: stored.id,
+      user: stored.user,
+      role: stored.role,
+      xapi,
+      renew: () => {
+        let pending = this.renewing.get(stored.id);
+        if (!pending) {
+          pending = this.renew(session).finally(() => this.renewing.delete(stored.id));
+          this.renewing.set(stored.id, pending);
+        }
+        return pending;
+      },
+    };
+    return session;
+  }
+
+  private async renew(session: UserSession): Promise<XapiSession | undefined> {
+    const credentials = this.vault.take(session.id);
+    if (!credentials || !this.link.recentlyDisrupted() || !this.live.has(session.id)) return undefined;
+    try {
+      const xapi = await this.link.login(credentials.user, credentials.password);
+      const stored = await this.store.get(session.id);
+      if (!stored) {
+        await xapi.logout().catch(() => undefined);
+        return undefined;
+      }
+      await this.store.set({ ...stored, xapiRef: xapi.ref });
+      session.xapi = xapi;
+      this.log.info('renewed a session the pool dropped in a restart', { user: session.user });
+      this.audit({ event: 'login', user: session.user, outcome: 'success', role: session.role, reason: 'renewed after pool restart' }, { source: 'gateway' });
+      return xapi;
+    } catch (error) {
+      this.log.warn('could not renew a session after a pool restart', { user: session.user, error });
+      return undefined;
+    }
   }
 
   /**

@@ -120,7 +120,16 @@ export class ConsoleService {
     let name: string;
     try {
       for (let attempt = 0; ; attempt++) {
-        const resolved = await resolveConsole(session.xapi, link, owner, uuid);
+        let resolved;
+        try {
+          resolved = await resolveConsole(session.xapi, link, owner, uuid);
+        } catch (error) {
+          // The pool may have restarted and forgotten the session: renew it once and look again.
+          if (!(error instanceof ConsoleError) || error.kind !== 'notLoggedIn' || attempt > 0 || !(await session.renew())) {
+            throw error;
+          }
+          continue;
+        }
         name = resolved.name;
         if (live.abort.signal.aborted) return this.untrack(live);
         try {

@@ -61,11 +61,25 @@ export function sendError(res: Response, error: ApiError): void {
   res.status(error.status).json({ error: error.code, message: error.message, ...error.extra });
 }
 
-/** Wraps an async route so rejections become documented JSON errors. */
+const sessionInvalid = (error: unknown): boolean => error instanceof XapiError && error.code === 'SESSION_INVALID';
+
+/**
+ * Wraps an async route so rejections become documented JSON errors. When XAPI says the session is
+ * invalid and the session can be renewed (the pool restarted), the handler runs once more.
+ */
 export const route =
   (handler: (req: Request, res: Response) => Promise<void>) =>
   (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch((error: unknown) => {
+    const run = async (): Promise<void> => {
+      try {
+        await handler(req, res);
+      } catch (error) {
+        const session = res.locals.session as { renew(): Promise<unknown> } | undefined;
+        if (!sessionInvalid(error) || res.headersSent || !session || !(await session.renew())) throw error;
+        await handler(req, res);
+      }
+    };
+    run().catch((error: unknown) => {
       if (res.headersSent) return next(error);
       sendError(res, fromXapi(error));
     });

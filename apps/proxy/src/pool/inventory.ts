@@ -104,6 +104,11 @@ export class Inventory {
         const batches = watchEvents(this.session.xapi, {
           classes: CLASS_NAMES,
           signal: this.stop.signal,
+          relogin: async () => {
+            const renewed = await this.session.renew();
+            if (!renewed) throw new XapiError('SESSION_INVALID', []);
+            return renewed;
+          },
           onRetry: (error) => {
             this.log.debug('event stream retrying', { error });
             this.publish({ type: 'status', state: 'reconnecting', message: 'Reconnecting to the pool…' });

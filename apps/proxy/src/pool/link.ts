@@ -29,6 +29,7 @@ export class PoolLink {
   /** The port every host serves HTTPS on: the one in XAPI_URL (443 if none). */
   readonly port: number;
   private hosts: { value: PoolHosts; at: number } | undefined;
+  private lastDisruption = 0;
   private readonly pinned = new Map<string, string>();
 
   constructor(
@@ -40,7 +41,19 @@ export class PoolLink {
     const parsed = new URL(url);
     this.port = parsed.port ? Number(parsed.port) : 443;
     this.connection = new XapiConnection({ url, trust: trust.policy, timeoutMs });
-    this.connection.on('retarget', ({ from, to }) => log.info('pool master moved', { from, to }));
+    this.connection.on('retarget', ({ from, to }) => {
+      log.info('pool master moved', { from, to });
+      this.lastDisruption = Date.now();
+    });
+    this.connection.on('unreachable', () => (this.lastDisruption = Date.now()));
+  }
+
+  /**
+   * Whether the pool recently restarted or moved its master, the events after which XAPI forgets
+   * every session: a session found invalid just then was dropped by the pool, not revoked.
+   */
+  recentlyDisrupted(withinMs = 120_000): boolean {
+    return Date.now() - this.lastDisruption < withinMs;
   }
 
   login(username: string, password: string): Promise<XapiSession> {
