@@ -55,7 +55,12 @@ export class Sessions extends EventEmitter<SessionEvents> {
   constructor(
     private readonly store: SessionStore,
     private readonly link: PoolLink,
-    private readonly limits: { perUser: number; perAddress: number; windowMs: number; reloginAfterPoolRestart: boolean },
+    private readonly limits: {
+      perUser: number;
+      perAddress: number;
+      windowMs: number;
+      reloginAfterPoolRestart: boolean;
+    },
     private readonly audit: Audit,
     private readonly log: Logger,
   ) {
@@ -163,7 +168,16 @@ export class Sessions extends EventEmitter<SessionEvents> {
       await this.store.set({ ...stored, xapiRef: xapi.ref });
       session.xapi = xapi;
       this.log.info('renewed a session the pool dropped in a restart', { user: session.user });
-      this.audit({ event: 'login', user: session.user, outcome: 'success', role: session.role, reason: 'renewed after pool restart' }, { source: 'gateway' });
+      this.audit(
+        {
+          event: 'login',
+          user: session.user,
+          outcome: 'success',
+          role: session.role,
+          reason: 'renewed after pool restart',
+        },
+        { source: 'gateway' },
+      );
       return xapi;
     } catch (error) {
       this.log.warn('could not renew a session after a pool restart', { user: session.user, error });

@@ -125,7 +125,12 @@ export class ConsoleService {
           resolved = await resolveConsole(session.xapi, link, owner, uuid);
         } catch (error) {
           // The pool may have restarted and forgotten the session: renew it once and look again.
-          if (!(error instanceof ConsoleError) || error.kind !== 'notLoggedIn' || attempt > 0 || !(await session.renew())) {
+          if (
+            !(error instanceof ConsoleError) ||
+            error.kind !== 'notLoggedIn' ||
+            attempt > 0 ||
+            !(await session.renew())
+          ) {
             throw error;
           }
           continue;
