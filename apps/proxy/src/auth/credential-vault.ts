@@ -28,7 +28,10 @@ export class CredentialVault {
     if (!sealed) return undefined;
     const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.iv);
     decipher.setAuthTag(sealed.tag);
-    return { user: sealed.user, password: Buffer.concat([decipher.update(sealed.data), decipher.final()]).toString('utf8') };
+    return {
+      user: sealed.user,
+      password: Buffer.concat([decipher.update(sealed.data), decipher.final()]).toString('utf8'),
+    };
   }
 
   delete(id: string): void {
