@@ -262,10 +262,12 @@ export class Database {
 const DEFAULTS = new Map<TableName, Readonly<Record<string, unknown>>>(
   TABLE_NAMES.map((table) => {
     const computed = new Set((COMPUTED_SETS.get(table) ?? []).map((r) => r.oneField));
-    const row: Record<string, unknown> = {};
-    for (const [name, spec] of Object.entries(fieldsOf(table))) {
-      if (!computed.has(name)) row[name] = Object.freeze(defaultValue(spec));
-    }
+    // Built in one go (not property by property) so V8 keeps it in fast mode, which makes copying it cheap.
+    const row = Object.fromEntries(
+      Object.entries(fieldsOf(table))
+        .filter(([name]) => !computed.has(name))
+        .map(([name, spec]) => [name, Object.freeze(defaultValue(spec))]),
+    );
     return [table, row];
   }),
 );

@@ -233,13 +233,14 @@ export class PoolBuilder {
     const vm = db.create('VM', fields);
     if (spec.guest) this.lifecycle.setGuestProfile(vm, spec.guest);
     const power = spec.power ?? 'Halted';
-    if (power === 'Running' || power === 'Paused') {
-      this.lifecycle.createDomain(vm, spec.host ?? this.lifecycle.chooseHost(vm), power);
-      this.lifecycle.attachGuestMetrics(vm);
-    } else if (power === 'Suspended') {
+    if (power === 'Halted') return vm;
+    if (power === 'Suspended') {
       this.lifecycle.attachGuestMetrics(vm);
       db.update('VM_guest_metrics', db.get('VM', vm)!.guest_metrics as string, { live: false });
       db.update('VM', vm, { power_state: 'Suspended' });
+    } else {
+      this.lifecycle.createDomain(vm, spec.host ?? this.lifecycle.chooseHost(vm), power);
+      this.lifecycle.attachGuestMetrics(vm);
     }
     db.update('VM', vm, { allowed_operations: allowedOperations(db.get('VM', vm)!) });
     return vm;
