@@ -150,10 +150,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let closing: Promise<void> | undefined;
   const close = (drainMs = 0): Promise<void> =>
     (closing ??= (async () => {
+      // Stop listening first: a load balancer then sends new requests and consoles to another instance,
+      // while the consoles and streams already here run on through the drain.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await consoles.shutdown(drainMs);
       inventories.closeAll();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopped;
       await store.close();
       link.close();
       if (auditSink !== process.stdout && auditSink !== options.auditSink) {
