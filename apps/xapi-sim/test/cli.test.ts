@@ -125,9 +125,9 @@ describe('npm run sim', () => {
         expect(ready.hosts).toHaveLength(4);
         expect(ready.ca).toBe(join(dataDir, 'ca.pem'));
         const root = await call(ready, 'session.login_with_password', ['root', 's3cret']);
-        expect(root.ok).toBe(true);
-        const vms = await call(ready, 'VM.get_all', [(root as { value: string }).value]);
-        expect((vms as { value: string[] }).value).toHaveLength(44);
+        if (!root.ok) throw new Error(`login failed: ${root.code}`);
+        const vms = await call(ready, 'VM.get_all', [root.value as string]);
+        expect(vms.ok && vms.value).toHaveLength(44);
       } finally {
         expect((await stop()).code).toBe(0);
       }
