@@ -30,12 +30,7 @@ interface Latencies {
   stoppedByGuard: boolean;
 }
 
-async function measure(
-  endpoint: Endpoint,
-  flood: boolean,
-  durationMs: number,
-  guardPid?: number,
-): Promise<Latencies> {
+async function measure(endpoint: Endpoint, flood: boolean, durationMs: number, guardPid?: number): Promise<Latencies> {
   const conn: Conn = await endpoint.connect();
   const sentAt = new Map<number, number>();
   const rtts: number[] = [];
@@ -184,7 +179,10 @@ export const keystroke: Scenario = {
           censored ? { bound: '≥', detail: `keys echoed per run: ${echoed}` } : { detail: `keys echoed: ${echoed}` },
         );
       };
-      const peersOf = (table: Record<Path, Summary[]>, key: 'p50' | 'p99' | 'max'): Partial<Record<Peer, ReturnType<typeof pick>>> => ({
+      const peersOf = (
+        table: Record<Path, Summary[]>,
+        key: 'p50' | 'p99' | 'max',
+      ): Partial<Record<Peer, ReturnType<typeof pick>>> => ({
         websockify: pick(table.websockify, key),
         'raw TCP': pick(table.raw, key),
       });
@@ -211,7 +209,9 @@ export const keystroke: Scenario = {
             higherIsBetter: false,
             ours,
             peers: peersOf(flood, key),
-            ...(key === 'p99' ? { budget: 50, target: { text: '≤ 50 ms', pass: ours.value <= 50 && !ours.bound } } : {}),
+            ...(key === 'p99'
+              ? { budget: 50, target: { text: '≤ 50 ms', pass: ours.value <= 50 && !ours.bound } }
+              : {}),
             ...(key === 'max' && flood.websockify.some((s) => s.stoppedByGuard)
               ? { notes: [`websockify's runs stopped early at ${MEMORY_GUARD / GiB} GiB resident`] }
               : {}),

@@ -83,7 +83,10 @@ export const stalled: Scenario = {
       children.push(target.child);
       const websockify = await startWebsockify(target.port);
       children.push(websockify.child);
-      const stack = await startGatewayStack({ targetPort: target.port, env: { CONSOLES_PER_USER: String(CONSOLES * 2) } });
+      const stack = await startGatewayStack({
+        targetPort: target.port,
+        env: { CONSOLES_PER_USER: String(CONSOLES * 2) },
+      });
       children.push(stack.pool, stack.gateway);
       const vm = await stack.vmUuid(TARGET_VM);
       const ours: Growth[] = [];

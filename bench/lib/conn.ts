@@ -98,8 +98,12 @@ export function wsEndpoint(name: string, url: string, headers: Record<string, st
         const gate = bannerGate((error) => (error ? reject(error) : resolve(conn)));
         ws.on('message', (data: Buffer) => gate.feed(data));
         ws.once('error', reject);
-        ws.once('unexpected-response', (_req, res) => reject(new Error(`${name}: upgrade refused with ${res.statusCode}`)));
-        ws.once('close', (code, reason) => reject(new Error(`${name}: closed ${code} ${reason.toString()} before the banner`)));
+        ws.once('unexpected-response', (_req, res) =>
+          reject(new Error(`${name}: upgrade refused with ${res.statusCode}`)),
+        );
+        ws.once('close', (code, reason) =>
+          reject(new Error(`${name}: closed ${code} ${reason.toString()} before the banner`)),
+        );
         let waiters: (() => void)[] = [];
         const flushed = (): void => {
           if (ws.bufferedAmount > SEND_LOW) return;

@@ -32,7 +32,12 @@ export function request(mode: Mode, count: number, a = 0, b = 0): Buffer {
 
 export function parseRequest(buf: Buffer): { mode: Mode; count: number; a: number; b: number } | undefined {
   if (buf.length < REQUEST_BYTES || buf.toString('latin1', 0, 4) !== MAGIC) return undefined;
-  return { mode: buf[4] as Mode, count: Number(buf.readBigUInt64BE(8)), a: buf.readUInt32BE(16), b: buf.readUInt32BE(20) };
+  return {
+    mode: buf[4] as Mode,
+    count: Number(buf.readBigUInt64BE(8)),
+    a: buf.readUInt32BE(16),
+    b: buf.readUInt32BE(20),
+  };
 }
 
 /** The sink's answer: bytes received (u64) and 1 if every byte matched the pattern. */

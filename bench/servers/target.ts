@@ -40,7 +40,7 @@ function sink(socket: net.Socket, count: number, first: Buffer): void {
 }
 
 function floodEcho(socket: net.Socket, frameBytes: number, first: Buffer): void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let offset = 0;
   const keys = (chunk: Buffer): void => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;

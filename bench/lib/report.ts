@@ -1,0 +1,224 @@
+import fs from 'node:fs';
+import type { Machine } from './machine.ts';
+import type { Measured, Peer, Row } from './scenario.ts';
+
+/** Turns the scenarios' rows into the printed table, bench/results.json and docs/BENCHMARKS.md. */
+
+export interface ScenarioOutcome {
+  name: string;
+  title: string;
+  method: string;
+  seconds: number;
+  loadBefore: number;
+  rows: Row[];
+  error?: string;
+}
+
+export interface RunInfo {
+  command: string;
+  mode: 'full' | 'quick';
+  startedAt: string;
+  seconds: number;
+  machine: Machine;
+}
+
+const PEERS: Peer[] = ['websockify', 'raw TCP'];
+
+export function format(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const abs = Math.abs(value);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  return value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+function cell(m: Measured | undefined, unit: string): string {
+  if (!m) return '';
+  return `${m.bound ? `${m.bound} ` : ''}${format(m.value)} ${unit}`;
+}
+
+const ratio = (a: number, b: number): number => (b === 0 || !Number.isFinite(b) ? NaN : a / b);
+const times = (r: number): string => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×` : '—');
+
+/** Every figure's ratios: ours to each peer and to the budget; each peer to ours and to the other peer. */
+export function ratiosOf(row: Row): {
+  ours: Record<string, number>;
+  peers: Partial<Record<Peer, Record<string, number>>>;
+} {
+  const ours: Record<string, number> = {};
+  const peers: Partial<Record<Peer, Record<string, number>>> = {};
+  for (const peer of PEERS) {
+    const p = row.peers?.[peer];
+    if (!p) continue;
+    ours[peer] = ratio(row.ours.value, p.value);
+    const own: Record<string, number> = { ours: ratio(p.value, row.ours.value) };
+    for (const other of PEERS) {
+      const o = row.peers?.[other];
+      if (other !== peer && o) own[other] = ratio(p.value, o.value);
+    }
+    peers[peer] = own;
+  }
+  if (row.budget !== undefined) ours.budget = ratio(row.ours.value, row.budget);
+  return { ours, peers };
+}
+
+function ratioText(row: Row): string {
+  const { ours } = ratiosOf(row);
+  return Object.entries(ours)
+    .map(([k, v]) => `${times(v)} ${k === 'budget' ? 'target' : k}`)
+    .join(', ');
+}
+
+function mark(row: Row): string {
+  if (!row.target) return '';
+  return `${row.target.pass ? '✅ pass' : '❌ miss'}: ${row.target.text}`;
+}
+
+export function tableLines(outcomes: readonly ScenarioOutcome[]): string[] {
+  const lines = [
+    '| Scenario | Measure | XWC | websockify | raw TCP | Ratios (XWC to …) | Target |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const o of outcomes) {
+    if (o.error) {
+      lines.push(`| ${o.title} | **failed**: ${o.error.split('\n')[0]!.replace(/\|/g, '/')} | | | | | |`);
+      continue;
+    }
+    for (const row of o.rows) {
+      lines.push(
+        `| ${o.title} | ${row.measure} | ${cell(row.ours, row.unit)} | ${cell(row.peers?.websockify, row.unit)} | ` +
+          `${cell(row.peers?.['raw TCP'], row.unit)} | ${ratioText(row)} | ${mark(row)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** The table for a terminal: aligned columns, no Markdown pipes. */
+export function printTable(outcomes: readonly ScenarioOutcome[]): string {
+  const rows: string[][] = [['Measure', 'XWC', 'websockify', 'raw TCP', 'Ratios', 'Target']];
+  for (const o of outcomes) {
+    if (o.error) {
+      rows.push([`${o.title}: FAILED ${o.error.split('\n')[0]}`, '', '', '', '', '']);
+      continue;
+    }
+    for (const row of o.rows) {
+      rows.push([
+        row.measure,
+        cell(row.ours, row.unit),
+        cell(row.peers?.websockify, row.unit),
+        cell(row.peers?.['raw TCP'], row.unit),
+        ratioText(row),
+        row.target ? `${row.target.pass ? 'PASS' : 'MISS'} ${row.target.text}` : '',
+      ]);
+    }
+  }
+  const widths = rows[0]!.map((_, c) => Math.min(80, Math.max(...rows.map((r) => r[c]!.length))));
+  return rows
+    .map((r) =>
+      r
+        .map((text, c) => text.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function writeResults(file: string, info: RunInfo, outcomes: readonly ScenarioOutcome[]): void {
+  const json = {
+    ...info,
+    scenarios: outcomes.map((o) => ({
+      name: o.name,
+      title: o.title,
+      method: o.method,
+      seconds: Math.round(o.seconds * 10) / 10,
+      loadBefore: Math.round(o.loadBefore * 100) / 100,
+      ...(o.error ? { error: o.error } : {}),
+      figures: o.rows.map((row) => {
+        const r = ratiosOf(row);
+        return {
+          id: row.id,
+          measure: row.measure,
+          unit: row.unit,
+          higherIsBetter: row.higherIsBetter,
+          ours: { ...row.ours, ratios: r.ours },
+          ...(row.peers
+            ? {
+                peers: Object.fromEntries(
+                  Object.entries(row.peers).map(([name, m]) => [name, { ...m, ratios: r.peers[name as Peer] }]),
+                ),
+              }
+            : {}),
+          ...(row.budget !== undefined ? { budget: row.budget } : {}),
+          ...(row.target ? { target: row.target } : {}),
+          ...(row.notes ? { notes: row.notes } : {}),
+        };
+      }),
+    })),
+  };
+  fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+export function writeMarkdown(
+  file: string,
+  info: RunInfo,
+  outcomes: readonly ScenarioOutcome[],
+  analysis: Readonly<Record<string, string>>,
+  preamble: string,
+): void {
+  const m = info.machine;
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/run.ts); edit bench/analysis.ts for the explanations, not this file. -->',
+    '',
+    preamble,
+    '',
+    `Produced by \`${info.command}\` (${info.mode} run) on ${info.startedAt}, in ${Math.round(info.seconds)} s. ` +
+      "Every figure is the median of the runs listed in `bench/results.json`, which also holds each run's value and " +
+      'every ratio. XWC is this project; websockify and raw TCP were measured in the same run, on the same machine.',
+    '',
+    '## Machine',
+    '',
+    '| | |',
+    '|---|---|',
+    `| CPU | ${m.cpu}, ${m.cores} cores |`,
+    `| Memory | ${m.memoryGiB} GiB |`,
+    `| OS, kernel | ${m.os}, ${m.kernel} |`,
+    `| Node.js | ${m.node} (${m.ws}) |`,
+    `| Chromium | ${m.chromium} |`,
+    `| websockify | ${m.websockify} (python3-numpy ${m.numpy}) |`,
+    `| Load average at start | ${m.loadAtStart.toFixed(2)} (1 min) |`,
+    '',
+    '## Results',
+    '',
+    ...tableLines(outcomes),
+    '',
+  ];
+  const notes: string[] = [];
+  for (const o of outcomes) {
+    for (const row of o.rows) {
+      const details = [row.ours.detail, ...(row.notes ?? [])].filter(Boolean);
+      for (const peer of PEERS) {
+        const d = row.peers?.[peer]?.detail;
+        if (d && d !== row.ours.detail) details.push(`${peer}: ${d}`);
+      }
+      if (details.length) notes.push(`- *${row.measure}*: ${details.join('; ')}.`);
+    }
+  }
+  if (notes.length) out.push('### Details', '', ...notes, '');
+  const missed = outcomes.flatMap((o) => o.rows.filter((r) => r.target && !r.target.pass));
+  if (missed.length) {
+    out.push('## What limits the missed targets', '');
+    for (const row of missed) {
+      out.push(`### ${row.measure}`, '', analysis[row.id] ?? 'Not analysed yet.', '');
+    }
+  }
+  out.push('## How each scenario is measured', '');
+  for (const o of outcomes) {
+    out.push(
+      `- **${o.title}** (\`--only ${o.name}\`, ${Math.round(o.seconds)} s, load ${o.loadBefore.toFixed(2)} before): ${o.method}`,
+    );
+  }
+  out.push('');
+  fs.writeFileSync(file, out.join('\n'));
+}

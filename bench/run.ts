@@ -1,0 +1,146 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ANALYSIS, PREAMBLE } from './analysis.ts';
+import { bundle } from './bundle.ts';
+import { firstFrame } from './first-frame.ts';
+import { inventory } from './inventory.ts';
+import { keystroke } from './keystroke.ts';
+import { CHROMIUM } from './lib/browser.ts';
+import { describeMachine } from './lib/machine.ts';
+import { installCleanup, ROOT, stopAll } from './lib/processes.ts';
+import { printTable, writeMarkdown, writeResults, type ScenarioOutcome } from './lib/report.ts';
+import type { Context, Scenario } from './lib/scenario.ts';
+import { TMP } from './lib/stack.ts';
+import { within } from './lib/stats.ts';
+import { buildUi } from './lib/ui.ts';
+import { manyConsoles } from './many-consoles.ts';
+import { stalled } from './stalled.ts';
+import { throughput } from './throughput.ts';
+
+/**
+ * `npm run bench [-- --quick] [-- --only name[,name…]]`: every scenario in bounded time against websockify and raw
+ * TCP in the same run; prints the table and, for a whole run, writes bench/results.json and docs/BENCHMARKS.md.
+ * Everything binds to loopback; every process started is stopped by PID, also on error and on SIGINT.
+ */
+
+const SCENARIOS: readonly Scenario[] = [throughput, keystroke, stalled, manyConsoles, firstFrame, inventory, bundle];
+
+/** Guards per scenario (seconds): a scenario past its guard is abandoned and its processes stopped. */
+const GUARD = { full: 200, quick: 60 } as const;
+const BUDGET = { full: 600, quick: 120 } as const;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (values.help) {
+  process.stdout.write(
+    `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.name).join(',')}]\n` +
+      '  --quick  fewer runs, smaller sizes (within 2 minutes); same table\n' +
+      '  --only   run these scenarios; prints the table, writes nothing\n',
+  );
+  process.exit(0);
+}
+const mode = values.quick ? 'quick' : 'full';
+const only = values.only?.split(',').map((s) => s.trim());
+const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name));
+if (unknown?.length) {
+  process.stderr.write(
+    `Unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
+
+installCleanup();
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+
+/** websockify and Chromium come from Debian; scripts/system-deps.sh installs what is missing (as root). */
+function ensureSystemPackages(): void {
+  if (fs.existsSync('/usr/bin/websockify') && fs.existsSync(CHROMIUM)) return;
+  log('Installing the Debian packages the benchmarks need (scripts/system-deps.sh)…');
+  const result = spawnSync('bash', [path.join(ROOT, 'scripts/system-deps.sh')], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('scripts/system-deps.sh failed: websockify and chromium are needed');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  ensureSystemPackages();
+  fs.mkdirSync(TMP, { recursive: true });
+  const machine = describeMachine();
+  log(
+    `Benchmarks (${mode}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}, ` +
+      `Node ${machine.node}; load average ${machine.loadAtStart.toFixed(2)}`,
+  );
+  if (machine.loadAtStart > machine.cores) {
+    log(`Warning: the machine is busy (load ${machine.loadAtStart.toFixed(1)}); figures will be lower and noisier.`);
+  }
+  let ui: string | undefined;
+  const ctx: Context = {
+    quick: mode === 'quick',
+    log,
+    async uiDir() {
+      if (!ui) {
+        log('  building the UI from the current sources…');
+        ui = buildUi();
+      }
+      return ui;
+    },
+  };
+  const outcomes: ScenarioOutcome[] = [];
+  let failed = false;
+  for (const scenario of selected) {
+    const elapsed = (Date.now() - started) / 1000;
+    const loadBefore = os.loadavg()[0]!;
+    if (elapsed > BUDGET[mode]) {
+      outcomes.push({ ...describe(scenario), seconds: 0, loadBefore, rows: [], error: 'skipped: time budget spent' });
+      failed = true;
+      continue;
+    }
+    log(`${scenario.title}…`);
+    const t0 = Date.now();
+    try {
+      const rows = await within(GUARD[mode] * 1000, scenario.title, scenario.run(ctx));
+      outcomes.push({ ...describe(scenario), seconds: (Date.now() - t0) / 1000, loadBefore, rows });
+    } catch (error) {
+      failed = true;
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`  FAILED: ${message}`);
+      outcomes.push({ ...describe(scenario), seconds: (Date.now() - t0) / 1000, loadBefore, rows: [], error: message });
+      await stopAll();
+    }
+    log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  await stopAll();
+  if (ui) fs.rmSync(ui, { recursive: true, force: true });
+
+  const seconds = (Date.now() - started) / 1000;
+  process.stdout.write(`\n${printTable(outcomes)}\n\n`);
+  if (only) {
+    log(`Done in ${seconds.toFixed(0)} s (--only: bench/results.json and docs/BENCHMARKS.md left as they were).`);
+  } else {
+    const command = `npm run bench${mode === 'quick' ? ' -- --quick' : ''}`;
+    const info = { command, mode, startedAt: new Date(started).toISOString(), seconds, machine } as const;
+    writeResults(path.join(ROOT, 'bench/results.json'), info, outcomes);
+    writeMarkdown(path.join(ROOT, 'docs/BENCHMARKS.md'), info, outcomes, ANALYSIS, PREAMBLE);
+    log(`Done in ${seconds.toFixed(0)} s; wrote bench/results.json and docs/BENCHMARKS.md.`);
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+function describe(s: Scenario): Pick<ScenarioOutcome, 'name' | 'title' | 'method'> {
+  return { name: s.name, title: s.title, method: s.method };
+}
+
+main().catch(async (error: unknown) => {
+  log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await stopAll();
+  process.exit(1);
+});
