@@ -29,16 +29,6 @@ const stream = new EventStream({
   changes: (changes) => cache.apply(changes),
   sessionEnded: (message) => markEnded(message),
   link: (state, message) => link.set({ state, ...(message ? { message } : {}) }),
-  lost: async () => {
-    try {
-      const info = await fetchSession();
-      if (info) return true;
-      markEnded('Your session expired or was ended by the pool.');
-      return false;
-    } catch {
-      return true;
-    }
-  },
 });
 
 setUnauthorizedListener((error: ApiError) => markEnded(error.message));

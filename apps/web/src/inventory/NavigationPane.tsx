@@ -30,6 +30,11 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
     setToggled((previous) => new Map(previous).set(row.node.id, expanded));
   }, []);
 
+  const hasRows = rows.length > 0;
+  useEffect(() => {
+    if (hasRows) performance.mark('xwc:tree-rendered');
+  }, [hasRows]);
+
   // "/" focuses the search box from anywhere outside a text field, as in many web consoles.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {

@@ -461,6 +461,8 @@ export function flatten(roots: readonly TreeNode[], toggled: ReadonlyMap<string,
   }
   const keep = new Map<TreeNode, readonly TreeNode[]>();
   const mark = (node: TreeNode): boolean => {
+    // Leaves are most of the tree: no allocation for them.
+    if (node.children.length === 0) return node.kind !== 'group' && matchesQuery(node.search, query);
     const kept = node.children.filter(mark);
     const self = node.kind !== 'group' && matchesQuery(node.search, query);
     if (!self && kept.length === 0) return false;
