@@ -182,7 +182,7 @@ class RunningPool implements SimulatedPool {
   constructor(
     private readonly core: SimCore,
     private readonly listeners: readonly HostListener[],
-    readonly userAccounts: readonly { username: string; password: string; role: Role }[],
+    private readonly accounts: readonly SimUser[],
     readonly caFile: string,
     readonly caPem: string,
     private readonly port: number,
@@ -208,7 +208,7 @@ class RunningPool implements SimulatedPool {
   }
 
   get users(): SimUser[] {
-    return this.userAccounts.map(({ username, password, role }) => ({ username, password, role }));
+    return this.accounts.map(({ username, password, role }) => ({ username, password, role }));
   }
 
   get master(): SimHost {

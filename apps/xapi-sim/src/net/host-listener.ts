@@ -50,11 +50,11 @@ export class HostListener {
     const previous = this.#state;
     if (state === 'down') await this.close();
     else if (previous === 'down') await this.listen(port);
-    else if (previous === 'hang') this.dropConnections();
+    else if (previous === 'hang') this.#dropConnections();
     this.#state = state;
   }
 
-  dropConnections(): void {
+  #dropConnections(): void {
     for (const socket of this.#sockets) socket.destroy();
   }
 
@@ -63,7 +63,7 @@ export class HostListener {
     const server = this.#server;
     this.#server = undefined;
     this.#state = 'down';
-    this.dropConnections();
+    this.#dropConnections();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
