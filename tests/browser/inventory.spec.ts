@@ -172,3 +172,61 @@ test('warns when NICs in the pool carry different MTUs, naming them', async ({ p
   await expect(check).toContainText('MTU 9000');
   await expect(check).toContainText('eth2 on xcp-host-01');
 });
+
+test('the Objects view groups by type and opens the way to the selected object', async ({ page, stack }) => {
+  await logIn(page, stack, 'root', `/object/vm/${vmUuid(stack, 'Debian Bookworm 12')}`);
+  await page.getByRole('tab', { name: 'Objects' }).click();
+  await expect(treeItem(page, 'Virtual machines')).toBeVisible();
+  await expect(treeItem(page, 'Storage')).toBeVisible();
+  // A default template's row also says that it cannot be deleted.
+  const template = page.getByRole('treeitem', { name: /^Debian Bookworm 12\b/ });
+  await expect(template).toBeVisible();
+  await expect(template).toHaveAttribute('aria-selected', 'true');
+  await expect(template.locator('.icon')).toHaveClass(/icon-template-default/);
+  await expect(template).toContainText('cannot be deleted');
+  await expect(
+    page.getByText('This is a default template shipped with XenServer: it cannot be deleted.'),
+  ).toBeVisible();
+});
+
+test('live-migrates a running VM to another host', async ({ page, stack }) => {
+  const vm = 'Ubuntu 24.04 build agent';
+  await logIn(page, stack, 'root', `/object/vm/${vmUuid(stack, vm)}`);
+  await page.getByLabel('Destination host').selectOption({ label: 'xcp-host-01' });
+  await page.getByRole('button', { name: 'Migrate', exact: true }).click();
+  await expect(page.getByText(`${vm} migrated to xcp-host-01.`)).toBeVisible();
+  const host = stack.pool.findRefs('host', (r) => r.name_label === 'xcp-host-01')[0];
+  expect(stack.pool.vm(vm).record.resident_on).toBe(host);
+  await expect(page.locator('.details-kind')).toContainText('on xcp-host-01');
+});
+
+test('sets a host’s remote syslog destination and refuses a malformed one', async ({ page, stack }) => {
+  const ref = stack.pool.findRefs('host', (r) => r.name_label === 'xcp-host-02')[0]!;
+  const uuid = String(stack.pool.record('host', ref).uuid);
+  await logIn(page, stack, 'root', `/object/host/${uuid}/extensions`);
+  const field = page.getByRole('textbox', { name: 'Syslog destination', exact: true });
+  await field.fill('not a host!');
+  await expect(page.getByText(/must be a host name or an IPv4 or IPv6 address/)).toBeVisible();
+  await field.fill('logs.example.net');
+  await page
+    .getByRole('form', { name: 'Extensions of xcp-host-02', exact: true })
+    .getByRole('button', { name: 'Save', exact: true })
+    .click();
+  await expect(page.getByText('Saved 1 change to xcp-host-02.')).toBeVisible();
+  expect(stack.pool.record('host', ref).logging).toMatchObject({ syslog_destination: 'logs.example.net' });
+});
+
+test('reorders the HVM boot order with the keyboard-friendly buttons', async ({ page, stack }) => {
+  const vm = 'Windows 10 desktop';
+  await logIn(page, stack, 'root', `/object/vm/${vmUuid(stack, vm)}/extensions`);
+  const before = String((stack.pool.vm(vm).record.HVM_boot_params as Record<string, string>).order ?? 'cd');
+  await page.getByRole('checkbox', { name: /Network/ }).check();
+  await page.getByRole('button', { name: 'Move Network up' }).click();
+  await page
+    .getByRole('form', { name: `Extensions of ${vm}`, exact: true })
+    .getByRole('button', { name: 'Save', exact: true })
+    .click();
+  await expect(page.getByText(`Saved 1 change to ${vm}.`)).toBeVisible();
+  const after = (stack.pool.vm(vm).record.HVM_boot_params as Record<string, string>).order;
+  expect(after).toBe(`${before.slice(0, -1)}n${before.slice(-1)}`);
+});

@@ -56,6 +56,8 @@ interface ServerError {
 }
 
 const isPatternTable = (entry: Entry): boolean => entry.field === 'xenstore_data';
+/** Read-only keys matched by a pattern (licence restrictions…): listed compactly, their shared help shown once. */
+const isReadOnlyPattern = (entry: Entry): boolean => entry.keyPattern !== undefined && !entry.editable;
 
 export function ExtensionsForm({
   cls,
@@ -168,13 +170,15 @@ export function ExtensionsForm({
     const list = byGroup.get(group);
     if (!list && !(group === 'xenstore' && xapiCls === 'VM')) continue;
     const table = (list ?? []).filter((ext) => isPatternTable(ext.entry));
-    const plain = (list ?? []).filter((ext) => !isPatternTable(ext.entry));
+    const listed = (list ?? []).filter((ext) => !isPatternTable(ext.entry) && isReadOnlyPattern(ext.entry));
+    const plain = (list ?? []).filter((ext) => !isPatternTable(ext.entry) && !isReadOnlyPattern(ext.entry));
     sections.push(
       <section key={group} className="ext-group" aria-labelledby={`${form}-${group}`}>
         <h3 id={`${form}-${group}`}>{group}</h3>
         {plain.map((ext) => (
           <FieldRow key={ext.key} {...fieldProps(ext)} record={record} cls={cls} />
         ))}
+        {listed.length > 0 ? <PatternValues extensions={listed} now={now} /> : null}
         {group === 'xenstore' && xapiCls === 'VM' ? (
           <XenstoreTable
             form={form}
@@ -315,13 +319,42 @@ function FieldRow({
         {isMtu ? <MtuNotes value={value} record={record} changed={changed} /> : null}
         {ext.problem ? <p className="field-problem">Stored value: {ext.problem}.</p> : null}
         <p className="field-help">{entry.help}</p>
-        <p className="field-effect">
-          <span className="effect-label">Takes effect:</span> {EFFECTS[entry.effect]}
-          {entry.editable && !ext.isSet ? <span className="field-absent"> · Not set: {entry.absentMeans}</span> : null}
-        </p>
+        {entry.editable ? (
+          <p className="field-effect">
+            <span className="effect-label">Takes effect:</span> {EFFECTS[entry.effect]}
+            {!ext.isSet ? <span className="field-absent"> · Not set: {entry.absentMeans}</span> : null}
+          </p>
+        ) : null}
         {disabled && entry.editable ? <p className="field-locked">{disabled}</p> : null}
       </div>
     </div>
+  );
+}
+
+function PatternValues({ extensions, now }: { extensions: readonly RecordExtension[]; now: number }) {
+  const byEntry = new Map<Entry, RecordExtension[]>();
+  for (const ext of extensions) byEntry.set(ext.entry, [...(byEntry.get(ext.entry) ?? []), ext]);
+  return (
+    <>
+      {[...byEntry].map(([entry, list]) => (
+        <div key={entry.id} className="field pattern-values">
+          <div className="field-label">{entry.label}</div>
+          <dl className="pattern-list">
+            {list.map((ext) => (
+              <div key={ext.key} id={fieldDomId(ext.key)}>
+                <dt>
+                  <code>{ext.key.slice(ext.key.indexOf(':') + 1)}</code>
+                </dt>
+                <dd>{formatForDisplay(entry, ext.value, { now: new Date(now) })}</dd>
+              </div>
+            ))}
+          </dl>
+          <div className="field-meta">
+            <p className="field-help">{entry.help}</p>
+          </div>
+        </div>
+      ))}
+    </>
   );
 }
 

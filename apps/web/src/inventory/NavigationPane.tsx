@@ -6,7 +6,7 @@ import { useCacheLoaded } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { parseQuery } from './search.ts';
-import { countMatches, flatten, type Row } from './tree.ts';
+import { ancestorsOf, countMatches, flatten, type Row } from './tree.ts';
 import { TreeView } from './TreeView.tsx';
 import { useInventoryTree } from './useInventory.ts';
 
@@ -19,6 +19,23 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
   const searchRef = useRef<HTMLInputElement>(null);
 
   const roots = useInventoryTree(prefs.view, prefs.showHidden, prefs.showDefaultTemplates);
+
+  // When the selection changes from outside the tree (a link, the address bar), open the way to it.
+  const [revealed, setRevealed] = useState<string | undefined>(undefined);
+  const revealKey = `${prefs.view}|${selectedId ?? ''}`;
+  if (selectedId !== undefined && revealed !== revealKey) {
+    const path = ancestorsOf(roots, selectedId);
+    if (path.length > 0 || roots.length > 0) {
+      setRevealed(revealKey);
+      if (path.some((id) => toggled.get(id) === false || !toggled.has(id))) {
+        setToggled((previous) => {
+          const next = new Map(previous);
+          for (const id of path) next.set(id, true);
+          return next;
+        });
+      }
+    }
+  }
   const query = useMemo(() => parseQuery(search), [search]);
   const rows = useMemo(() => flatten(roots, toggled, query), [roots, toggled, query]);
   const matches = useMemo(() => countMatches(rows, query), [rows, query]);

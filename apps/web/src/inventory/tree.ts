@@ -436,9 +436,27 @@ export interface Row {
   readonly siblings: number;
 }
 
-/** Whether a node starts expanded before the user toggles it: pools and hosts yes, groups no. */
+/** Whether a node starts expanded before the user toggles it: pools, hosts and the main Objects groups. */
 export function expandedByDefault(node: TreeNode): boolean {
+  if (node.kind === 'group')
+    return node.id === 'objects/vms' || node.id === 'objects/hosts' || node.id === 'objects/pools';
   return node.kind === 'pool' || node.kind === 'host';
+}
+
+/** The ids of a node's ancestors, outermost first; empty when the node is not in the tree. */
+export function ancestorsOf(roots: readonly TreeNode[], id: string): string[] {
+  const path: string[] = [];
+  const visit = (nodes: readonly TreeNode[]): boolean => {
+    for (const node of nodes) {
+      if (node.id === id) return true;
+      if (node.children.length === 0) continue;
+      path.push(node.id);
+      if (visit(node.children)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  return visit(roots) ? path : [];
 }
 
 /**
