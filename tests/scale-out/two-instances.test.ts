@@ -5,8 +5,11 @@ import path from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { caTrust, XapiConnection, XapiSession } from '@xwc/api-client';
 import { loadConfig, startGateway, type Gateway, type GatewayConfig } from '@xwc/proxy';
 import { startPool, type SimulatedPool } from '@xwc/xapi-sim';
+import { RedisSessionStore } from '../../apps/proxy/src/auth/redis-session-store.ts';
+import { createLogger } from '../../apps/proxy/src/log.ts';
 import { api, readEvents } from '../support/api.ts';
 import { ConsoleClient, consoleUrl } from '../support/console-client.ts';
 import { LineSink, type Stack } from '../support/stack.ts';
@@ -215,6 +218,46 @@ describe('two instances sharing sessions through Redis', () => {
     expect((await onB.closed).code).toBe(4017);
     live.close();
     await live.closed;
+  });
+
+  it('takes a XAPI session renewed by another instance from the store instead of ending the login', async () => {
+    const cookie = await login(a.url, 'vmadmin');
+    const id = createHash('sha256')
+      .update(cookie.slice(cookie.indexOf('=') + 1))
+      .digest('hex');
+    expect((await api(at(b.url), 'GET', '/api/objects/vm', { cookie })).status).toBe(200);
+    const held = b.gateway.context.sessions.all().find((s) => s.id === id)!;
+    const connection = new XapiConnection({ url: pool.master.url, trust: caTrust(pool.caPem) });
+    const renewed = await connection.login('vmadmin', password('vmadmin'));
+    // What the instance holding the password does after a pool restart, played here step by step: the old
+    // XAPI session is gone (b's event stream fails with SESSION_INVALID and waits), then the new one is stored.
+    let replaced = false;
+    const events = readEvents(at(b.url), cookie, (seen) => {
+      if (!replaced && seen.some((e) => e.event === 'snapshot')) {
+        replaced = true;
+        void (async () => {
+          await new XapiSession(connection, held.xapi.ref).logout();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const store = await RedisSessionStore.connect({
+            url: redis.url,
+            secret: SESSION_SECRET,
+            limits: a.config.session,
+            log: createLogger(new LineSink()),
+          });
+          await store.set({ ...(await store.get(id))!, xapiRef: renewed.ref });
+          await store.close();
+        })();
+      }
+      return seen.filter((e) => e.event === 'snapshot').length >= 2 || seen.some((e) => e.event === 'session-ended');
+    });
+    expect((await events).filter((e) => e.event === 'snapshot')).toHaveLength(2);
+    for (const instance of [a, b]) {
+      expect((await api(at(instance.url), 'GET', '/api/objects/vm', { cookie })).status).toBe(200);
+      const session = instance.gateway.context.sessions.all().find((s) => s.id === id)!;
+      expect(session.xapi.ref).toBe(renewed.ref);
+    }
+    expect((await api(at(a.url), 'DELETE', '/api/session', { cookie })).status).toBe(204);
+    connection.close();
   });
 
   it('lets consoles run through the drain of a stopping instance, closes them with 1001, and they re-attach through nginx', async () => {

@@ -64,6 +64,7 @@ export class RedisSessionStore implements SessionStore {
   private sweeping = false;
   private subscribed = false;
   private down = false;
+  readonly shared = true;
 
   /** Connects, waiting up to `waitMs` for Redis; past that the store starts unavailable and recovers by itself. */
   static async connect(options: RedisStoreOptions, waitMs = 5000): Promise<RedisSessionStore> {

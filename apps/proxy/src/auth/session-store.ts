@@ -17,6 +17,8 @@ export type EndReason = 'user' | 'expired' | 'ended-by-pool';
 export interface SessionStore {
   /** False while the store cannot be reached: requests that need a session then get a 503, not a logout. */
   readonly available: boolean;
+  /** Whether other gateway instances use the same store. */
+  readonly shared: boolean;
   get(id: string): Promise<StoredSession | undefined>;
   set(session: StoredSession): Promise<void>;
   touch(id: string, at: number): Promise<void>;
@@ -44,6 +46,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly listeners: ((id: string, reason: EndReason) => void)[] = [];
   private readonly sweeper: NodeJS.Timeout;
   readonly available = true;
+  readonly shared = false;
 
   constructor(
     private readonly limits: { idleTimeoutMs: number; maxAgeMs: number; maxSessions?: number },

@@ -39,6 +39,8 @@ type SessionEvents = { ended: [session: UserSession, reason: EndReason] };
 
 /** How often a session's last-seen time is written back (cheap for Redis, precise enough for idle expiry). */
 const TOUCH_EVERY_MS = 30_000;
+/** How long an instance without the password waits for the one that has it to renew a session. */
+const RENEWAL_WAIT_MS = 10_000;
 
 /**
  * Logins: checks limits, logs in to XAPI with the user's own credentials, keeps the XAPI session
@@ -133,6 +135,9 @@ export class Sessions extends EventEmitter<SessionEvents> {
     if (!session) {
       session = this.userSession(stored, this.link.session(stored.xapiRef));
       this.live.set(id, session);
+    } else if (session.xapi.ref !== stored.xapiRef) {
+      // Another instance renewed the XAPI session after a pool restart.
+      session.xapi = this.link.session(stored.xapiRef);
     }
     return session;
   }
@@ -156,7 +161,12 @@ export class Sessions extends EventEmitter<SessionEvents> {
   }
 
   private async renew(session: UserSession): Promise<XapiSession | undefined> {
+    const renewedElsewhere = await this.renewedElsewhere(session, 0);
+    if (renewedElsewhere) return renewedElsewhere;
     const credentials = this.vault.take(session.id);
+    if (!credentials && this.store.shared && this.limits.reloginAfterPoolRestart) {
+      return this.renewedElsewhere(session, RENEWAL_WAIT_MS);
+    }
     if (!credentials || !this.link.recentlyDisrupted() || !this.live.has(session.id)) return undefined;
     try {
       const xapi = await this.link.login(credentials.user, credentials.password);
@@ -182,6 +192,24 @@ export class Sessions extends EventEmitter<SessionEvents> {
     } catch (error) {
       this.log.warn('could not renew a session after a pool restart', { user: session.user, error });
       return undefined;
+    }
+  }
+
+  /**
+   * With a shared store only the instance where the user logged in holds the password: it stores the
+   * renewed XAPI session, and the others take it from there (waiting up to `waitMs` for it).
+   */
+  private async renewedElsewhere(session: UserSession, waitMs: number): Promise<XapiSession | undefined> {
+    const deadline = Date.now() + waitMs;
+    while (true) {
+      const current = await this.store.get(session.id).catch(() => undefined);
+      if (!current) return undefined;
+      if (current.xapiRef !== session.xapi.ref) {
+        session.xapi = this.link.session(current.xapiRef);
+        return session.xapi;
+      }
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 
