@@ -20,7 +20,7 @@ beforeAll(async () => {
     pool: {
       vnc: { [FLOOD_VM]: { host: '127.0.0.1', port: flood.port }, [STUCK_VM]: { host: '127.0.0.1', port: stuck.port } },
     },
-    env: { HTTP_HEADERS_TIMEOUT: '2', HTTP_REQUEST_TIMEOUT: '3', CONSOLE_STALL_TIMEOUT: '2' },
+    env: { HTTP_HEADERS_TIMEOUT: '2', HTTP_REQUEST_TIMEOUT: '3', CONSOLE_STALL_TIMEOUT: '4' },
   });
   cookie = (await stack.login('root')).cookie;
 });
@@ -91,7 +91,7 @@ describe('6. stalled peers', () => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }
     expect(auditClose(FLOOD_VM)).toMatchObject({ outcome: 'stalled' });
-    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
+    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
     ws.terminate();
   });
 
@@ -111,7 +111,7 @@ describe('6. stalled peers', () => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }
     expect(auditClose(STUCK_VM)).toMatchObject({ outcome: 'stalled' });
-    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
+    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
     ws.terminate();
   });
 });
