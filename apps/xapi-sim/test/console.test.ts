@@ -225,6 +225,18 @@ describe('CONNECT /console', () => {
   });
 });
 
+/** An RFB 3.8 handshake (security type None) through a WebSocket, up to ServerInit. */
+async function rfbHandshake(ws: WebSocket, received: () => Buffer): Promise<void> {
+  await until(() => received().length >= 12, 'the banner');
+  ws.send(Buffer.from('RFB 003.008\n'));
+  await until(() => received().length >= 14, 'the security types');
+  expect([...received().subarray(12, 14)]).toEqual([1, 1]);
+  ws.send(Buffer.from([1]));
+  await until(() => received().length >= 18, 'the security result');
+  ws.send(Buffer.from([1]));
+  await until(() => received().length >= 42, 'ServerInit');
+}
+
 describe('WebSocket on GET /console', () => {
   const wsUrl = (location: string): string => location.replace(/^https:/, 'wss:');
   const open = (url: string, protocols: string[], cookie?: string): Promise<{ ws: WebSocket; protocol: string }> =>
@@ -248,15 +260,9 @@ describe('WebSocket on GET /console', () => {
       expect(isBinary).toBe(true);
       frames.push(data);
     });
-    await until(() => frames.length > 0, 'the banner');
+    await rfbHandshake(ws, () => Buffer.concat(frames));
     expect(frames[0]!.toString('latin1')).toBe('RFB 003.008\n');
-    // Through the handshake to a full framebuffer update, which is far larger than one frame.
-    ws.send(Buffer.from('RFB 003.008\n'));
-    await until(() => Buffer.concat(frames).length >= 14, 'the security types');
-    ws.send(Buffer.from([1]));
-    await until(() => Buffer.concat(frames).length >= 18, 'the security result');
-    ws.send(Buffer.from([1]));
-    await until(() => Buffer.concat(frames).length >= 42, 'ServerInit');
+    // A full framebuffer update is far larger than one frame.
     ws.send(Buffer.from([3, 0, 0, 0, 0, 0, 0x04, 0x00, 0x03, 0x00]));
     await until(() => Buffer.concat(frames).length > 100_000, 'a framebuffer update');
     expect(Math.max(...frames.map((f) => f.length))).toBeLessThanOrEqual(1024);
@@ -319,13 +325,7 @@ describe('WebSocket on GET /console', () => {
     const { ws } = await open(wsUrl(location), ['binary'], sessions.vmoperator);
     let received = Buffer.alloc(0);
     ws.on('message', (data: Buffer) => (received = Buffer.concat([received, data])));
-    await until(() => received.length >= 12, 'the banner');
-    ws.send(Buffer.from('RFB 003.008\n'));
-    await until(() => received.length >= 14, 'the security types');
-    ws.send(Buffer.from([1]));
-    await until(() => received.length >= 18, 'the security result');
-    ws.send(Buffer.from([1]));
-    await until(() => received.length >= 42, 'ServerInit');
+    await rfbHandshake(ws, () => received);
     // KeyEvent: down, keysym 'x'.
     ws.send(Buffer.from([4, 1, 0, 0, 0, 0, 0, 0x78]));
     await until(

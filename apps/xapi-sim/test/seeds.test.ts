@@ -13,6 +13,21 @@ beforeAll(async () => {
 });
 afterAll(() => pool.close());
 
+/** The NIC settings documented for both PIF and VIF `other_config`. */
+const NIC_KEYS = [
+  'ethtool-rx',
+  'ethtool-tx',
+  'ethtool-sg',
+  'ethtool-tso',
+  'ethtool-ufo',
+  'ethtool-gso',
+  'ethtool-autoneg',
+  'ethtool-speed',
+  'ethtool-duplex',
+  'promiscuous',
+  'mtu',
+];
+
 /** Every key of the Management API extensions spec, with the object and map it lives in. */
 const EXTENSION_KEYS: readonly [TableName, string, readonly string[]][] = [
   ['pool', 'other_config', ['rolling_upgrade_in_progress']],
@@ -70,41 +85,8 @@ const EXTENSION_KEYS: readonly [TableName, string, readonly string[]][] = [
   ['VBD', 'other_config', ['owner', 'is_owner', 'class']],
   ['VBD', 'qos_algorithm_params', ['class']],
   ['network', 'other_config', ['automatic', 'import_task', 'HideFromXenCenter']],
-  [
-    'PIF',
-    'other_config',
-    [
-      'ethtool-rx',
-      'ethtool-tx',
-      'ethtool-sg',
-      'ethtool-tso',
-      'ethtool-ufo',
-      'ethtool-gso',
-      'ethtool-autoneg',
-      'ethtool-speed',
-      'ethtool-duplex',
-      'promiscuous',
-      'mtu',
-      'HideFromXenCenter',
-    ],
-  ],
-  [
-    'VIF',
-    'other_config',
-    [
-      'ethtool-rx',
-      'ethtool-tx',
-      'ethtool-sg',
-      'ethtool-tso',
-      'ethtool-ufo',
-      'ethtool-gso',
-      'ethtool-autoneg',
-      'ethtool-speed',
-      'ethtool-duplex',
-      'promiscuous',
-      'mtu',
-    ],
-  ],
+  ['PIF', 'other_config', [...NIC_KEYS, 'HideFromXenCenter']],
+  ['VIF', 'other_config', NIC_KEYS],
   ['VM_guest_metrics', 'PV_drivers_version', ['major', 'minor', 'micro']],
   ['task', 'other_config', ['object_creation']],
 ];

@@ -29,6 +29,8 @@ export interface LifecycleDeps {
   readonly progress: (task: string, fraction: number) => void;
 }
 
+type BootOptions = { readonly paused?: boolean; readonly host?: string; readonly task?: string };
+
 export const isHvm = (vm: Row): boolean => vm.HVM_boot_policy !== '';
 
 const hostnameOf = (name: string): string =>
@@ -135,19 +137,12 @@ export class Lifecycle {
 
   // ---- operations ----
 
-  async start(vm: string, options: { paused?: boolean; host?: string; task?: string } = {}): Promise<void> {
-    this.#assertGuest(vm, 'start');
-    this.#assertPowerState(vm, ['Halted']);
-    const host = options.host ?? this.chooseHost(vm);
-    await this.#operate(vm, 'start', options.task, [
-      () => this.createDomain(vm, host, options.paused ? 'Paused' : 'Running'),
-      () => this.attachGuestMetrics(vm),
-    ]);
+  start(vm: string, options: BootOptions = {}): Promise<void> {
+    return this.#boot(vm, 'start', 'Halted', options);
   }
 
   async shutdown(vm: string, mode: 'clean' | 'hard', initiator: 'external' | 'internal', task?: string) {
-    this.#assertGuest(vm, `${mode}_shutdown`);
-    this.#assertPowerState(vm, mode === 'clean' ? ['Running'] : ['Running', 'Paused', 'Suspended']);
+    this.#assertAllowed(vm, `${mode}_shutdown`, mode === 'clean' ? ['Running'] : ['Running', 'Paused', 'Suspended']);
     await this.#operate(vm, `${mode}_shutdown`, task, [
       () => this.#settle(vm, 'Halted', `${mode}_shutdown`, initiator),
     ]);
@@ -155,8 +150,7 @@ export class Lifecycle {
 
   /** The domain is destroyed and rebuilt: consoles go (the halted state is observed) and come back new. */
   async reboot(vm: string, mode: 'clean' | 'hard', initiator: 'external' | 'internal', task?: string) {
-    this.#assertGuest(vm, `${mode}_reboot`);
-    this.#assertPowerState(vm, mode === 'clean' ? ['Running'] : ['Running', 'Paused']);
+    this.#assertAllowed(vm, `${mode}_reboot`, mode === 'clean' ? ['Running'] : ['Running', 'Paused']);
     const { db } = this.deps;
     await this.#operate(vm, `${mode}_reboot`, task, [
       () => {
@@ -175,16 +169,19 @@ export class Lifecycle {
   }
 
   async suspend(vm: string, task?: string): Promise<void> {
-    this.#assertGuest(vm, 'suspend');
-    this.#assertPowerState(vm, ['Running']);
+    this.#assertAllowed(vm, 'suspend', ['Running']);
     await this.#operate(vm, 'suspend', task, [() => this.#settle(vm, 'Suspended', 'suspend', 'external')]);
   }
 
-  async resume(vm: string, options: { paused?: boolean; host?: string; task?: string } = {}): Promise<void> {
-    this.#assertGuest(vm, 'resume');
-    this.#assertPowerState(vm, ['Suspended']);
+  resume(vm: string, options: BootOptions = {}): Promise<void> {
+    return this.#boot(vm, 'resume', 'Suspended', options);
+  }
+
+  /** Start and resume: a domain on the chosen host, then the guest agent reporting in. */
+  async #boot(vm: string, op: string, from: PowerState, options: BootOptions): Promise<void> {
+    this.#assertAllowed(vm, op, [from]);
     const host = options.host ?? this.chooseHost(vm);
-    await this.#operate(vm, 'resume', options.task, [
+    await this.#operate(vm, op, options.task, [
       () => this.createDomain(vm, host, options.paused ? 'Paused' : 'Running'),
       () => this.attachGuestMetrics(vm),
     ]);
@@ -192,8 +189,7 @@ export class Lifecycle {
 
   async pause(vm: string, paused: boolean, task?: string): Promise<void> {
     const op = paused ? 'pause' : 'unpause';
-    this.#assertGuest(vm, op);
-    this.#assertPowerState(vm, [paused ? 'Running' : 'Paused']);
+    this.#assertAllowed(vm, op, [paused ? 'Running' : 'Paused']);
     await this.#operate(vm, op, task, [
       () => this.deps.db.update('VM', vm, { power_state: paused ? 'Paused' : 'Running' }),
     ]);
@@ -201,8 +197,7 @@ export class Lifecycle {
 
   /** Live migration: the VM stays Running while its domain moves, so domid and consoles change. */
   async migrate(vm: string, host: string, task?: string): Promise<void> {
-    this.#assertGuest(vm, 'pool_migrate');
-    this.#assertPowerState(vm, ['Running']);
+    this.#assertAllowed(vm, 'pool_migrate', ['Running']);
     this.deps.db.require('host', host);
     this.#assertLive(host);
     await this.#operate(vm, 'pool_migrate', task, [
@@ -246,15 +241,14 @@ export class Lifecycle {
     if (!this.#isLive(host)) throw new XapiError('HOST_OFFLINE', [host]);
   }
 
-  #assertGuest(vm: string, op: string): void {
+  /** Power operations are for guests (not templates or control domains) in one of the `expected` states. */
+  #assertAllowed(vm: string, op: string, expected: readonly PowerState[]): void {
     const row = this.deps.db.require('VM', vm);
     if (row.is_a_template) throw new XapiError('VM_IS_TEMPLATE', [vm, op]);
-    if (row.is_control_domain)
+    if (row.is_control_domain) {
       throw new XapiError('OPERATION_NOT_ALLOWED', [`${op} is not allowed on a control domain`]);
-  }
-
-  #assertPowerState(vm: string, expected: readonly PowerState[]): void {
-    const actual = this.deps.db.require('VM', vm).power_state as PowerState;
+    }
+    const actual = row.power_state as PowerState;
     if (!expected.includes(actual)) {
       throw new XapiError('VM_BAD_POWER_STATE', [vm, expected[0]!.toLowerCase(), actual.toLowerCase()]);
     }
