@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,23 @@ const SCENARIOS: readonly Scenario[] = [throughput, keystroke, stalled, manyCons
 /** Guards per scenario (seconds): a scenario past its guard is abandoned and its processes stopped. */
 const GUARD = { full: 200, quick: 60 } as const;
 const BUDGET = { full: 600, quick: 120 } as const;
+
+/**
+ * The measuring clients run in this process. On this machine kind a page fault on memory the process gave back to
+ * the kernel costs tens of microseconds, so glibc returning freed read buffers makes a Node client a bottleneck:
+ * this process re-runs itself with malloc trimming off. Every process under test gets the plain environment.
+ */
+const CLIENT_TUNABLES = 'glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432';
+if (process.env.XWC_BENCH_CLIENT !== '1') {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, XWC_BENCH_CLIENT: '1', GLIBC_TUNABLES: CLIENT_TUNABLES },
+  });
+  // The child handles SIGINT itself (it stops its processes); this one just waits for it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
+  await new Promise(() => undefined);
+}
 
 const { values } = parseArgs({
   options: {

@@ -1,10 +1,11 @@
 import type { Conn, Endpoint } from './lib/conn.ts';
 import { tcpEndpoint, wsEndpoint } from './lib/conn.ts';
 import { PatternChecker, slice } from './lib/pattern.ts';
+import { treeCpuSeconds } from './lib/proc.ts';
 import { startWebsockify, type Child } from './lib/processes.ts';
 import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
 import { startBridge, startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
-import { MB, MiB, GiB } from './lib/stats.ts';
+import { GiB, MB, MiB, sleep } from './lib/stats.ts';
 import { MODE, request, RESULT_BYTES } from './lib/wire.ts';
 
 /**
@@ -20,6 +21,8 @@ type Path = 'raw' | 'bridge' | 'gateway' | 'websockify';
 
 interface Transfer {
   mbps: number;
+  /** CPU seconds the proxy's processes spent per GiB moved (none for raw TCP). */
+  cpuPerGiB?: number;
   exact: boolean;
   bytes: number;
   timedOut: boolean;
@@ -132,8 +135,23 @@ export const throughput: Scenario = {
         websockify: wsEndpoint('websockify', websockify.url),
       };
       const paths = Object.keys(endpoints) as Path[];
-      const run = (dir: Direction, path: Path, n: number): Promise<Transfer> =>
-        dir === 's2c' ? serverToClient(endpoints[path], n, limitMs) : clientToServer(endpoints[path], n, limitMs);
+      const proxyPid: Record<Path, number | undefined> = {
+        raw: undefined,
+        bridge: bridge.child.pid,
+        gateway: stack.gateway.pid,
+        websockify: websockify.child.pid,
+      };
+      const run = async (dir: Direction, path: Path, n: number): Promise<Transfer> => {
+        const pid = proxyPid[path];
+        const cpu0 = pid ? treeCpuSeconds(pid) : 0;
+        const t =
+          dir === 's2c'
+            ? await serverToClient(endpoints[path], n, limitMs)
+            : await clientToServer(endpoints[path], n, limitMs);
+        // websockify's per-connection process must have exited and been reaped for its CPU to show in the parent.
+        if (pid) await sleep(300);
+        return pid ? { ...t, cpuPerGiB: (treeCpuSeconds(pid) - cpu0) / (t.bytes / GiB) } : t;
+      };
 
       for (const dir of ['s2c', 'c2s'] as const) for (const path of paths) await run(dir, path, 32 * MiB);
       const results: Record<Direction, Record<Path, Transfer[]>> = {
@@ -195,6 +213,22 @@ export const throughput: Scenario = {
           target: { text: '≥ 1.0× websockify', pass: gatewayM.value >= ws.value },
           notes: exactNote('gateway'),
         });
+      }
+      for (const dir of ['s2c', 'c2s'] as const) {
+        const cpu = (path: Path) => measured(results[dir][path].map((t) => t.cpuPerGiB ?? NaN));
+        for (const path of ['bridge', 'gateway'] as const) {
+          rows.push({
+            id: `throughput.${dir}.cpu.${path}`,
+            measure: `Proxy CPU per GiB ${dir === 's2c' ? 'server→client' : 'client→server'}, ${LABEL[path]}`,
+            unit: 'CPU s/GiB',
+            higherIsBetter: false,
+            ours: cpu(path),
+            peers: { websockify: cpu('websockify') },
+            ...(path === 'gateway'
+              ? { notes: ['the gateway process only; the simulated pool’s TLS and relay are not counted'] }
+              : {}),
+          });
+        }
       }
       return rows;
     } finally {

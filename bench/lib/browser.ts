@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser } from 'playwright-core';
+import { plainEnv } from './processes.ts';
 
 /** Debian's Chromium, headless, never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +16,13 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    timeout: 30_000,
+    env: plainEnv(),
+  });
 }
 
 export function chromiumVersion(): string {

@@ -38,7 +38,9 @@ function statOf(pid: number): Stat | undefined {
     const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces and parentheses: fields start after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+    // utime + stime, plus cutime + cstime: the children it has reaped (websockify's finished connections).
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return { ppid: Number(fields[1]), cpuSeconds: ticks / TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
@@ -73,7 +75,7 @@ export function treePss(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + pssOf(p), 0);
 }
 
-/** User + system CPU seconds used so far by the process (its own threads only). */
+/** User + system CPU seconds used so far by the process and the children it has reaped. */
 export function cpuSecondsOf(pid: number): number {
   return statOf(pid)?.cpuSeconds ?? 0;
 }

@@ -25,6 +25,15 @@ export interface Child {
 
 const live = new Set<Child>();
 
+/** The environment without the measuring client's own malloc settings (bench/run.ts): processes under test run as deployed. */
+export function plainEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env.GLIBC_TUNABLES;
+  delete env.XWC_BENCH_CLIENT;
+  return env;
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -41,7 +50,7 @@ export function spawnProcess(
 ): Child {
   const proc = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...plainEnv(), ...options.env },
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
