@@ -48,6 +48,7 @@ describe('get_all_records_where', () => {
     expect((await names('true')).length).toBe(pool.findRefs('VM').length);
     expect((await names('"a"="a"')).length).toBe(pool.findRefs('VM').length);
     expect(await names('field "power_state"="Suspended" or field "power_state"="Paused" and false')).toEqual([
+      'Fedora 40 workstation',
       'Windows 11 test',
     ]);
     expect(await names('(field "power_state"="Suspended" or field "power_state"="Paused") and false')).toEqual([]);

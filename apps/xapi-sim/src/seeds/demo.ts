@@ -264,6 +264,15 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     },
     { sr: shared },
   );
+  guest(
+    {
+      name: 'Fedora 40 workstation',
+      hvm: false,
+      power: 'Suspended',
+      guest: linuxGuest('fedora', 'Fedora Linux 40 (Workstation Edition)', '40', '10.0.0.71'),
+    },
+    { sr: shared },
+  );
   guest({ name: 'Alpine sidecar (hidden)', hvm: false, other_config: { HideFromXenCenter: 'true' } }, { sr: shared });
   guest(
     {
