@@ -115,3 +115,21 @@ test('the console opens chrome-less in its own window', async ({ page, stack, co
   await expect(popup.getByRole('tree')).toHaveCount(0);
   await expect(popup).toHaveTitle('Debian 12 web — console');
 });
+
+test('explains a pool that cannot be reached at login', async ({ page, stack }) => {
+  for (const host of stack.pool.hosts) await stack.pool.setHostState(host.name, 'down');
+  await page.goto('/');
+  await page.getByLabel('User name').fill('root');
+  await page.getByLabel('Password').fill(stack.password('root'));
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText('The pool cannot be reached');
+});
+
+test('lists the keyboard shortcuts on "?"', async ({ page, stack }) => {
+  await logIn(page, stack);
+  await page.keyboard.press('?');
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(dialog).toContainText('Ctrl+Alt+Insert');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+});

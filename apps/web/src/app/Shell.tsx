@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../api/endpoints.ts';
 import { DetailsPanel } from '../details/DetailsPanel.tsx';
 import { NavigationPane } from '../inventory/NavigationPane.tsx';
@@ -10,6 +10,7 @@ import { MenuButton } from '../ui/Menu.tsx';
 import { preferences, setPreference } from './preferences.ts';
 import type { Route } from './routes.ts';
 import { link, logOut } from './session.ts';
+import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 
 const ConsolePage = lazy(() => import('../console/ConsolePage.tsx'));
 
@@ -42,6 +43,18 @@ function Banners() {
 function Header({ info }: { info: SessionInfo }) {
   const prefs = useStore(preferences);
   const pool = usePool();
+  const [shortcuts, setShortcuts] = useState(false);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== '?' || event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"], .console-screen')) return;
+      event.preventDefault();
+      setShortcuts(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const poolName = pool?.name_label || info.pool?.name || 'Pool';
   return (
     <header className="app-header">
@@ -88,9 +101,14 @@ function Header({ info }: { info: SessionInfo }) {
               {info.user} <span className="role-badge">{ROLE_LABELS[info.role]}</span>
             </span>
           }
-          items={[{ id: 'logout', label: 'Log out', onSelect: () => void logOut() }]}
+          items={[
+            { id: 'shortcuts', label: 'Keyboard shortcuts (?)', onSelect: () => setShortcuts(true) },
+            { kind: 'separator', id: 'sep' },
+            { id: 'logout', label: 'Log out', onSelect: () => void logOut() },
+          ]}
         />
       </div>
+      {shortcuts ? <ShortcutsDialog onClose={() => setShortcuts(false)} /> : null}
     </header>
   );
 }
