@@ -296,6 +296,7 @@ class RunningPool implements SimulatedPool {
 
   async restart(): Promise<void> {
     this.core.accounts.destroyAll();
+    this.#restampAgentStart();
     const states = this.listeners.map((l) => l.state);
     await Promise.all(this.listeners.map((l) => l.close()));
     await sleep(this.downtimeMs);
@@ -304,6 +305,21 @@ class RunningPool implements SimulatedPool {
       this.listeners.map((l, i) => (states[i] === 'down' ? undefined : l.setState(states[i]!, this.port))),
     );
     this.core.consoles.refreshLocations();
+  }
+
+  /** A restarted toolstack records when it started, where XenCenter reads it (other_config, and logging). */
+  #restampAgentStart(): void {
+    const { db } = this.core;
+    const now = (Date.now() / 1000).toFixed(3);
+    for (const ref of db.refs('host')) {
+      const host = db.get('host', ref)!;
+      const other = host.other_config as Record<string, string>;
+      const logging = host.logging as Record<string, string>;
+      db.update('host', ref, {
+        other_config: { ...other, agent_start_time: now },
+        ...('agent_start_time' in logging ? { logging: { ...logging, agent_start_time: now } } : {}),
+      });
+    }
   }
 
   display(vm: string): GuestDisplay | undefined {

@@ -52,6 +52,8 @@ export class Sessions extends EventEmitter<SessionEvents> {
   private readonly byUser: AttemptLimiter;
   private readonly byAddress: AttemptLimiter;
   private readonly vault = new CredentialVault();
+  /** The pool's toolstack run (`PoolLink.epoch`) each held login last saw. */
+  private readonly epochs = new Map<string, string>();
   private readonly renewing = new Map<string, Promise<XapiSession | undefined>>();
 
   constructor(
@@ -115,7 +117,11 @@ export class Sessions extends EventEmitter<SessionEvents> {
       void xapi.logout({ timeoutMs: 10_000 }).catch(() => {});
       throw error;
     }
-    if (this.limits.reloginAfterPoolRestart) this.vault.put(stored.id, username, password);
+    if (this.limits.reloginAfterPoolRestart) {
+      this.vault.put(stored.id, username, password);
+      const epoch = await this.link.epoch(xapi);
+      if (epoch) this.epochs.set(stored.id, epoch);
+    }
     const session = this.userSession(stored, xapi);
     this.live.set(stored.id, session);
     this.audit({ event: 'login', user: username, outcome: 'success', role }, { source });
@@ -167,9 +173,18 @@ export class Sessions extends EventEmitter<SessionEvents> {
     if (!credentials && this.store.shared && this.limits.reloginAfterPoolRestart) {
       return this.renewedElsewhere(session, RENEWAL_WAIT_MS);
     }
-    if (!credentials || !this.link.recentlyDisrupted() || !this.live.has(session.id)) return undefined;
+    if (!credentials || !this.live.has(session.id)) return undefined;
     try {
       const xapi = await this.link.login(credentials.user, credentials.password);
+      // Renew only if the pool really restarted or moved its master; a session it ended on purpose stays ended.
+      const before = this.epochs.get(session.id);
+      const after = await this.link.epoch(xapi);
+      const restarted = before && after ? before !== after : this.link.recentlyDisrupted();
+      if (!restarted) {
+        await xapi.logout().catch(() => undefined);
+        return undefined;
+      }
+      if (after) this.epochs.set(session.id, after);
       const stored = await this.store.get(session.id);
       if (!stored) {
         await xapi.logout().catch(() => undefined);
@@ -234,6 +249,9 @@ export class Sessions extends EventEmitter<SessionEvents> {
 
   /** Reacts to a deletion from the store, wherever it came from (expiry, another instance). */
   private forget(id: string, reason: EndReason): void {
+    // The password goes with the login, whichever way it ended.
+    this.vault.delete(id);
+    this.epochs.delete(id);
     const session = this.live.get(id);
     if (!session) return;
     this.live.delete(id);

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { XapiError, XapiTransportError } from '@xwc/api-client';
+import { SessionStoreUnavailable } from '../auth/session-store.ts';
 
 /** An error with the HTTP status and JSON body the API documents (docs/api.md). */
 export class ApiError extends Error {
@@ -24,6 +25,7 @@ const POWER_STATE_ERRORS = new Set(['VM_BAD_POWER_STATE', 'OTHER_OPERATION_IN_PR
 /** Maps what XAPI or the link to it reported onto the API's errors, without leaking refs or addresses. */
 export function fromXapi(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof SessionStoreUnavailable) return new ApiError(503, 'SESSION_STORE_UNAVAILABLE', error.message);
   if (error instanceof XapiError) {
     switch (error.code) {
       case 'RBAC_PERMISSION_DENIED':

@@ -60,6 +60,24 @@ export class PoolLink {
     return this.connection.login(username, password, { originator: 'xwc-gateway' });
   }
 
+  /**
+   * Which toolstack run the pool is on: its master and when that master's toolstack started. It
+   * changes exactly when the pool restarts or moves its master — the events after which XAPI forgets
+   * every session. Undefined when the pool does not publish a start time.
+   */
+  async epoch(session: XapiSession): Promise<string | undefined> {
+    try {
+      const pools = await session.getAllRecords('pool');
+      const master = [...pools.values()][0]?.master;
+      if (!master) return undefined;
+      const host = await session.getRecord('host', master);
+      const started = host.other_config.agent_start_time ?? host.logging.agent_start_time;
+      return started ? `${master}@${started}` : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** A session object for a ref already held (another instance may have made the login). */
   session(ref: XapiRef): XapiSession {
     return new XapiSession(this.connection, ref);
