@@ -29,8 +29,12 @@ const utf8 = (text: string): Buffer => tlv(0x0c, Buffer.from(text, 'utf8'));
 const explicit = (n: number, content: Buffer): Buffer => tlv(0xa0 + n, content);
 const TRUE = Buffer.from([0x01, 0x01, 0xff]);
 
-function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/** A DER INTEGER from unsigned big-endian bytes: minimal (no redundant leading zero), positive. */
+export function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {
@@ -131,12 +135,11 @@ export function issueServerCertificate(caCertPem: string, caKeyPem: string, addr
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
   const now = Date.now();
   const ip = Buffer.from(address.split('.').map(Number));
   const tbs = sequence(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(serial),
+    explicit(0, derInteger(Buffer.from([2]))),
+    derInteger(serial),
     ECDSA_SHA256,
     issuer.subject,
     sequence(time(new Date(now - 86_400_000)), time(new Date(now + 825 * 86_400_000))),
