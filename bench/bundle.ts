@@ -26,6 +26,7 @@ export const bundle: Scenario = {
     'The UI built from the current sources (vite build, the project config). Chromium loads the login page, logs ' +
     'in (inventory tree shown), then opens a VM console in the app; every script response is recorded per phase. ' +
     'Sizes: gzip -6 of the built files (the gateway itself serves them uncompressed). noVNC is identified by content.',
+  allotment: { full: 25, quick: 15 },
   async run(ctx: Context): Promise<Row[]> {
     const uiDir = await ctx.uiDir();
     const assets = path.join(uiDir, 'assets');

@@ -71,6 +71,7 @@ export const firstFrame: Scenario = {
     'console page) for a running VM whose simulated RFB server draws a desktop; time from navigation start to the ' +
     'first draw on noVNC’s visible canvas with a non-black visible pixel, measured in the page. 20 openings ' +
     '(quick: 5) after one discarded warm-up (cached assets, as for any console after the first).',
+  allotment: { full: 45, quick: 15 },
   async run(ctx: Context): Promise<Row[]> {
     const openings = ctx.quick ? 5 : 20;
     const uiDir = await ctx.uiDir();

@@ -15,9 +15,7 @@ import { percentile, sleep } from './lib/stats.ts';
  * and the row icon classes icon-vm-running / icon-vm-halted.
  */
 
-const HOSTS = 100;
-const VMS = 10_000;
-const QUERY = 'vm-04217';
+const QUERY = 'vm-01217';
 
 /** Plain JavaScript (tsx would wrap named functions in helpers the page lacks). */
 const AFTER_PAINT = `(record) => requestAnimationFrame(() => {
@@ -115,13 +113,16 @@ export const inventory: Scenario = {
   name: 'inventory',
   title: 'Inventory at scale',
   method:
-    `The simulated pool's scale seed (${VMS.toLocaleString('en')} VMs on ${HOSTS} hosts) behind the gateway ` +
+    "The simulated pool's scale seed (10,000 VMs on 100 hosts; quick: 2,000 on 20) behind the gateway " +
     '(separate processes), Chromium headless at 1400×900, a fresh browser context per login. Login: click on ' +
     '"Log in" → first frame painted with ≥ 10 tree rows and no loading skeleton. Search: each keystroke of ' +
     `"${QUERY}" typed one at a time → first frame painted after the UI's DOM changed. Power: a halted VM's row ` +
     'shown (found by search), the simulator starts it (then halts it) from outside → first frame painted with the ' +
     'row’s new icon; time from the simulator’s power_state change, same clock (Date.now()).',
+  allotment: { full: 60, quick: 20 },
   async run(ctx: Context): Promise<Row[]> {
+    const HOSTS = ctx.quick ? 20 : 100;
+    const VMS = ctx.quick ? 2000 : 10_000;
     const runs = ctx.quick ? 1 : 3;
     const powerChanges = ctx.quick ? 2 : 6;
     const uiDir = await ctx.uiDir();
@@ -144,7 +145,11 @@ export const inventory: Scenario = {
         limit: 1,
       });
       const vm = vms[0]!;
+      let runStarted = performance.now();
       for (let r = 0; r < runs; r++) {
+        // The last run also measures power changes: leave room for them.
+        if (r > 0 && !ctx.allows(2 * (performance.now() - runStarted))) break;
+        runStarted = performance.now();
         const context = await browser.newContext({ viewport: VIEWPORT });
         const page = await context.newPage();
         const login = await logIn(page, stack.url);
@@ -157,9 +162,11 @@ export const inventory: Scenario = {
           `  run ${r + 1}/${runs}: login → tree ${login.ms.toFixed(0)} ms (${login.rows} rows); search keystrokes ` +
             `${s.latencies.map((l) => l.toFixed(0)).join(', ')} ms ("${s.summary}")`,
         );
-        if (r === runs - 1) {
-          await page.getByLabel('Search the inventory').fill(vm.name);
-          await page.getByRole('treeitem', { name: vm.name }).first().waitFor({ timeout: 10_000 });
+        const last = r === runs - 1 || !ctx.allows(2 * (performance.now() - runStarted));
+        if (last) {
+          // The VM's own token ("vm-00002") finds it alone, so its row is in the virtual list's window.
+          await page.getByLabel('Search the inventory').fill(vm.name.split(' ').at(-1)!);
+          await page.locator('.tree-label', { hasText: vm.name }).first().waitFor({ timeout: 10_000 });
           for (let i = 0; i < powerChanges; i++) {
             const op = i % 2 === 0 ? 'start' : 'halt';
             const icon = op === 'start' ? 'vm-running' : 'vm-halted';
@@ -178,6 +185,7 @@ export const inventory: Scenario = {
           }
         }
         await context.close();
+        if (last) break;
       }
       const login = measured(logins, { detail: `${rowsShown} rows in the first frame` });
       const searchP50 = percentile(searches, 50);

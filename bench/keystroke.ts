@@ -128,10 +128,11 @@ export const keystroke: Scenario = {
     'while the server floods 64 KiB frames as fast as its socket drains to a client reading 20 MB/s (keys start ' +
     'after 1 s of flood). Keys not echoed by the end count with their wait so far (a lower bound, marked ≥). ' +
     `websockify's run stops early if its processes pass ${MEMORY_GUARD / GiB} GiB resident.`,
+  allotment: { full: 100, quick: 25 },
   async run(ctx: Context): Promise<Row[]> {
     const runs = ctx.quick ? 1 : 3;
     const idleMs = ctx.quick ? 1000 : 2000;
-    const floodMs = ctx.quick ? 3000 : 6000;
+    const floodMs = ctx.quick ? 2000 : 6000;
     const children: Child[] = [];
     try {
       const target = await startTarget();
@@ -152,7 +153,10 @@ export const keystroke: Scenario = {
       const paths = Object.keys(endpoints) as Path[];
       const idle: Record<Path, Summary[]> = { raw: [], bridge: [], gateway: [], websockify: [] };
       const flood: Record<Path, Summary[]> = { raw: [], bridge: [], gateway: [], websockify: [] };
+      let runStarted = performance.now();
       for (let r = 0; r < runs; r++) {
+        if (r > 0 && !ctx.allows(performance.now() - runStarted)) break;
+        runStarted = performance.now();
         for (const path of paths) {
           const s = summarise(await measure(endpoints[path], false, idleMs));
           idle[path].push(s);

@@ -86,15 +86,19 @@ export const manyConsoles: Scenario = {
   title: 'Many consoles',
   method:
     '1,000 consoles (quick: 200) opened through one gateway process (25 at a time), then each receives a 2 KiB ' +
-    'update every second for 30 s (quick: 8 s) from the target behind the VM, through TLS CONNECT tunnels to the ' +
+    'update every second for 30 s (quick: 6 s) from the target behind the VM, through TLS CONNECT tunnels to the ' +
     'simulated pool (its own process). Gateway RSS sampled every 500 ms, CPU from /proc/<pid>/stat over the window; ' +
     'per console = (peak − RSS before the first console) / consoles. Each console must get every byte, in order.',
+  allotment: { full: 130, quick: 25 },
   async run(ctx: Context): Promise<Row[]> {
     const count = ctx.quick ? 200 : 1000;
-    const updates = ctx.quick ? 8 : 30;
+    const updates = ctx.quick ? 6 : 30;
     const runs = ctx.quick ? 1 : 2;
     const outcomes: Outcome[] = [];
+    let runStarted = performance.now();
     for (let r = 0; r < runs; r++) {
+      if (r > 0 && !ctx.allows(performance.now() - runStarted)) break;
+      runStarted = performance.now();
       const o = await runOnce(ctx, count, updates);
       outcomes.push(o);
       ctx.log(
@@ -106,6 +110,8 @@ export const manyConsoles: Scenario = {
     const all = (pick: (o: Outcome) => number, detail?: string) =>
       measured(outcomes.map(pick), detail ? { detail } : {});
     const peak = all((o) => o.peakRss / MB);
+    // A quick run opens fewer consoles: the target is judged on the RSS projected to 1,000.
+    const projected = all((o) => (o.baselineRss + 1000 * o.perConsole) / MB);
     const complete = outcomes.every((o) => o.complete === o.consoles);
     const bytesNote = complete
       ? `every console received all ${updates} updates byte-exact, in every run`
@@ -118,7 +124,13 @@ export const manyConsoles: Scenario = {
         higherIsBetter: false,
         ours: peak,
         budget: 300,
-        target: { text: '≤ 300 MB (1,000 consoles)', pass: count >= 1000 && peak.value <= 300 && complete },
+        target: {
+          text:
+            count >= 1000
+              ? '≤ 300 MB (1,000 consoles)'
+              : `≤ 300 MB (projected to 1,000: ${projected.value.toFixed(0)} MB)`,
+          pass: (count >= 1000 ? peak.value : projected.value) <= 300 && complete,
+        },
         notes: [bytesNote],
       },
       {

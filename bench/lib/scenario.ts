@@ -6,6 +6,11 @@ export interface Context {
   log(message: string): void;
   /** The production build of the UI, built once per benchmark run from the current sources. */
   uiDir(): Promise<string>;
+  /**
+   * Whether another run taking about `runMs` still fits in the scenario's share of the time budget (the first run
+   * always happens; on a busy machine later ones are dropped, and the report shows how many ran).
+   */
+  allows(runMs: number): boolean;
 }
 
 /** One measured quantity: the median of the runs, and every run's value. */
@@ -44,6 +49,8 @@ export interface Scenario {
   readonly title: string;
   /** How it is measured, for the report. */
   readonly method: string;
+  /** The scenario's share of the run's time budget, in seconds: full and quick. */
+  readonly allotment: { readonly full: number; readonly quick: number };
   run(ctx: Context): Promise<Row[]>;
 }
 
