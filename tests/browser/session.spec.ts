@@ -24,8 +24,6 @@ test('a session destroyed by the pool asks to log in again, keeping the unsaved 
     .getByRole('form', { name: `Extensions of ${vm}` })
     .getByRole('button', { name: 'Save', exact: true })
     .click();
-  await page.waitForTimeout(300);
-  console.log('TOASTS', await page.locator('.toasts').innerText());
   await expect(page.getByText(`Saved 2 changes to ${vm}.`)).toBeVisible();
   const record = stack.pool.vm(vm).record;
   expect(record.VCPUs_params).toMatchObject({ weight: '1024' });

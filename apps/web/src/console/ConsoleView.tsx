@@ -285,10 +285,32 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
 
   const canPower = roleAtLeast(role, 'vm-operator');
   const vmState = target.vm?.power_state;
+  const waitingFor =
+    availability.state === 'not-running'
+      ? kind === 'host'
+        ? 'Unreachable'
+        : vmState === 'Halted'
+          ? 'Shut down'
+          : (vmState ?? 'Not running')
+      : availability.state === 'no-console'
+        ? 'Looking for console'
+        : availability.state === 'disabled'
+          ? 'Console disabled'
+          : 'Waiting';
   const retryIn =
     state.phase === 'retrying' && state.nextRetryAt
       ? Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000))
       : undefined;
+
+  const statusLabel = connected
+    ? 'Connected'
+    : state.phase === 'retrying'
+      ? `Reconnecting${retryIn !== undefined ? ` in ${retryIn} s` : ''}`
+      : state.phase === 'connecting'
+        ? 'Connecting…'
+        : state.phase === 'waiting'
+          ? waitingFor
+          : 'Disconnected';
 
   return (
     <div
@@ -298,15 +320,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       <div className="console-toolbar" role="toolbar" aria-label="Console">
         <span className={`console-status status-${state.phase}`} role="status" aria-live="polite">
           <span className="status-dot" aria-hidden="true" />
-          {connected
-            ? 'Connected'
-            : state.phase === 'retrying'
-              ? `Reconnecting${retryIn !== undefined ? ` in ${retryIn} s` : ''}`
-              : state.phase === 'connecting'
-                ? 'Connecting…'
-                : state.phase === 'waiting'
-                  ? 'Waiting'
-                  : 'Disconnected'}
+          {statusLabel}
           {connected && state.latencyMs !== undefined ? (
             <span
               className="latency"

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { patchExtensions } from '../api/endpoints.ts';
 import { ApiError, describeError } from '../api/http.ts';
-import { XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
+import { NULL_REF, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
 import {
   EFFECTS,
   formatForDisplay,
@@ -362,15 +362,28 @@ function MtuNotes({ value, record, changed }: { value: string; record: AnyRec; c
   const current = typeof record.MTU === 'number' ? record.MTU : 1500;
   const min = Math.min(1500, current);
   const max = Math.max(9216, current);
+  const pifs = (Array.isArray(record.PIFs) ? (record.PIFs as string[]) : [])
+    .map((ref) => cache.byRef('pif', ref))
+    .filter((pif) => pif !== undefined);
+  const management = pifs.find((pif) => pif.management);
+  const toolless = (Array.isArray(record.VIFs) ? (record.VIFs as string[]) : []).some((ref) => {
+    const vm = cache.byRef('vm', cache.byRef('vif', ref)?.VM);
+    return vm?.power_state === 'Running' && vm.guest_metrics === NULL_REF;
+  });
   return (
     <>
-      <p className="field-info">
-        Allowed MTU range: {min} to {max}.
-      </p>
+      <p className="field-info">{min === max ? `Allowed MTU value: ${min}` : `Allowed MTU range: ${min} to ${max}`}.</p>
       {changed && value !== String(current) ? (
         <p className="field-warning" role="note">
-          <Glyph name="warning" /> Warning: your network will be temporarily disrupted when you apply this MTU: its NICs
-          take it when they are next plugged, which briefly interrupts traffic on every attached VM and host.
+          <Glyph name="warning" /> Warning: Your network will be temporarily disrupted when you apply these settings.
+          NICs take the new MTU when they are next plugged, which briefly interrupts traffic on every attached VM and
+          host.
+          {management
+            ? ` This network carries the management interface '${management.device}': the pool's own traffic is interrupted too.`
+            : ''}
+          {toolless
+            ? ' Some running VMs on it have no guest tools and may not take the new MTU until they restart.'
+            : ''}
         </p>
       ) : null}
     </>
