@@ -87,10 +87,20 @@ function ensureSystemPackages(): void {
   if (result.status !== 0) throw new Error('scripts/system-deps.sh failed: websockify and chromium are needed');
 }
 
+/** Work directories left by runs that were killed (their process is gone). */
+function removeStaleWorkDirs(): void {
+  for (const entry of fs.readdirSync(TMP)) {
+    const pid = Number(/^[a-z]+-(\d+)/.exec(entry)?.[1]);
+    if (!pid || fs.existsSync(`/proc/${pid}`)) continue;
+    fs.rmSync(path.join(TMP, entry), { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   ensureSystemPackages();
   fs.mkdirSync(TMP, { recursive: true });
+  removeStaleWorkDirs();
   const machine = describeMachine();
   log(
     `Benchmarks (${mode}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}, ` +
