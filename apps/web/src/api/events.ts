@@ -15,6 +15,8 @@ export interface EventStreamHandlers {
   changes(changes: Change[]): void;
   sessionEnded(message: string): void;
   link(state: LinkState, message?: string): void;
+  /** While the first snapshot is arriving: how much has arrived (characters, about bytes). */
+  progress?(received: number): void;
 }
 
 const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
@@ -27,6 +29,8 @@ export class EventStream {
   private serverRetryMs: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** Whether a snapshot arrived on the current connection. */
+  private live = false;
 
   constructor(
     private readonly handlers: EventStreamHandlers,
@@ -49,6 +53,7 @@ export class EventStream {
   private async run(): Promise<void> {
     const abort = new AbortController();
     this.abort = abort;
+    this.live = false;
     this.handlers.link(this.retry === 0 ? 'connecting' : 'reconnecting');
     let sessionEnded = false;
     try {
@@ -70,10 +75,20 @@ export class EventStream {
       );
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       this.armWatchdog(abort);
+      let received = 0;
+      let reportedAt = 0;
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         this.armWatchdog(abort);
+        if (!this.live && this.handlers.progress) {
+          received += value.length;
+          const now = performance.now();
+          if (now - reportedAt > 200) {
+            reportedAt = now;
+            this.handlers.progress(received);
+          }
+        }
         parser.push(value);
         if (sessionEnded) {
           abort.abort();
@@ -97,6 +112,7 @@ export class EventStream {
       case 'snapshot':
         this.retry = 0;
         this.handlers.snapshot(parseSnapshot(data));
+        this.live = true;
         performance.mark('xwc:snapshot-applied');
         this.handlers.link('live');
         break;

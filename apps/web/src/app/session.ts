@@ -21,6 +21,8 @@ export const session = new Store<SessionState>({ status: 'checking' });
 export interface LinkStatus {
   readonly state: LinkState;
   readonly message?: string;
+  /** Characters of the first snapshot received so far, while it loads. */
+  readonly received?: number;
 }
 export const link = new Store<LinkStatus>({ state: 'connecting' });
 
@@ -29,6 +31,7 @@ const stream = new EventStream({
   changes: (changes) => cache.apply(changes),
   sessionEnded: (message) => markEnded(message),
   link: (state, message) => link.set({ state, ...(message ? { message } : {}) }),
+  progress: (received) => link.set((current) => ({ ...current, received })),
 });
 
 setUnauthorizedListener((error: ApiError) => markEnded(error.message));

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { setPreference, preferences } from '../app/preferences.ts';
+import { link } from '../app/session.ts';
 import { navigate } from '../app/router.ts';
 import { objectPath } from '../app/routes.ts';
 import { useCacheLoaded } from '../store/hooks.ts';
@@ -14,6 +15,7 @@ import { useInventoryTree } from './useInventory.ts';
 export function NavigationPane({ selectedId }: { selectedId: string | undefined }) {
   const prefs = useStore(preferences);
   const loaded = useCacheLoaded();
+  const status = useStore(link);
   const [search, setSearch] = useState('');
   const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(() => new Map());
   const searchRef = useRef<HTMLInputElement>(null);
@@ -103,6 +105,12 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
       ) : null}
       {!loaded ? (
         <div className="tree-skeleton" aria-busy="true" aria-label="Loading the inventory">
+          <p className="loading-note" role="status">
+            Loading the inventory
+            {status.received && status.received > 100_000
+              ? ` — ${(status.received / 1_000_000).toFixed(1)} MB received`
+              : ': waiting for the pool…'}
+          </p>
           {Array.from({ length: 12 }, (_, i) => (
             <div key={i} className="skeleton-row" style={{ marginLeft: (i % 3) * 16, width: `${60 - (i % 4) * 8}%` }} />
           ))}
