@@ -75,7 +75,9 @@ export class ObjectCache {
     const classes = new Set<WireClass>();
     for (const cls of WIRE_CLASSES) {
       const table = new Map<string, AnyRec>();
-      for (const [uuid, record] of Object.entries(snapshot[cls] ?? {})) {
+      const records = snapshot[cls] ?? {};
+      for (const uuid in records) {
+        const record = records[uuid]!;
         table.set(uuid, record);
         this.refs.set(record.$ref, { cls, uuid });
       }
