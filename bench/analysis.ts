@@ -40,9 +40,10 @@ const KEYSTROKE = [
   'autotunes each socket’s buffers up to `tcp_wmem` 4 MiB and `tcp_rmem` 32 MiB here. Raw TCP alone (no proxy)',
   'shows it in the same table. Each proxy hop adds two more sockets’ buffers; the bridge adds its high-water mark',
   '(`CONSOLE_BUFFER_KIB`, 1 MiB = 50 ms at 20 MB/s by itself); the whole gateway adds TLS records and the simulated',
-  'pool’s relay hop. Debian’s websockify 0.10 does **not** grow without bound here: its per-connection process',
-  'blocks in `send()` on a blocking socket (`/proc/<pid>/stack`: `sk_stream_wait_memory`), so its queue is bounded',
-  'by the same kernel buffers, and under this flood it also stops forwarding keys while blocked. Reaching 50 ms',
+  'pool’s relay hop. Debian’s websockify 0.10 explodes less than expected with one flooded connection: its',
+  'per-connection process was seen blocked in `send()` (`/proc/<pid>/stack`: `sk_stream_wait_memory`), which bounds',
+  'its queue for a while and also stops it forwarding keys; its keys then come back late or not at all (marked ≥),',
+  'and with 100 stalled clients its memory does grow by gigabytes (stalled-clients rows). Reaching 50 ms',
   'with a pushing server needs the bytes in flight bounded end to end: (1) in `apps/proxy/src/console/bridge.ts`,',
   'pace by time rather than bytes (measure the browser’s drain rate from the `ws.send` callbacks and pause the',
   'host side when the unflushed data exceeds ~20 ms of it, with a floor of 64 KiB), and a lower default',
@@ -80,7 +81,9 @@ const FIRST_FRAME = [
   'lookup and TLS CONNECT overlap the code download; (2) do not wait for the inventory cache to open a console: use',
   '`GET /api/objects/vm/:uuid` (one record) for availability and let the cache take over the follow logic when it',
   'arrives; (3) start `import("@novnc/novnc")` when the console page module loads, so the three chunks download in',
-  'parallel. The RFB handshake itself is a few round trips through the gateway.',
+  'parallel. From the first console bytes to the first frame is the RFB handshake (a few round trips through the',
+  'gateway) plus the simulated RFB server encoding, and noVNC decoding, a full 1024×768 update: the simulator’s',
+  'share of that is the test double’s cost, to be separated by measuring behind a real Xvnc (`vnc` pool option).',
 ].join(' ');
 
 const LOGIN = [

@@ -11,7 +11,7 @@ import { keystroke } from './keystroke.ts';
 import { CHROMIUM } from './lib/browser.ts';
 import { describeMachine } from './lib/machine.ts';
 import { installCleanup, ROOT, stopAll } from './lib/processes.ts';
-import { printTable, writeMarkdown, writeResults, type ScenarioOutcome } from './lib/report.ts';
+import { printTable, readResults, writeMarkdown, writeResults, type ScenarioOutcome } from './lib/report.ts';
 import type { Context, Scenario } from './lib/scenario.ts';
 import { TMP } from './lib/stack.ts';
 import { within } from './lib/stats.ts';
@@ -54,6 +54,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -61,8 +62,15 @@ if (values.help) {
   process.stdout.write(
     `Usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.name).join(',')}]\n` +
       '  --quick  fewer runs, smaller sizes (within 2 minutes); same table\n' +
-      '  --only   run these scenarios; prints the table, writes nothing\n',
+      '  --only   run these scenarios; prints the table, writes nothing\n' +
+      '  --render rewrite docs/BENCHMARKS.md from bench/results.json (after editing bench/analysis.ts)\n',
   );
+  process.exit(0);
+}
+if (values.render) {
+  const { info, outcomes } = readResults(path.join(ROOT, 'bench/results.json'));
+  writeMarkdown(path.join(ROOT, 'docs/BENCHMARKS.md'), info, outcomes, ANALYSIS, PREAMBLE);
+  process.stdout.write(`${printTable(outcomes)}\n`);
   process.exit(0);
 }
 const mode = values.quick ? 'quick' : 'full';

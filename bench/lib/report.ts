@@ -158,6 +158,18 @@ export function writeResults(file: string, info: RunInfo, outcomes: readonly Sce
   fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
 }
 
+/** Reads back what writeResults wrote, to render the Markdown again (after editing bench/analysis.ts). */
+export function readResults(file: string): { info: RunInfo; outcomes: ScenarioOutcome[] } {
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo & {
+    scenarios: (Omit<ScenarioOutcome, 'rows'> & { figures: Row[] })[];
+  };
+  const { scenarios, command, mode, startedAt, seconds, machine } = json;
+  return {
+    info: { command, mode, startedAt, seconds, machine },
+    outcomes: scenarios.map(({ figures, ...rest }) => ({ ...rest, rows: figures })),
+  };
+}
+
 export function writeMarkdown(
   file: string,
   info: RunInfo,
