@@ -56,10 +56,11 @@ interface Target {
 
 /** The VM (or the host's control domain) as the console needs it, re-read on every relevant change. */
 function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
-  useClassesVersion(['console', 'host_metrics', 'vm']);
-  const vmRecord = useRecord('vm', kind === 'vm' ? uuid : undefined);
+  // Only this VM (or the host and its control domain), its consoles and host liveness: not every VM of the pool.
+  useClassesVersion(['console', 'host_metrics']);
   const host = useRecord('host', kind === 'host' ? uuid : undefined);
-  const vm = kind === 'vm' ? vmRecord : host ? cache.byRef('vm', host.control_domain) : undefined;
+  const controlDomain = host ? cache.uuidOfRef(host.control_domain)?.uuid : undefined;
+  const vm = useRecord('vm', kind === 'vm' ? uuid : controlDomain);
   if (kind === 'vm' && !vm) return undefined;
   if (kind === 'host' && !host) return undefined;
   const rfb = (vm?.consoles ?? [])
