@@ -6,6 +6,7 @@ import { isRollingUpgradeInProgress, ROLE_LABELS } from '../shared/catalogue.ts'
 import { cache } from '../store/cache.ts';
 import { useClassVersion } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
+import { ErrorBoundary } from '../ui/ErrorBoundary.tsx';
 import { MenuButton } from '../ui/Menu.tsx';
 import { preferences, setPreference } from './preferences.ts';
 import type { Route } from './routes.ts';
@@ -164,11 +165,15 @@ export function Shell({ info, route }: { info: SessionInfo; route: Route }) {
       <Header info={info} />
       <Banners />
       <div className="workspace">
-        <NavigationPane selectedId={selectedId} />
+        <ErrorBoundary what="the inventory">
+          <NavigationPane selectedId={selectedId} />
+        </ErrorBoundary>
         <Splitter />
         <main className="details-area" id="details">
           {route.name === 'inventory' && route.cls && route.uuid ? (
-            <DetailsPanel cls={route.cls} uuid={route.uuid} tab={route.tab} role={info.role} />
+            <ErrorBoundary key={`${route.cls}/${route.uuid}/${route.tab}`} what="this object">
+              <DetailsPanel cls={route.cls} uuid={route.uuid} tab={route.tab} role={info.role} />
+            </ErrorBoundary>
           ) : route.name === 'not-found' ? (
             <div className="empty-state">
               <h2>Page not found</h2>

@@ -106,13 +106,21 @@ export function ClipboardPanel({
   const [outgoing, setOutgoing] = useState('');
   const fromId = useId();
   const toId = useId();
+  const fromRef = useRef<HTMLTextAreaElement>(null);
   const copy = async () => {
     if (text === undefined) return;
     try {
+      // The asynchronous clipboard needs a secure context (HTTPS or localhost).
+      if (!navigator.clipboard) throw new Error('no clipboard API');
       await navigator.clipboard.writeText(text);
       toast('success', 'Copied to your clipboard.');
     } catch {
-      toast('error', 'The browser refused clipboard access; select the text and copy it by hand.');
+      const area = fromRef.current;
+      area?.focus();
+      area?.select();
+      const copied = area !== null && document.execCommand('copy');
+      if (copied) toast('success', 'Copied to your clipboard.');
+      else toast('error', 'The browser refused clipboard access; the text is selected: press Ctrl+C.');
     }
   };
   return (
@@ -121,6 +129,7 @@ export function ClipboardPanel({
         <label htmlFor={fromId}>From the VM</label>
         <textarea
           id={fromId}
+          ref={fromRef}
           readOnly
           rows={3}
           value={text ?? ''}

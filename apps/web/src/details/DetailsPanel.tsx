@@ -1,4 +1,4 @@
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { followLink } from '../app/router.ts';
 import { consolePath, objectPath, type DetailTab } from '../app/routes.ts';
 import {
@@ -120,6 +120,16 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
   const extDrafts = useDrafts(`ext:${cls}/${uuid}`);
   const rawDrafts = useDrafts(`raw:${cls}/${uuid}`);
 
+  const title = record ? displayName(cls, record, locale) : undefined;
+  useEffect(() => {
+    if (title === undefined) return;
+    const previous = document.title;
+    document.title = `${title} — XenServer Web Console`;
+    return () => {
+      document.title = previous;
+    };
+  }, [title]);
+
   if (!record) {
     return loaded ? (
       <div className="empty-state">
@@ -136,7 +146,7 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
     );
   }
 
-  const name = displayName(cls, record, locale);
+  const name = title ?? '';
   const hidden = hiddenFlag(cls, record);
   const tabs = tabsFor(cls, record);
   const current = tabs.includes(tab) ? tab : 'general';
