@@ -98,17 +98,21 @@ export class ConsoleController {
     const event = previous ? followChange(previous, snapshot) : undefined;
     if (event?.kind === 'stopped' && previous?.powerState === 'Running') this.stoppedAt = Date.now();
 
-    if (availability.state !== 'ready') {
-      this.stopFor(availability);
-      return;
-    }
-    if (event && event.kind !== 'none') {
-      const wasRecentlyRunning = event.kind === 'started' && Date.now() - this.stoppedAt < REBOOT_WINDOW_MS;
-      this.pendingNotice = wasRecentlyRunning
+    // Decide what to tell the user before anything else: a reboot often shows as several updates (consoles gone,
+    // new domid, consoles back), and the message belongs to the attach that follows the last of them.
+    if (event?.kind === 'stopped') this.pendingNotice = undefined;
+    else if (event && event.kind !== 'none') {
+      const restarted = event.kind === 'started' && Date.now() - this.stoppedAt < REBOOT_WINDOW_MS;
+      const message = restarted
         ? this.options.isHost
           ? 'Server restarted — console re-attached'
           : 'VM rebooted — console re-attached'
         : reattachedMessage(event, this.options.hostName);
+      if (message) this.pendingNotice = message;
+    }
+    if (availability.state !== 'ready') {
+      this.stopFor(availability);
+      return;
     }
     const phase = this.state.get().phase;
     if (phase === 'connected' || phase === 'connecting') {
@@ -297,14 +301,16 @@ export class ConsoleController {
     const socket = new WebSocket(this.options.url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    let opened = false;
     let openedAt = 0;
     let handshakeDone = false;
     socket.addEventListener('open', () => {
+      opened = true;
       openedAt = performance.now();
     });
     socket.addEventListener('close', (event) => {
       if (generation !== this.generation) return;
-      this.onClosed(event.code, event.reason, openedAt > 0, handshakeDone);
+      this.onClosed(event.code, event.reason, opened, handshakeDone);
     });
 
     const rfb = new RfbClass(this.target, socket, { shared: true });
@@ -329,7 +335,7 @@ export class ConsoleController {
         phase: 'connected',
         manual: false,
         message: 'Connected',
-        ...(openedAt > 0 ? { handshakeMs: Math.round(performance.now() - openedAt) } : {}),
+        ...(opened ? { handshakeMs: Math.round(performance.now() - openedAt) } : {}),
         ...(notice ? { notice: { text: notice, id: NOTICE_ID.next++ } } : {}),
       });
     });

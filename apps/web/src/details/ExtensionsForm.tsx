@@ -116,7 +116,8 @@ export function ExtensionsForm({
       if (result.record && typeof result.record.$ref === 'string') {
         cache.apply([{ op: 'mod', cls, uuid, ref: result.record.$ref, record: result.record }]);
       }
-      clearDrafts(form, check.changed);
+      // Everything left was either saved or equal to the stored value.
+      clearDrafts(form);
       removeNewEntry(form);
       toast('success', `Saved ${changeCount} ${changeCount === 1 ? 'change' : 'changes'} to ${name}.`);
     } catch (error) {
