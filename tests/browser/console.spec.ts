@@ -77,7 +77,7 @@ test('shows a running HVM guest’s screen exactly as the console server draws i
     }
   }
   expect(differing / (expected.width * expected.height)).toBeLessThan(0.01);
-  await expect(page.locator('.latency')).toHaveText(/\d+ ms/);
+  await expect(page.locator('.latency')).toHaveText(/\d+ ms/, { timeout: 20_000 });
 });
 
 test('types into a PV guest’s text console and sees the echo', async ({ page, stack }) => {

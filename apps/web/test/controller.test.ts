@@ -18,6 +18,9 @@ class FakeSocket extends EventTarget {
   send(data: Uint8Array): void {
     this.sent.push(data);
   }
+  close(): void {
+    this.readyState = 3;
+  }
   open(): void {
     this.readyState = 1;
     this.dispatchEvent(new Event('open'));
@@ -251,5 +254,48 @@ describe('the console controller', () => {
     lastSocket().dispatchEvent(new Event('message'));
     expect(controller.state.get().latencyMs).toBeGreaterThanOrEqual(0);
     controller.dispose();
+  });
+
+  it('connects before the VM’s record has arrived, and follows it once it has', async () => {
+    const { controller } = setup();
+    await settle();
+    expect(FakeSocket.instances).toHaveLength(1);
+    lastSocket().open();
+    lastRfb().handshake();
+    controller.update(ready, running);
+    expect(FakeSocket.instances).toHaveLength(1);
+    controller.update(ready, { ...running, domid: 9, consoles: ['OpaqueRef:c9'] });
+    await settle();
+    expect(FakeSocket.instances).toHaveLength(2);
+    controller.dispose();
+  });
+
+  it('explains a VM that turns out not to be running, without retrying blindly', async () => {
+    const { controller } = setup();
+    await settle();
+    lastSocket().open();
+    lastSocket().serverClose(4005);
+    expect(controller.state.get()).toMatchObject({ phase: 'waiting', manual: true });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    controller.update(
+      { state: 'not-running', powerState: 'Suspended' },
+      { ...running, powerState: 'Suspended', consoles: [] },
+    );
+    expect(controller.state.get().message).toBe('This VM is suspended.');
+    controller.dispose();
+  });
+
+  it('closes a socket opened early when the view goes away before noVNC arrives', async () => {
+    const { controller } = setup();
+    const socket = lastSocket();
+    let closedWith: number | undefined;
+    socket.close = (code?: number) => {
+      closedWith = code;
+    };
+    controller.dispose();
+    expect(closedWith).toBe(1000);
+    await settle();
+    expect(FakeRfb.instances).toHaveLength(0);
   });
 });

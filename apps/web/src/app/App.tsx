@@ -11,8 +11,13 @@ export function App() {
   const state = useStore(session);
   const route = useRoute();
 
+  // A console window should not wait for the session check to start loading the console's code.
+  const consoleRoute = route.name === 'console';
   useEffect(() => {
+    if (consoleRoute) void import('../console/ConsolePage.tsx');
     void bootstrap();
+    // Only at start-up: later navigation loads the code through the lazy route.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   let body;

@@ -1,3 +1,4 @@
+import type RFB from '@novnc/novnc';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { powerAction } from '../api/endpoints.ts';
 import { describeError } from '../api/http.ts';
@@ -27,7 +28,18 @@ import { ClipboardPanel, PasteDialog } from './ConsoleDialogs.tsx';
  * window.
  */
 
-const loadRfb = () => import('@novnc/novnc').then((module) => module.default);
+// noVNC starts downloading as soon as this chunk runs, in parallel with everything else the console needs; a failed
+// download is retried on the next connection attempt.
+let rfbModule: Promise<typeof RFB> | undefined;
+const loadRfb = (): Promise<typeof RFB> =>
+  (rfbModule ??= import('@novnc/novnc').then(
+    (module) => module.default,
+    (error: unknown) => {
+      rfbModule = undefined;
+      throw error;
+    },
+  ));
+void loadRfb().catch(() => undefined);
 
 /** The console WebSocket: same origin, path from the object kind and uuid only (never from the page URL's query). */
 export function consoleUrl(kind: ConsoleKind, uuid: string): string {
@@ -90,6 +102,14 @@ function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
   };
 }
 
+const PENDING_TARGET: Target = {
+  name: '',
+  vm: undefined,
+  host: undefined,
+  availability: { state: 'unknown' },
+  snapshot: { powerState: 'Unknown', domid: -1, residentOn: NULL_REF, consoles: [] },
+};
+
 /** Explains why there is no console before any connection is tried (role, missing object). */
 function ConsoleGate(props: ConsoleViewProps) {
   const target = useTarget(props.kind, props.uuid);
@@ -107,19 +127,16 @@ function ConsoleGate(props: ConsoleViewProps) {
       </div>
     );
   }
-  if (!target) {
-    return cache.loaded ? (
+  if (!target && cache.loaded) {
+    return (
       <div className="console-unavailable" role="status">
         <h2>Not found</h2>
         <p>This {props.kind === 'host' ? 'server' : 'VM'} does not exist, or you cannot see it.</p>
       </div>
-    ) : (
-      <div className="console-loading" aria-busy="true">
-        Loading…
-      </div>
     );
   }
-  return <ConsoleScreen {...props} target={target} />;
+  // Before the inventory arrives the console connects anyway: the gateway looks the VM up itself.
+  return <ConsoleScreen {...props} target={target ?? PENDING_TARGET} />;
 }
 
 function formatStamp(date: Date): string {
@@ -128,6 +145,7 @@ function formatStamp(date: Date): string {
 }
 
 function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps & { target: Target }) {
+  const name = target.name || (kind === 'host' ? 'the server' : 'the VM');
   const prefs = useStore(preferences);
   const sessionState = useStore(session);
   const [controller] = useState(
@@ -169,7 +187,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
     [availabilityKey, snapshot.powerState, snapshot.domid, snapshot.residentOn, consolesKey],
   );
   useEffect(() => {
-    controller.update(stableTarget.availability, stableTarget.snapshot);
+    if (stableTarget.availability.state !== 'unknown')
+      controller.update(stableTarget.availability, stableTarget.snapshot);
   }, [controller, stableTarget]);
 
   useEffect(() => controller.setScale(prefs.scaleConsole), [controller, prefs.scaleConsole]);
@@ -193,7 +212,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
   const confirmCad = kind === 'vm' && prefs.confirmCtrlAltDel;
 
   const sendCad = () => {
-    if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${target.name}.`);
+    if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${name}.`);
     controller.focus();
   };
 
@@ -208,7 +227,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       if (event.code === 'Insert' && event.ctrlKey && event.altKey) {
         event.preventDefault();
         event.stopPropagation();
-        if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${target.name}.`);
+        if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${name}.`);
         return;
       }
       rightCtrlAlone = event.code === 'ControlRight' && !event.repeat;
@@ -226,7 +245,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       frame.removeEventListener('keydown', onKeyDown, true);
       frame.removeEventListener('keyup', onKeyUp, true);
     };
-  }, [controller, target.name]);
+  }, [controller, name]);
 
   // Fullscreen through the browser API; in fullscreen the Keyboard Lock API keeps Esc, Alt+Tab and friends for the guest
   // where the browser allows it.
@@ -278,7 +297,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
     try {
       await powerAction(uuid, action);
     } catch (error) {
-      toast('error', `Could not ${action} ${target.name}: ${describeError(error)}`);
+      toast('error', `Could not ${action} ${name}: ${describeError(error)}`);
     } finally {
       setPowerBusy(false);
     }
@@ -431,7 +450,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         <div
           ref={screenRef}
           className="console-screen"
-          aria-label={`Console of ${target.name}`}
+          aria-label={`Console of ${name}`}
           onFocus={() => setCaptured(true)}
           onBlur={() => setCaptured(false)}
         />
@@ -494,8 +513,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
           title="Send Ctrl+Alt+Del?"
           message={
             <>
-              Send Ctrl+Alt+Del to <strong>{target.name}</strong>? On many systems this opens a security screen or
-              restarts the machine. (Turn this question off in View → Confirm Ctrl+Alt+Del.)
+              Send Ctrl+Alt+Del to <strong>{name}</strong>? On many systems this opens a security screen or restarts the
+              machine. (Turn this question off in View → Confirm Ctrl+Alt+Del.)
             </>
           }
           confirmLabel="Send"

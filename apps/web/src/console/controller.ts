@@ -5,6 +5,7 @@ import { backoffDelay, CONSOLE_BACKOFF } from './backoff.ts';
 import { closeMeaning } from './close-codes.ts';
 import { followChange, needsReattach, reattachedMessage, type Availability, type VmConsoleSnapshot } from './follow.ts';
 import { textToKeystrokes, type KeyStroke } from './keysyms.ts';
+import { EarlyChannel } from './channel.ts';
 import { LatencyProbe } from './latency-probe.ts';
 
 /**
@@ -65,7 +66,7 @@ export class ConsoleController {
   private generation = 0;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private availability: Availability = { state: 'no-console' };
+  private availability: Availability = { state: 'unknown' };
   private seen: VmConsoleSnapshot | undefined;
   private connectedFor: VmConsoleSnapshot | undefined;
   private pendingNotice: string | undefined;
@@ -116,7 +117,12 @@ export class ConsoleController {
     }
     const phase = this.state.get().phase;
     if (phase === 'connected' || phase === 'connecting') {
-      const stale = this.connectedFor && needsReattach(followChange(this.connectedFor, snapshot));
+      // Connected before the VM's record was known: the connection is to the console the record now lists.
+      if (!this.connectedFor) {
+        this.connectedFor = snapshot;
+        return;
+      }
+      const stale = needsReattach(followChange(this.connectedFor, snapshot));
       if (stale) this.reconnect(0);
       return;
     }
@@ -129,7 +135,7 @@ export class ConsoleController {
     this.attempt = 0;
     const { sessionEnded: _ended, ...rest } = this.state.get();
     this.state.set(rest);
-    if (this.availability.state === 'ready') this.reconnect(0);
+    if (this.canConnect()) this.reconnect(0);
     else this.stopFor(this.availability);
   }
 
@@ -213,8 +219,12 @@ export class ConsoleController {
     return this.state.get().phase === 'connected' ? this.rfb : undefined;
   }
 
+  private canConnect(): boolean {
+    return this.availability.state === 'ready' || this.availability.state === 'unknown';
+  }
+
   private maybeConnect(): void {
-    if (this.availability.state === 'ready' && !this.rfb && this.state.get().phase !== 'stopped') this.reconnect(0);
+    if (this.canConnect() && !this.socket && this.state.get().phase !== 'stopped') this.reconnect(0);
   }
 
   private stopFor(availability: Availability): void {
@@ -247,6 +257,7 @@ export class ConsoleController {
         this.set({ phase: 'waiting', manual: false, message: 'Looking for the console…' });
         break;
       case 'ready':
+      case 'unknown':
         break;
     }
   }
@@ -269,6 +280,7 @@ export class ConsoleController {
     this.probe?.dispose();
     this.probe = undefined;
     const rfb = this.rfb;
+    const socket = this.socket;
     this.rfb = undefined;
     this.socket = undefined;
     if (rfb) {
@@ -277,6 +289,9 @@ export class ConsoleController {
       } catch {
         // Already disconnected.
       }
+    } else if (socket && socket.readyState <= WebSocket.OPEN) {
+      // Opened early, before noVNC took it over.
+      socket.close(1000);
     }
   }
 
@@ -289,40 +304,47 @@ export class ConsoleController {
       manual: false,
       message: this.attempt === 0 ? 'Connecting to the console…' : `Reconnecting (attempt ${this.attempt + 1})…`,
     });
-    let RfbClass: typeof RFB;
-    try {
-      RfbClass = await this.options.loadRfb();
-    } catch {
-      this.set({ phase: 'stopped', manual: true, message: 'The console viewer could not be loaded. Reload the page.' });
-      return;
-    }
-    if (generation !== this.generation || this.disposed) return;
-
+    // The socket opens while noVNC loads: the gateway's console lookup and the host's CONNECT overlap the download.
     const socket = new WebSocket(this.options.url);
     socket.binaryType = 'arraybuffer';
+    const channel = new EarlyChannel(socket);
     this.socket = socket;
     let opened = false;
     let openedAt = 0;
+    let closed = false;
     let handshakeDone = false;
     socket.addEventListener('open', () => {
       opened = true;
       openedAt = performance.now();
     });
     socket.addEventListener('close', (event) => {
+      closed = true;
       if (generation !== this.generation) return;
       this.onClosed(event.code, event.reason, opened, handshakeDone);
     });
+    this.probe = new LatencyProbe(socket, (ms) => {
+      if (generation === this.generation) this.patch({ latencyMs: Math.round(ms) });
+    });
 
-    const rfb = new RfbClass(this.target, socket, { shared: true });
+    let RfbClass: typeof RFB;
+    try {
+      RfbClass = await this.options.loadRfb();
+    } catch {
+      if (generation !== this.generation) return;
+      this.teardown();
+      this.set({ phase: 'stopped', manual: true, message: 'The console viewer could not be loaded. Reload the page.' });
+      return;
+    }
+    // Superseded, disposed, or already closed (the close handler has decided what comes next).
+    if (generation !== this.generation || this.disposed || closed) return;
+
+    const rfb = new RfbClass(this.target, channel as unknown as WebSocket, { shared: true });
     this.rfb = rfb;
     rfb.scaleViewport = this.scale;
     rfb.viewOnly = this.viewOnly;
     rfb.focusOnClick = true;
     rfb.showDotCursor = true;
     rfb.background = 'transparent';
-    this.probe = new LatencyProbe(socket, (ms) => {
-      if (generation === this.generation) this.patch({ latencyMs: Math.round(ms) });
-    });
 
     rfb.addEventListener('connect', () => {
       if (generation !== this.generation) return;
@@ -407,6 +429,8 @@ export class ConsoleController {
         return;
       case 'wait-running':
         if (this.availability.state === 'ready') this.retry(meaning.message);
+        else if (this.availability.state === 'unknown')
+          this.set({ phase: 'waiting', manual: true, message: meaning.message });
         else this.stopFor(this.availability);
         return;
       case 'wait-console':
@@ -424,7 +448,7 @@ export class ConsoleController {
   }
 
   private retry(message: string): void {
-    if (this.availability.state !== 'ready') {
+    if (!this.canConnect()) {
       this.stopFor(this.availability);
       return;
     }

@@ -83,6 +83,8 @@ export function reattachedMessage(
 
 export type Availability =
   | { readonly state: 'ready' }
+  /** The VM's record has not arrived yet: connect anyway, the gateway's close code says why if it cannot work. */
+  | { readonly state: 'unknown' }
   | { readonly state: 'not-running'; readonly powerState: string }
   | { readonly state: 'disabled' }
   | { readonly state: 'no-console' };

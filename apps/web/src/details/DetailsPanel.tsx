@@ -218,6 +218,9 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
               className={`tab${t === current ? ' active' : ''}`}
               aria-current={t === current ? 'page' : undefined}
               onClick={(e) => followLink(e, path)}
+              // Start loading the console's code (and noVNC) as soon as the pointer heads for its tab.
+              onPointerEnter={t === 'console' ? () => void import('../console/ConsoleView.tsx') : undefined}
+              onFocus={t === 'console' ? () => void import('../console/ConsoleView.tsx') : undefined}
             >
               {TAB_LABELS[t]}
               {dirty ? <span className="dirty-dot" aria-label="(unsaved changes)" /> : null}
