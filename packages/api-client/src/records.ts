@@ -43,18 +43,22 @@ export function parseField(cls: string, name: string, spec: FieldSpec, value: Xa
       const date = typeof value === 'string' ? parseXapiDate(value) : undefined;
       return date ?? bad();
     }
+    // Decoded values are fresh and ours: well-formed sets and maps are used as they are, not copied
+    // (a large pool's snapshot is tens of thousands of records).
     case 'set':
-      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value] : bad();
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : bad();
     case 'map':
     case 'ops_map': {
       if (!isStruct(value)) return bad();
-      const out: Record<string, string> = {};
-      for (const [key, v] of Object.entries(value)) {
-        if (typeof v === 'string') out[key] = v;
-        else if (typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
-        else bad();
+      let out: Record<string, string> | undefined;
+      for (const key in value) {
+        const v = value[key];
+        if (typeof v === 'string') continue;
+        if (typeof v !== 'number' && typeof v !== 'boolean') return bad();
+        out ??= { ...(value as Record<string, string>) };
+        out[key] = String(v);
       }
-      return out;
+      return out ?? value;
     }
     case 'float_map': {
       if (!isStruct(value)) return bad();

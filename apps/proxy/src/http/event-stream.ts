@@ -28,18 +28,22 @@ export function eventStream(ctx: GatewayContext) {
     res.socket?.setNoDelay(true);
     res.write('retry: 3000\n\n');
 
-    const send = (event: string, data: unknown): void => {
+    /** Writes one event whose data is already JSON, in the pieces it comes in. */
+    const sendJson = (event: string, parts: readonly string[]): void => {
       if (res.writableLength > MAX_UNSENT_BYTES) {
         ctx.log.warn('dropping an event stream whose client stopped reading', { user: session.user });
         res.destroy();
         return;
       }
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(`event: ${event}\ndata: `);
+      for (const part of parts) res.write(part);
+      res.write('\n\n');
     };
+    const send = (event: string, data: unknown): void => sendJson(event, [JSON.stringify(data)]);
     const onMessage = (message: InventoryMessage): void => {
-      if (message.type === 'snapshot') send('snapshot', { records: message.records });
-      else if (message.type === 'changes') send('changes', message.changes);
-      else send('status', { state: message.state, ...(message.message ? { message: message.message } : {}) });
+      if (message.type === 'status')
+        send('status', { state: message.state, ...(message.message ? { message: message.message } : {}) });
+      else sendJson(message.type, message.parts);
     };
     const onEnded = (ended: UserSession, reason: EndReason): void => {
       if (ended.id !== session.id) return;

@@ -67,7 +67,7 @@ export function objectRoutes(ctx: GatewayContext): Router {
         timer = setTimeout(() => reject(new Error('inventory timeout')), SNAPSHOT_WAIT_MS);
       });
       try {
-        await Promise.race([inventory.ready(), timeout]);
+        await Promise.race([inventory.ready(cls), timeout]);
       } catch (error) {
         if (error instanceof XapiError) throw error;
         throw new ApiError(503, 'POOL_UNREACHABLE', 'The pool did not send its inventory in time.');

@@ -22,28 +22,65 @@ export interface BrowserChange {
   record?: BrowserRecord;
 }
 
+/**
+ * What subscribers receive, serialised once for all of them: `parts` concatenated are the JSON of the
+ * event's data (a snapshot is written in pieces, never as one huge string).
+ */
 export type InventoryMessage =
-  | { type: 'snapshot'; records: Record<string, Record<string, BrowserRecord>> }
-  | { type: 'changes'; changes: BrowserChange[] }
+  | { type: 'snapshot'; parts: string[] }
+  | { type: 'changes'; parts: string[] }
   | { type: 'status'; state: 'live' | 'reconnecting'; message?: string };
 
+/**
+ * What the tree, search and badges need: sent first, so the inventory shows quickly even on a pool of
+ * thousands of VMs. The device classes follow as additions once this snapshot is out.
+ */
+export const CORE_CLASSES: readonly KnownClass[] = [
+  'pool',
+  'host',
+  'host_metrics',
+  'VM',
+  'VM_guest_metrics',
+  'network',
+  'PIF',
+  'SR',
+  'PBD',
+  'task',
+];
+export const DETAIL_CLASSES: readonly KnownClass[] = CLASS_NAMES.filter((cls) => !CORE_CLASSES.includes(cls));
+
 const lower = (cls: KnownClass): string => cls.toLowerCase();
-const toBrowser = (ref: XapiRef, record: AnyXapiRecord): BrowserRecord => ({ ...record, $ref: ref });
+
+/** The record parsed for this inventory is ours alone: tag it with its ref in place rather than copying it. */
+function toBrowser(ref: XapiRef, record: AnyXapiRecord): BrowserRecord {
+  const tagged = record as BrowserRecord;
+  tagged.$ref = ref;
+  return tagged;
+}
+
+/** Snapshot JSON is built per class in pieces of about this size. */
+const PART_BYTES = 1 << 20;
 
 /**
- * One user session's live view of the pool: an `event.from` watcher with that user's own session,
- * a cache keyed by class and uuid, and the subscribers (event streams) it feeds. Shared by every
- * tab of the same login; stopped when nobody has listened for a while.
+ * One user session's live view of the pool: `event.from` watchers with that user's own session (the
+ * core classes first, then the device classes), a cache keyed by class and uuid, and the subscribers
+ * (event streams) it feeds. Shared by every tab of the same login; stopped when nobody has listened
+ * for a while.
  */
 export class Inventory {
   private readonly byClass = new Map<string, Map<string, BrowserRecord>>();
   private readonly uuidOfRef = new Map<XapiRef, string>();
   private readonly listeners = new Set<(message: InventoryMessage) => void>();
   private readonly stop = new AbortController();
-  private snapshotReady: Promise<void>;
+  private readonly snapshotReady: Promise<void>;
   private markReady!: () => void;
   private markFailed!: (error: unknown) => void;
   private hasSnapshot = false;
+  private detailsStarted = false;
+  private readonly detailsReady: Promise<void>;
+  private markDetailsReady!: () => void;
+  /** The current snapshot, serialised; dropped on every change. */
+  private snapshotParts: string[] | undefined;
 
   constructor(
     private readonly session: UserSession,
@@ -56,12 +93,14 @@ export class Inventory {
     });
     // Callers that never wait must not see an unhandled rejection.
     this.snapshotReady.catch(() => undefined);
-    void this.run();
+    this.detailsReady = new Promise((resolve) => (this.markDetailsReady = resolve));
+    void this.run(CORE_CLASSES, (records) => this.replace(records));
   }
 
-  /** Resolves once the first snapshot is in; rejects if the pool ends the session first. */
-  ready(): Promise<void> {
-    return this.snapshotReady;
+  /** Resolves once `cls` is in the cache (all classes without one); rejects if the pool ends the session first. */
+  async ready(cls?: KnownClass): Promise<void> {
+    await this.snapshotReady;
+    if (cls === undefined || DETAIL_CLASSES.includes(cls)) await this.detailsReady;
   }
 
   records(cls: string): Record<string, BrowserRecord> {
@@ -75,7 +114,7 @@ export class Inventory {
   /** Adds a listener; it first receives the current snapshot if one is in. */
   subscribe(listener: (message: InventoryMessage) => void): () => void {
     this.listeners.add(listener);
-    if (this.hasSnapshot) listener(this.snapshotMessage());
+    if (this.hasSnapshot) listener({ type: 'snapshot', parts: this.snapshot() });
     return () => this.listeners.delete(listener);
   }
 
@@ -88,21 +127,44 @@ export class Inventory {
     this.listeners.clear();
   }
 
-  private snapshotMessage(): InventoryMessage {
-    const records: Record<string, Record<string, BrowserRecord>> = {};
-    for (const [cls, map] of this.byClass) records[cls] = Object.fromEntries(map);
-    return { type: 'snapshot', records };
+  private snapshot(): string[] {
+    if (this.snapshotParts) return this.snapshotParts;
+    const parts: string[] = ['{"records":{'];
+    let firstClass = true;
+    for (const [cls, map] of this.byClass) {
+      let part = `${firstClass ? '' : ','}${JSON.stringify(cls)}:{`;
+      firstClass = false;
+      let first = true;
+      for (const [uuid, record] of map) {
+        part += `${first ? '' : ','}${JSON.stringify(uuid)}:${JSON.stringify(record)}`;
+        first = false;
+        if (part.length >= PART_BYTES) {
+          parts.push(part);
+          part = '';
+        }
+      }
+      parts.push(`${part}}`);
+    }
+    parts.push('}}');
+    this.snapshotParts = parts;
+    return parts;
   }
 
   private publish(message: InventoryMessage): void {
     for (const listener of this.listeners) listener(message);
   }
 
-  private async run(): Promise<void> {
+  private publishChanges(changes: BrowserChange[]): void {
+    if (changes.length === 0) return;
+    this.snapshotParts = undefined;
+    this.publish({ type: 'changes', parts: [JSON.stringify(changes)] });
+  }
+
+  private async run(classes: readonly KnownClass[], onSnapshot: (records: RecordsByClass) => void): Promise<void> {
     while (!this.stop.signal.aborted) {
       try {
         const batches = watchEvents(this.session.xapi, {
-          classes: CLASS_NAMES,
+          classes,
           signal: this.stop.signal,
           relogin: async () => {
             const renewed = await this.session.renew();
@@ -115,7 +177,7 @@ export class Inventory {
           },
         });
         for await (const batch of batches) {
-          if (batch.kind === 'snapshot') this.replace(batch.records);
+          if (batch.kind === 'snapshot') onSnapshot(batch.records);
           else this.apply(batch.changes);
         }
       } catch (error) {
@@ -132,21 +194,56 @@ export class Inventory {
     }
   }
 
+  /** The core snapshot: replaces the whole cache (device classes included, until theirs arrives). */
   private replace(records: RecordsByClass): void {
-    this.byClass.clear();
-    this.uuidOfRef.clear();
-    for (const cls of CLASS_NAMES) {
-      const map = new Map<string, BrowserRecord>();
-      for (const [ref, record] of records.of(cls)) {
-        map.set(record.uuid, toBrowser(ref, record as AnyXapiRecord));
-        this.uuidOfRef.set(ref, record.uuid);
-      }
-      this.byClass.set(lower(cls), map);
-    }
+    for (const cls of CORE_CLASSES) this.fill(cls, records);
     this.hasSnapshot = true;
+    this.snapshotParts = undefined;
     this.markReady();
-    this.publish(this.snapshotMessage());
+    this.publish({ type: 'snapshot', parts: this.snapshot() });
     this.publish({ type: 'status', state: 'live' });
+    if (!this.detailsStarted) {
+      this.detailsStarted = true;
+      void this.run(DETAIL_CLASSES, (details) => this.merge(details));
+    }
+  }
+
+  private fill(cls: KnownClass, records: RecordsByClass): void {
+    const old = this.byClass.get(lower(cls));
+    for (const ref of old?.values() ?? []) this.uuidOfRef.delete(ref.$ref);
+    const map = new Map<string, BrowserRecord>();
+    for (const [ref, record] of records.of(cls)) {
+      map.set(record.uuid, toBrowser(ref, record as AnyXapiRecord));
+      this.uuidOfRef.set(ref, record.uuid);
+    }
+    this.byClass.set(lower(cls), map);
+  }
+
+  /** A device-class snapshot (first, or after a resync): sent on as the changes it makes to the cache. */
+  private merge(records: RecordsByClass): void {
+    const changes: BrowserChange[] = [];
+    for (const cls of DETAIL_CLASSES) {
+      const name = lower(cls);
+      const old = this.byClass.get(name) ?? new Map<string, BrowserRecord>();
+      const fresh = records.of(cls);
+      const kept = new Set<XapiRef>();
+      for (const [ref, record] of fresh) {
+        kept.add(ref);
+        changes.push({
+          op: old.has(record.uuid) ? 'mod' : 'add',
+          class: name,
+          uuid: record.uuid,
+          ref,
+          record: toBrowser(ref, record as AnyXapiRecord),
+        });
+      }
+      for (const [uuid, record] of old) {
+        if (!kept.has(record.$ref)) changes.push({ op: 'del', class: name, uuid, ref: record.$ref });
+      }
+      this.fill(cls, records);
+    }
+    this.markDetailsReady();
+    this.publishChanges(changes);
   }
 
   private apply(changes: XapiChange[]): void {
@@ -168,7 +265,7 @@ export class Inventory {
         out.push({ op: change.operation, class: cls, uuid: record.uuid, ref: change.ref, record });
       }
     }
-    if (out.length) this.publish({ type: 'changes', changes: out });
+    this.publishChanges(out);
   }
 }
 

@@ -9,40 +9,47 @@ import { formatXapiDate, isStruct, XapiFloat, XapiInt32, type XapiValue } from '
 export type JsonRpcVersion = 1 | 2;
 export type JsonRpcId = number | string;
 
-export function toJson(value: XapiValue): unknown {
-  if (value instanceof Date) return formatXapiDate(value);
+/**
+ * `JSON.stringify` replacer for XAPI's encodings: datetimes as `YYYYMMDDTHH:MM:SSZ`, the float and
+ * int32 wrappers as bare numbers. Serialising in one pass avoids copying large records first.
+ */
+function xapiReplacer(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Date) return formatXapiDate(original);
   if (value instanceof XapiFloat || value instanceof XapiInt32) return value.value;
-  if (Array.isArray(value)) return value.map(toJson);
-  if (isStruct(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value)) out[key] = toJson(member);
-    return out;
-  }
   return value;
 }
+
+const stringify = (value: unknown): string => JSON.stringify(value, xapiReplacer);
 
 /** Deepest nesting accepted; XAPI values never come close, and deeper input is an attack on the stack. */
 const MAX_DEPTH = 256;
 
-/** Parses JSON text into the shared value model, refusing anything JSON-RPC values cannot be. */
-export function fromJson(value: unknown, depth = 0): XapiValue {
+function checkParsed(value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null) return;
   if (depth > MAX_DEPTH) throw protocolError('JSON-RPC: nesting too deep');
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value;
-  if (Array.isArray(value)) return value.map((item) => fromJson(item, depth + 1));
-  if (typeof value === 'object') {
-    const out: Record<string, XapiValue> = {};
-    for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
-      if (key === '__proto__') throw protocolError('JSON-RPC: reserved member name');
-      out[key] = fromJson(member, depth + 1);
-    }
-    return out;
+  if (Array.isArray(value)) {
+    for (const item of value) checkParsed(item, depth + 1);
+    return;
   }
-  throw protocolError(`JSON-RPC: unexpected ${typeof value}`);
+  const struct = value as Record<string, unknown>;
+  for (const key in struct) {
+    if (key === '__proto__') throw protocolError('JSON-RPC: reserved member name');
+    checkParsed(struct[key], depth + 1);
+  }
+}
+
+/**
+ * Accepts what `JSON.parse` produced as a value of the shared model, in place: JSON only has the
+ * model's types, so this only bounds nesting and refuses `__proto__` members.
+ */
+export function fromJson(value: unknown): XapiValue {
+  checkParsed(value, 0);
+  return value as XapiValue;
 }
 
 export function encodeRequest(method: string, params: readonly XapiValue[], id: JsonRpcId): string {
-  return JSON.stringify({ jsonrpc: '2.0', method, params: params.map(toJson), id });
+  return stringify({ jsonrpc: '2.0', method, params, id });
 }
 
 export interface DecodedRequest {
@@ -81,9 +88,7 @@ export function decodeRequest(body: string): DecodedRequest {
 }
 
 export function encodeResult(version: JsonRpcVersion, id: JsonRpcId, result: XapiValue): string {
-  return version === 2
-    ? JSON.stringify({ jsonrpc: '2.0', result: toJson(result), id })
-    : JSON.stringify({ result: toJson(result), error: null, id });
+  return version === 2 ? stringify({ jsonrpc: '2.0', result, id }) : stringify({ result, error: null, id });
 }
 
 export function encodeError(version: JsonRpcVersion, id: JsonRpcId, code: string, params: readonly string[]): string {
