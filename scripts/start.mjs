@@ -27,9 +27,13 @@ if (stale) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// Keep freed socket buffers in the heap instead of returning them to the kernel after every read:
+// on some VMs re-faulting those pages costs more than the whole bridge (docs/BENCHMARKS.md).
+const tuning = JSON.parse(fs.readFileSync(path.join(root, 'scripts/gateway-env.json'), 'utf8'));
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/proxy/src/main.ts')], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...tuning, ...process.env },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

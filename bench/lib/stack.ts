@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PoolOptions } from '@xwc/xapi-sim';
 import { wsEndpoint, type Endpoint } from './conn.ts';
 import { ROOT, spawnTs, type Child } from './processes.ts';
+import GATEWAY_ENV from '../../scripts/gateway-env.json' with { type: 'json' };
 
 /** The processes the scenarios put behind and in front of each other, each announced by a JSON line. */
 
@@ -21,7 +22,7 @@ export async function startTarget(): Promise<{ child: Child; port: number }> {
 }
 
 export async function startBridge(targetPort: number): Promise<{ child: Child; url: string }> {
-  const child = spawnTs('bridge', 'bench/servers/bridge-server.ts', ['--target', String(targetPort)]);
+  const child = spawnTs('bridge', 'bench/servers/bridge-server.ts', ['--target', String(targetPort)], GATEWAY_ENV);
   const { url } = await child.nextJson<{ url: string }>();
   return { child, url };
 }
@@ -76,6 +77,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         ...(options.uiDir ? ['--ui-dir', options.uiDir] : []),
       ],
       {
+        ...GATEWAY_ENV,
         PORT: '0',
         HOST: '127.0.0.1',
         DATA_DIR: path.join(dir, 'gateway'),

@@ -52,3 +52,24 @@ export function floodServer(chunkBytes = 64 * 1024): Promise<ByteServer> {
 export function stuckServer(): Promise<ByteServer> {
   return serve((socket) => socket.pause());
 }
+
+/** Records everything it receives. */
+export async function recordingServer(): Promise<ByteServer & { readonly received: Buffer }> {
+  const chunks: Buffer[] = [];
+  const server = await serve((socket) => {
+    socket.on('data', (chunk) => chunks.push(chunk));
+  });
+  return {
+    port: server.port,
+    get accepted() {
+      return server.accepted;
+    },
+    get open() {
+      return server.open;
+    },
+    get received() {
+      return Buffer.concat(chunks);
+    },
+    close: () => server.close(),
+  };
+}

@@ -118,7 +118,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       throw new ConfigError(`ALLOWED_ORIGINS entry "${origin}" is not an origin like https://host[:port]`);
   }
   const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? '.data');
-  const hwmKiB = integer(env, 'CONSOLE_BUFFER_KIB', 1024, 64, 65536);
+  const hwmKiB = integer(env, 'CONSOLE_BUFFER_KIB', 256, 64, 65536);
   return {
     host: optional(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),

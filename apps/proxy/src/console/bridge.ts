@@ -159,6 +159,7 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
 
   if (initial?.length) toBrowser(initial);
   if (upstream.isPaused()) upstream.resume();
+  if (ws.isPaused) ws.resume();
 
   return { close: (kind) => finish(kind), done };
 }

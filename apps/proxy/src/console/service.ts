@@ -99,6 +99,8 @@ export class ConsoleService {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Protocol violations surface as 'error' (then 'close'); unhandled, one would end the process.
       ws.on('error', () => undefined);
+      // Nothing is listening for console data until the tunnel is up: hold it in the socket, not drop it.
+      ws.pause();
       live.ws = ws;
       void this.serve(live, ws, owner as ConsoleOwner, uuid!, source);
     });
@@ -157,6 +159,7 @@ export class ConsoleService {
       if (!(error instanceof ConsoleError)) log.error('console set-up failed', { error });
       audit({ event: 'console-refused', user: session.user, object, outcome: failure.kind }, { source });
       ws.off('close', early);
+      ws.resume();
       if (ws.readyState === ws.OPEN) ws.close(CLOSE[failure.kind].code, truncateReason(failure.reason));
       return this.untrack(live);
     }
@@ -208,6 +211,7 @@ export class ConsoleService {
   private end(live: LiveConsole, kind: CloseKind): void {
     if (live.bridge) return live.bridge.close(kind);
     live.abort.abort();
+    live.ws?.resume();
     if (live.ws?.readyState === live.ws?.OPEN) live.ws?.close(CLOSE[kind].code, CLOSE[kind].reason);
     this.untrack(live);
   }
