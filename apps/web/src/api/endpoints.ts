@@ -1,4 +1,4 @@
-import { isRole, type Role } from '../shared/catalogue.ts';
+import { isRole, type Role } from '../shared/roles.ts';
 import { ApiError, request } from './http.ts';
 import { isObject, type AnyRec, type WireClass } from './wire.ts';
 

@@ -1,64 +1,80 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useStore } from '../store/store.ts';
 import { ToastHost } from '../ui/ToastHost.tsx';
 import { LoginPage } from './LoginPage.tsx';
 import { useRoute } from './router.ts';
 import { bootstrap, session } from './session.ts';
 import { SessionEndedDialog } from './SessionEndedDialog.tsx';
-import { Shell } from './Shell.tsx';
+
+/**
+ * The inventory and the console page are separate chunks: a console window loads neither the tree nor the catalogue,
+ * and the inventory starts downloading at once (main.tsx) rather than after the session check.
+ */
+const Shell = lazy(() => import('./Shell.tsx'));
+const ConsolePage = lazy(() => import('../console/ConsolePage.tsx'));
 
 export function App() {
   const state = useStore(session);
   const route = useRoute();
 
-  // A console window should not wait for the session check to start loading the console's code.
-  const consoleRoute = route.name === 'console';
   useEffect(() => {
-    if (consoleRoute) void import('../console/ConsolePage.tsx');
     void bootstrap();
-    // Only at start-up: later navigation loads the code through the lazy route.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   let body;
-  switch (state.status) {
-    case 'checking':
-      body = (
-        <div className="page-loading" aria-busy="true">
-          Connecting to the gateway…
+  if (state.status === 'unreachable') {
+    body = (
+      <main className="login-page">
+        <div className="login-card">
+          <h1>Cannot reach the gateway</h1>
+          <p className="form-error" role="alert">
+            {state.message}
+          </p>
+          <button type="button" className="primary" onClick={() => void bootstrap()}>
+            Try again
+          </button>
         </div>
-      );
-      break;
-    case 'unreachable':
-      body = (
-        <main className="login-page">
-          <div className="login-card">
-            <h1>Cannot reach the gateway</h1>
-            <p className="form-error" role="alert">
-              {state.message}
-            </p>
-            <button type="button" className="primary" onClick={() => void bootstrap()}>
-              Try again
-            </button>
+      </main>
+    );
+  } else if (state.status === 'logged-out') {
+    body = <LoginPage {...(state.notice ? { notice: state.notice } : {})} />;
+  } else if (route.name === 'console') {
+    // A console does not wait for the session check: it connects at once, and the gateway refuses it if the
+    // session is not valid (the login page then replaces it).
+    body = (
+      <Suspense fallback={<div className="page-loading">Loading the console…</div>}>
+        <ConsolePage
+          kind={route.kind}
+          uuid={route.uuid}
+          role={state.status === 'logged-in' ? state.info.role : undefined}
+        />
+      </Suspense>
+    );
+  } else if (state.status === 'checking') {
+    body = (
+      <div className="page-loading" aria-busy="true">
+        Connecting to the gateway…
+      </div>
+    );
+  } else {
+    body = (
+      <Suspense
+        fallback={
+          <div className="page-loading" aria-busy="true">
+            Loading…
           </div>
-        </main>
-      );
-      break;
-    case 'logged-out':
-      body = <LoginPage {...(state.notice ? { notice: state.notice } : {})} />;
-      break;
-    case 'logged-in':
-      body = (
-        <>
-          <Shell info={state.info} route={route} />
-          {state.ended !== undefined ? <SessionEndedDialog message={state.ended} user={state.info.user} /> : null}
-        </>
-      );
-      break;
+        }
+      >
+        <Shell info={state.info} route={route} />
+      </Suspense>
+    );
   }
   return (
     <>
       {body}
+      {state.status === 'logged-in' && state.ended !== undefined ? (
+        <SessionEndedDialog message={state.ended} user={state.info.user} />
+      ) : null}
       <ToastHost />
     </>
   );

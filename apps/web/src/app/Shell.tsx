@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../api/endpoints.ts';
 import { DetailsPanel } from '../details/DetailsPanel.tsx';
 import { NavigationPane } from '../inventory/NavigationPane.tsx';
@@ -12,8 +12,6 @@ import { preferences, setPreference } from './preferences.ts';
 import type { Route } from './routes.ts';
 import { link, logOut } from './session.ts';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
-
-const ConsolePage = lazy(() => import('../console/ConsolePage.tsx'));
 
 function usePool() {
   useClassVersion('pool');
@@ -151,14 +149,8 @@ function Splitter() {
   );
 }
 
-export function Shell({ info, route }: { info: SessionInfo; route: Route }) {
-  if (route.name === 'console') {
-    return (
-      <Suspense fallback={<div className="page-loading">Loading the console…</div>}>
-        <ConsolePage kind={route.kind} uuid={route.uuid} role={info.role} />
-      </Suspense>
-    );
-  }
+/** The inventory: header, banners, the navigation pane and the details of the selected object. */
+export default function Shell({ info, route }: { info: SessionInfo; route: Route }) {
   const selectedId = route.name === 'inventory' && route.cls && route.uuid ? `${route.cls}/${route.uuid}` : undefined;
   return (
     <div className="shell">

@@ -90,6 +90,7 @@ export function leaveEnded(): void {
 }
 
 function start(info: SessionInfo): void {
+  performance.mark('xwc:session');
   session.set({ status: 'logged-in', info });
   stream.stop();
   stream.start();

@@ -1,11 +1,11 @@
 import { useEffect } from 'react';
 import type { ConsoleKind } from '../app/routes.ts';
-import type { Role } from '../shared/catalogue.ts';
+import type { Role } from '../shared/roles.ts';
 import { useRecord } from '../store/hooks.ts';
 import ConsoleView from './ConsoleView.tsx';
 
 /** The chrome-less console page (`/console/vm/:uuid`, `/console/host/:uuid`) for "open in a new window". */
-export default function ConsolePage({ kind, uuid, role }: { kind: ConsoleKind; uuid: string; role: Role }) {
+export default function ConsolePage({ kind, uuid, role }: { kind: ConsoleKind; uuid: string; role: Role | undefined }) {
   const vm = useRecord('vm', kind === 'vm' ? uuid : undefined);
   const host = useRecord('host', kind === 'host' ? uuid : undefined);
   const name = (kind === 'vm' ? vm?.name_label : host?.name_label) ?? '';

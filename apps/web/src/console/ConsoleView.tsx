@@ -8,7 +8,7 @@ import type { ConsoleKind } from '../app/routes.ts';
 import { consolePath } from '../app/routes.ts';
 import { markEnded, session } from '../app/session.ts';
 import { RemoteAccess } from '../details/RemoteAccess.tsx';
-import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/catalogue.ts';
+import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/roles.ts';
 import { cache } from '../store/cache.ts';
 import { useClassesVersion, useRecord } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
@@ -50,7 +50,8 @@ export function consoleUrl(kind: ConsoleKind, uuid: string): string {
 export interface ConsoleViewProps {
   readonly kind: ConsoleKind;
   readonly uuid: string;
-  readonly role: Role;
+  /** Undefined while the session is being checked: the gateway decides, and the view explains its answer. */
+  readonly role: Role | undefined;
   readonly embedded?: boolean;
 }
 
@@ -114,7 +115,7 @@ const PENDING_TARGET: Target = {
 function ConsoleGate(props: ConsoleViewProps) {
   const target = useTarget(props.kind, props.uuid);
   const needed: Role = props.kind === 'host' ? 'pool-admin' : 'vm-operator';
-  if (!roleAtLeast(props.role, needed)) {
+  if (props.role !== undefined && !roleAtLeast(props.role, needed)) {
     return (
       <div className="console-unavailable" role="status">
         <h2>No console for your role</h2>
@@ -303,7 +304,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
     }
   };
 
-  const canPower = roleAtLeast(role, 'vm-operator');
+  const canPower = role === undefined || roleAtLeast(role, 'vm-operator');
   const vmState = target.vm?.power_state;
   const waitingFor =
     availability.state === 'not-running'

@@ -305,6 +305,7 @@ export class ConsoleController {
       message: this.attempt === 0 ? 'Connecting to the console…' : `Reconnecting (attempt ${this.attempt + 1})…`,
     });
     // The socket opens while noVNC loads: the gateway's console lookup and the host's CONNECT overlap the download.
+    performance.mark('xwc:console-socket');
     const socket = new WebSocket(this.options.url);
     socket.binaryType = 'arraybuffer';
     const channel = new EarlyChannel(socket);
@@ -316,6 +317,7 @@ export class ConsoleController {
     socket.addEventListener('open', () => {
       opened = true;
       openedAt = performance.now();
+      performance.mark('xwc:console-open');
     });
     socket.addEventListener('close', (event) => {
       closed = true;
@@ -338,6 +340,7 @@ export class ConsoleController {
     // Superseded, disposed, or already closed (the close handler has decided what comes next).
     if (generation !== this.generation || this.disposed || closed) return;
 
+    performance.mark('xwc:console-viewer');
     const rfb = new RfbClass(this.target, channel as unknown as WebSocket, { shared: true });
     this.rfb = rfb;
     rfb.scaleViewport = this.scale;
@@ -349,6 +352,7 @@ export class ConsoleController {
     rfb.addEventListener('connect', () => {
       if (generation !== this.generation) return;
       handshakeDone = true;
+      performance.mark('xwc:console-connected');
       this.attempt = 0;
       this.probe?.start();
       const notice = this.pendingNotice;

@@ -41,7 +41,8 @@ export class LatencyProbe {
   private lastMessageAt = 0;
   private sentAt: number | undefined;
   private samples: number[] = [];
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running = false;
   private readonly onMessage = (): void => {
     const now = performance.now();
     if (this.sentAt !== undefined) {
@@ -55,6 +56,7 @@ export class LatencyProbe {
   constructor(
     private readonly socket: WebSocket,
     private readonly report: (milliseconds: number) => void,
+    private readonly random: () => number = Math.random,
   ) {
     socket.addEventListener('message', this.onMessage);
   }
@@ -62,12 +64,13 @@ export class LatencyProbe {
   /** Starts probing; call once the RFB handshake is complete (noVNC's `connect` event). */
   start(): void {
     this.stop();
-    this.timer = setInterval(() => this.probe(), INTERVAL_MS);
-    setTimeout(() => this.probe(), QUIET_MS * 2);
+    this.running = true;
+    this.schedule(QUIET_MS * 2);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -76,12 +79,26 @@ export class LatencyProbe {
     this.socket.removeEventListener('message', this.onMessage);
   }
 
+  private schedule(delay: number): void {
+    clearTimeout(this.timer);
+    if (this.running) this.timer = setTimeout(() => this.probe(), delay);
+  }
+
   private probe(): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
     const now = performance.now();
-    if (this.socket.readyState !== WebSocket.OPEN || this.socket.bufferedAmount > 0) return;
-    if (this.sentAt !== undefined && now - this.sentAt < TIMEOUT_MS) return;
-    if (now - this.lastMessageAt < QUIET_MS) return;
-    this.sentAt = now;
-    this.socket.send(framebufferUpdateRequest(false, 0, 0, 1, 1));
+    const quietFor = now - this.lastMessageAt;
+    const waiting = this.sentAt !== undefined && now - this.sentAt < TIMEOUT_MS;
+    if (!waiting && this.socket.bufferedAmount === 0 && quietFor >= QUIET_MS) {
+      this.sentAt = now;
+      this.socket.send(framebufferUpdateRequest(false, 0, 0, 1, 1));
+    } else if (!waiting && quietFor < QUIET_MS) {
+      // Updates are flowing: try again just after the stream goes quiet, rather than on a fixed beat that could stay
+      // in step with a periodic screen update (a clock) and never find a quiet moment.
+      this.schedule(QUIET_MS - quietFor + 10);
+      return;
+    }
+    // The next probe in about INTERVAL_MS, jittered for the same reason.
+    this.schedule(INTERVAL_MS * (0.8 + 0.4 * this.random()));
   }
 }

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { migrateVm } from '../api/endpoints.ts';
 import { describeError } from '../api/http.ts';
 import type { VmRec } from '../api/wire.ts';
-import type { Role } from '../shared/catalogue.ts';
+import type { Role } from '../shared/roles.ts';
 import { cache } from '../store/cache.ts';
 import { useClassesVersion } from '../store/hooks.ts';
 import { toast } from '../ui/toasts.ts';

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { powerAction } from '../api/endpoints.ts';
 import { describeError } from '../api/http.ts';
 import type { VmRec } from '../api/wire.ts';
-import type { Role } from '../shared/catalogue.ts';
+import type { Role } from '../shared/roles.ts';
 import { ConfirmDialog } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
 import { availableActions, POWER_ROLE, roleReason, type ActionSpec } from './vm-actions.ts';

@@ -1,6 +1,6 @@
 import type { PowerAction } from '../api/endpoints.ts';
 import type { VmRec } from '../api/wire.ts';
-import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/catalogue.ts';
+import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/roles.ts';
 
 /** Which power actions a VM offers now, and why not when it does not. Pure. */
 

@@ -180,7 +180,7 @@ const TreeRow = memo(
         aria-posinset={row.position}
         aria-expanded={row.expandable ? row.expanded : undefined}
         aria-selected={selected}
-        className={`tree-row${selected ? ' selected' : ''}${active ? ' active' : ''}${node.hidden ? ' hidden-object' : ''}`}
+        className={`tree-row${selected ? ' selected' : ''}${active ? ' active' : ''}${node.hidden ? ' hidden-object' : ''}${row.matched === false ? ' context' : ''}`}
         style={{ paddingLeft: 6 + row.depth * 16 }}
         data-kind={node.kind}
         onClick={() => {
@@ -214,6 +214,7 @@ const TreeRow = memo(
     a.row.depth === b.row.depth &&
     a.row.position === b.row.position &&
     a.row.siblings === b.row.siblings &&
+    a.row.matched === b.row.matched &&
     a.selected === b.selected &&
     a.active === b.active &&
     a.onSelect === b.onSelect &&

@@ -434,6 +434,8 @@ export interface Row {
   /** 1-based position among its siblings, and their count (aria-posinset / aria-setsize). */
   readonly position: number;
   readonly siblings: number;
+  /** During a search: whether this node matched itself (rather than being shown as an ancestor of a match). */
+  readonly matched?: boolean;
 }
 
 /** Whether a node starts expanded before the user toggles it: pools, hosts and the main Objects groups. */
@@ -478,11 +480,13 @@ export function flatten(roots: readonly TreeNode[], toggled: ReadonlyMap<string,
     return rows;
   }
   const keep = new Map<TreeNode, readonly TreeNode[]>();
+  const selfMatch = new Set<TreeNode>();
   const mark = (node: TreeNode): boolean => {
-    // Leaves are most of the tree: no allocation for them.
-    if (node.children.length === 0) return node.kind !== 'group' && matchesQuery(node.search, query);
-    const kept = node.children.filter(mark);
     const self = node.kind !== 'group' && matchesQuery(node.search, query);
+    if (self) selfMatch.add(node);
+    // Leaves are most of the tree: no allocation for them.
+    if (node.children.length === 0) return self;
+    const kept = node.children.filter(mark);
     if (!self && kept.length === 0) return false;
     keep.set(node, kept);
     return true;
@@ -499,6 +503,7 @@ export function flatten(roots: readonly TreeNode[], toggled: ReadonlyMap<string,
         parentId,
         position: index + 1,
         siblings: nodes.length,
+        matched: selfMatch.has(node),
       });
       walk(kids, depth + 1, node.id);
     });
@@ -510,5 +515,7 @@ export function flatten(roots: readonly TreeNode[], toggled: ReadonlyMap<string,
 /** Counts the objects a search matched (for the "N results" line). */
 export function countMatches(rows: readonly Row[], query: Query): number {
   if (query.length === 0) return 0;
-  return rows.filter((row) => row.node.kind !== 'group' && matchesQuery(row.node.search, query)).length;
+  let count = 0;
+  for (const row of rows) if (row.matched) count++;
+  return count;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { AnyRec, WireClass } from '../api/wire.ts';
 import { cache } from '../store/cache.ts';
 import { buildInfrastructure, buildObjects, type InventoryData, type TreeNode } from './tree.ts';
@@ -17,27 +17,30 @@ const TREE_CLASSES: readonly WireClass[] = [
 ];
 
 /**
- * A version of the tree classes that moves at most once per animation frame, however many event batches arrive:
- * bursts of changes cost one rebuild, and the frame that shows them.
+ * A version of the tree classes whose change notifications are coalesced to one per animation frame, however many
+ * event batches arrive: bursts of changes cost one rebuild. (useSyncExternalStore also catches a change that lands
+ * between the first render and the subscription, such as a snapshot arriving while the page's code loads.)
  */
-function useFrameVersion(classes: readonly WireClass[]): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    let frame: number | undefined;
-    const bump = () => {
-      if (frame !== undefined) return;
-      frame = requestAnimationFrame(() => {
-        frame = undefined;
-        setVersion((v) => v + 1);
-      });
-    };
-    const offs = classes.map((cls) => cache.subscribeClass(cls, bump));
-    return () => {
-      offs.forEach((off) => off());
-      if (frame !== undefined) cancelAnimationFrame(frame);
-    };
-  }, [classes]);
-  return version;
+function useFrameVersion(classes: readonly WireClass[]): string {
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      let frame: number | undefined;
+      const bump = () => {
+        if (frame !== undefined) return;
+        frame = requestAnimationFrame(() => {
+          frame = undefined;
+          listener();
+        });
+      };
+      const offs = classes.map((cls) => cache.subscribeClass(cls, bump));
+      return () => {
+        offs.forEach((off) => off());
+        if (frame !== undefined) cancelAnimationFrame(frame);
+      };
+    },
+    [classes],
+  );
+  return useSyncExternalStore(subscribe, () => classes.map((cls) => cache.classVersion(cls)).join('.'));
 }
 
 function cacheData(): InventoryData {
