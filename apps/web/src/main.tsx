@@ -1,11 +1,17 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
+import { parseRoute } from './app/routes.ts';
+import { preconnect } from './console/preconnect.ts';
 import './styles/app.css';
 
-// Start the page's own chunk while the session is checked: the console for a console window, else the inventory.
-if (location.pathname.startsWith('/console/')) void import('./console/ConsolePage.tsx');
-else void import('./app/Shell.tsx');
+// Start the page's own work while the session is checked: a console window opens its console at once and loads
+// the console's code; any other page loads the inventory's code.
+const route = parseRoute(location.pathname);
+if (route.name === 'console') {
+  preconnect(route.kind, route.uuid);
+  void import('./console/ConsolePage.tsx');
+} else void import('./app/Shell.tsx');
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

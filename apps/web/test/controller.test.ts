@@ -298,4 +298,41 @@ describe('the console controller', () => {
     await settle();
     expect(FakeRfb.instances).toHaveLength(0);
   });
+
+  it('takes over a socket opened as the page started, with what it already received', async () => {
+    const { EarlyChannel } = await import('../src/console/channel.ts');
+    const socket = new FakeSocket('ws://gateway.test/api/consoles/vm/abc');
+    const channel = new EarlyChannel(socket as unknown as WebSocket);
+    socket.open();
+    const banner = Object.assign(new Event('message'), { data: new TextEncoder().encode('RFB 003.008\n').buffer });
+    socket.dispatchEvent(banner);
+    const taken: string[] = [];
+    const controller = new ConsoleController({
+      url: 'ws://gateway.test/api/consoles/vm/abc',
+      loadRfb: async () => FakeRfb as unknown as typeof RFB,
+      onSessionEnded: () => {},
+      hostName: () => undefined,
+      isHost: false,
+      takeEarly: (url) => {
+        taken.push(url);
+        return taken.length === 1 ? { socket: socket as unknown as WebSocket, channel } : undefined;
+      },
+    });
+    controller.attach({} as HTMLElement);
+    await settle();
+    expect(taken).toEqual(['ws://gateway.test/api/consoles/vm/abc']);
+    expect(FakeSocket.instances).toHaveLength(1);
+    const received: unknown[] = [];
+    (lastRfb().socket as unknown as { onmessage: (event: MessageEvent) => void }).onmessage = (event) =>
+      received.push(event.data);
+    await settle();
+    expect(received).toHaveLength(1);
+    lastRfb().handshake();
+    expect(controller.state.get().phase).toBe('connected');
+    // A later connection opens its own socket.
+    lastSocket().serverClose(1011);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeSocket.instances).toHaveLength(2);
+    controller.dispose();
+  });
 });

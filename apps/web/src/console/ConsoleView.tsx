@@ -20,6 +20,7 @@ import { useNow } from '../ui/useNow.ts';
 import { ConsoleController } from './controller.ts';
 import { availability as availabilityOf, type Availability, type VmConsoleSnapshot } from './follow.ts';
 import { SEND_KEYS } from './keysyms.ts';
+import { consoleUrl, takePreconnected } from './preconnect.ts';
 import { ClipboardPanel, PasteDialog } from './ConsoleDialogs.tsx';
 
 /**
@@ -40,12 +41,6 @@ const loadRfb = (): Promise<typeof RFB> =>
     },
   ));
 void loadRfb().catch(() => undefined);
-
-/** The console WebSocket: same origin, path from the object kind and uuid only (never from the page URL's query). */
-export function consoleUrl(kind: ConsoleKind, uuid: string): string {
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/api/consoles/${kind}/${encodeURIComponent(uuid)}`;
-}
 
 export interface ConsoleViewProps {
   readonly kind: ConsoleKind;
@@ -157,6 +152,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         onSessionEnded: (message) => markEnded(message),
         hostName: (ref) => cache.byRef('host', ref)?.name_label,
         isHost: kind === 'host',
+        takeEarly: takePreconnected,
       }),
   );
   const state = useStore(controller.state);

@@ -50,6 +50,8 @@ export interface ConsoleOptions {
   readonly onSessionEnded: (message: string) => void;
   readonly hostName: (ref: string) => string | undefined;
   readonly isHost: boolean;
+  /** A socket already opened for this URL, to take over instead of opening one. */
+  readonly takeEarly?: (url: string) => { socket: WebSocket; channel: EarlyChannel } | undefined;
 }
 
 const NOTICE_ID = { next: 1 };
@@ -305,13 +307,15 @@ export class ConsoleController {
       message: this.attempt === 0 ? 'Connecting to the console…' : `Reconnecting (attempt ${this.attempt + 1})…`,
     });
     // The socket opens while noVNC loads: the gateway's console lookup and the host's CONNECT overlap the download.
-    performance.mark('xwc:console-socket');
-    const socket = new WebSocket(this.options.url);
+    // A console window's first socket was opened as the page started (preconnect.ts); later ones are opened here.
+    const early = this.options.takeEarly?.(this.options.url);
+    if (!early) performance.mark('xwc:console-socket');
+    const socket = early?.socket ?? new WebSocket(this.options.url);
     socket.binaryType = 'arraybuffer';
-    const channel = new EarlyChannel(socket);
+    const channel = early?.channel ?? new EarlyChannel(socket);
     this.socket = socket;
-    let opened = false;
-    let openedAt = 0;
+    let opened = socket.readyState === WebSocket.OPEN;
+    let openedAt = performance.now();
     let closed = false;
     let handshakeDone = false;
     socket.addEventListener('open', () => {
