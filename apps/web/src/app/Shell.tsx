@@ -6,6 +6,7 @@ import { isRollingUpgradeInProgress, ROLE_LABELS } from '../shared/catalogue.ts'
 import { cache } from '../store/cache.ts';
 import { useClassVersion } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
+import { isTypingTarget } from '../ui/dom.ts';
 import { ErrorBoundary } from '../ui/ErrorBoundary.tsx';
 import { MenuButton } from '../ui/Menu.tsx';
 import { preferences, setPreference } from './preferences.ts';
@@ -46,8 +47,7 @@ function Header({ info }: { info: SessionInfo }) {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== '?' || event.ctrlKey || event.metaKey || event.altKey) return;
-      const target = event.target as HTMLElement | null;
-      if (target?.closest('input, textarea, select, [contenteditable="true"], .console-screen')) return;
+      if (isTypingTarget(event.target)) return;
       event.preventDefault();
       setShortcuts(true);
     };

@@ -1,7 +1,7 @@
-import { useEffect } from 'react';
 import type { ConsoleKind } from '../app/routes.ts';
 import type { Role } from '../shared/roles.ts';
 import { useRecord } from '../store/hooks.ts';
+import { useDocumentTitle } from '../ui/dom.ts';
 import ConsoleView from './ConsoleView.tsx';
 
 /** The chrome-less console page (`/console/vm/:uuid`, `/console/host/:uuid`) for "open in a new window". */
@@ -9,13 +9,7 @@ export default function ConsolePage({ kind, uuid, role }: { kind: ConsoleKind; u
   const vm = useRecord('vm', kind === 'vm' ? uuid : undefined);
   const host = useRecord('host', kind === 'host' ? uuid : undefined);
   const name = (kind === 'vm' ? vm?.name_label : host?.name_label) ?? '';
-  useEffect(() => {
-    const previous = document.title;
-    document.title = name ? `${name} — console` : 'Console';
-    return () => {
-      document.title = previous;
-    };
-  }, [name]);
+  useDocumentTitle(name ? `${name} — console` : 'Console');
   return (
     <main className="console-page">
       <h1 className="visually-hidden">Console of {name || 'the object'}</h1>

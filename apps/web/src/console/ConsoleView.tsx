@@ -71,10 +71,10 @@ function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
   const vm = useRecord('vm', kind === 'vm' ? uuid : controlDomain);
   if (kind === 'vm' && !vm) return undefined;
   if (kind === 'host' && !host) return undefined;
-  const rfb = (vm?.consoles ?? [])
-    .map((ref) => cache.byRef('console', ref))
-    .filter((c) => c?.protocol === 'rfb')
-    .map((c) => c!.$ref)
+  const rfb = cache
+    .byRefs('console', vm?.consoles ?? [])
+    .filter((c) => c.protocol === 'rfb')
+    .map((c) => c.$ref)
     .sort();
   let availability: Availability;
   if (kind === 'host') {

@@ -277,8 +277,14 @@ export class ConsoleController {
     this.retryTimer = setTimeout(() => void this.connect(), delayMs);
   }
 
+  /** Ends the current connection on purpose: its late events are ignored from now on. */
   private teardown(): void {
     this.generation++;
+    this.release();
+  }
+
+  /** Lets go of the probe, noVNC and the socket (closing a socket noVNC never took over). */
+  private release(): void {
     this.probe?.dispose();
     this.probe = undefined;
     const rfb = this.rfb;
@@ -289,10 +295,9 @@ export class ConsoleController {
       try {
         rfb.disconnect();
       } catch {
-        // Already disconnected.
+        // noVNC has already cleaned up.
       }
     } else if (socket && socket.readyState <= WebSocket.OPEN) {
-      // Opened early, before noVNC took it over.
       socket.close(1000);
     }
   }
@@ -396,18 +401,7 @@ export class ConsoleController {
   }
 
   private onClosed(code: number, reason: string, opened: boolean, handshakeDone: boolean): void {
-    this.probe?.dispose();
-    this.probe = undefined;
-    const rfb = this.rfb;
-    this.rfb = undefined;
-    this.socket = undefined;
-    if (rfb) {
-      try {
-        rfb.disconnect();
-      } catch {
-        // noVNC has already cleaned up.
-      }
-    }
+    this.release();
     const meaning = closeMeaning(code, reason);
     this.patch({ closeCode: code });
 

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { followLink } from '../app/router.ts';
 import { consolePath, objectPath, type DetailTab } from '../app/routes.ts';
 import {
@@ -16,6 +16,7 @@ import { flagsOfVm, isHidden } from '../inventory/visibility.ts';
 import { entriesOf, roleAtLeast, srDisplayName, type Role } from '../shared/catalogue.ts';
 import { cache } from '../store/cache.ts';
 import { useCacheLoaded, useRecord } from '../store/hooks.ts';
+import { useDocumentTitle } from '../ui/dom.ts';
 import { Glyph, ObjectIcon } from '../ui/Icon.tsx';
 import { useDrafts } from './drafts.ts';
 import { ExtensionsTab } from './ExtensionsTab.tsx';
@@ -46,9 +47,7 @@ export function displayName(cls: WireClass, record: AnyRec, locale: string): str
   switch (cls) {
     case 'sr': {
       const sr = record as unknown as SrRec;
-      const pbd = sr.PBDs.map((ref) => cache.byRef('pbd', ref)).find((p) => p !== undefined);
-      const host = !sr.shared && pbd ? cache.byRef('host', pbd.host) : undefined;
-      return srDisplayName(sr, locale, host?.name_label);
+      return srDisplayName(sr, locale, cache.srHost(sr)?.name_label);
     }
     case 'pif': {
       const vlan = typeof record.VLAN === 'number' && record.VLAN >= 0 ? ` VLAN ${record.VLAN}` : '';
@@ -121,14 +120,7 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
   const rawDrafts = useDrafts(`raw:${cls}/${uuid}`);
 
   const title = record ? displayName(cls, record, locale) : undefined;
-  useEffect(() => {
-    if (title === undefined) return;
-    const previous = document.title;
-    document.title = `${title} — XenServer Web Console`;
-    return () => {
-      document.title = previous;
-    };
-  }, [title]);
+  useDocumentTitle(title === undefined ? undefined : `${title} — XenServer Web Console`);
 
   if (!record) {
     return loaded ? (

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { patchExtensions } from '../api/endpoints.ts';
 import { ApiError, describeError } from '../api/http.ts';
-import { NULL_REF, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
+import { NULL_REF, XAPI_CLASS, type AnyRec, type NetworkRec, type WireClass } from '../api/wire.ts';
 import {
   EFFECTS,
   formatForDisplay,
@@ -17,6 +17,7 @@ import {
 } from '../shared/catalogue.ts';
 import { cache } from '../store/cache.ts';
 import { Glyph } from '../ui/Icon.tsx';
+import { SaveBar } from '../ui/SaveBar.tsx';
 import { toast } from '../ui/toasts.ts';
 import { useNow } from '../ui/useNow.ts';
 import {
@@ -221,30 +222,20 @@ export function ExtensionsForm({
         sections
       )}
       {!extensions.some((ext) => ext.entry.editable) ? null : (
-        <div className={`save-bar${changeCount > 0 || errorCount > 0 || serverError ? ' dirty' : ''}`}>
-          {serverError && !serverError.key ? (
-            <p className="form-error" role="alert">
-              {serverError.message}
-            </p>
-          ) : serverError?.key ? (
-            <p className="form-error" role="alert">
-              The pool refused {serverError.key}: {serverError.message}
-            </p>
-          ) : null}
-          <span className="save-summary" aria-live="polite">
-            {errorCount > 0
-              ? `${errorCount} ${errorCount === 1 ? 'value needs' : 'values need'} fixing`
-              : changeCount > 0
-                ? `${changeCount} unsaved ${changeCount === 1 ? 'change' : 'changes'}`
-                : 'No unsaved changes'}
-          </span>
-          <button type="button" onClick={discard} disabled={saving || (drafts.size === 0 && added.length === 0)}>
-            Discard
-          </button>
-          <button type="submit" className="primary" disabled={saving || changeCount === 0 || errorCount > 0}>
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-        </div>
+        <SaveBar
+          changes={changeCount}
+          problems={errorCount}
+          error={
+            serverError === undefined
+              ? undefined
+              : serverError.key
+                ? `The pool refused ${serverError.key}: ${serverError.message}`
+                : serverError.message
+          }
+          saving={saving}
+          canDiscard={drafts.size > 0 || added.length > 0}
+          onDiscard={discard}
+        />
       )}
     </form>
   );
@@ -363,12 +354,10 @@ function MtuNotes({ value, record, changed }: { value: string; record: AnyRec; c
   const current = typeof record.MTU === 'number' ? record.MTU : 1500;
   const min = Math.min(1500, current);
   const max = Math.max(9216, current);
-  const pifs = (Array.isArray(record.PIFs) ? (record.PIFs as string[]) : [])
-    .map((ref) => cache.byRef('pif', ref))
-    .filter((pif) => pif !== undefined);
-  const management = pifs.find((pif) => pif.management);
-  const toolless = (Array.isArray(record.VIFs) ? (record.VIFs as string[]) : []).some((ref) => {
-    const vm = cache.byRef('vm', cache.byRef('vif', ref)?.VM);
+  const network = record as unknown as NetworkRec;
+  const management = cache.byRefs('pif', network.PIFs).find((pif) => pif.management);
+  const toolless = cache.byRefs('vif', network.VIFs).some((vif) => {
+    const vm = cache.byRef('vm', vif.VM);
     return vm?.power_state === 'Running' && vm.guest_metrics === NULL_REF;
   });
   return (

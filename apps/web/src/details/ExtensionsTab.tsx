@@ -46,9 +46,7 @@ export function ExtensionsTab({
         <NicForms
           cls="vif"
           role={role}
-          nics={(record as unknown as VmRec).VIFs.map((ref) => cache.byRef('vif', ref)).filter(
-            (v): v is VifRec => v !== undefined,
-          )}
+          nics={cache.byRefs('vif', (record as unknown as VmRec).VIFs)}
           label={(vif) => {
             const v = vif as VifRec;
             return `NIC ${v.device} on ${cache.byRef('network', v.network)?.name_label ?? 'unknown network'}`;
@@ -59,9 +57,7 @@ export function ExtensionsTab({
         <NicForms
           cls="pif"
           role={role}
-          nics={(record as unknown as HostRec).PIFs.map((ref) => cache.byRef('pif', ref)).filter(
-            (p): p is PifRec => p !== undefined,
-          )}
+          nics={cache.byRefs('pif', (record as unknown as HostRec).PIFs)}
           label={(pif) => {
             const p = pif as PifRec;
             return `${p.device}${p.VLAN >= 0 ? ` VLAN ${p.VLAN}` : ''} on ${cache.byRef('network', p.network)?.name_label ?? 'unknown network'}`;
@@ -74,7 +70,7 @@ export function ExtensionsTab({
 }
 
 function NetworkNics({ network, role }: { network: NetworkRec; role: Role }) {
-  const pifs = network.PIFs.map((ref) => cache.byRef('pif', ref)).filter((p): p is PifRec => p !== undefined);
+  const pifs = cache.byRefs('pif', network.PIFs);
   return (
     <NicForms
       cls="pif"

@@ -99,10 +99,8 @@ function HostGeneral({ host }: { host: HostRec }) {
   const metrics = useRecordByRef('host_metrics', host.metrics);
   const now = useNow(60_000);
   const boot = Number(host.other_config.boot_time ?? NaN);
-  const pifs = host.PIFs.map((ref) => cache.byRef('pif', ref)).filter((p): p is PifRec => p !== undefined);
-  const residents = host.resident_VMs
-    .map((ref) => cache.byRef('vm', ref))
-    .filter((v) => v && !v.is_control_domain).length;
+  const pifs = cache.byRefs('pif', host.PIFs);
+  const residents = cache.byRefs('vm', host.resident_VMs).filter((v) => !v.is_control_domain).length;
   return (
     <>
       <Properties
@@ -191,8 +189,8 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
       : gm
         ? 'Not installed'
         : 'Unknown (VM not running or no tools)';
-  const vifs = vm.VIFs.map((ref) => cache.byRef('vif', ref)).filter((v): v is VifRec => v !== undefined);
-  const disks = vm.VBDs.map((ref) => cache.byRef('vbd', ref)).filter((v) => v !== undefined);
+  const vifs = cache.byRefs('vif', vm.VIFs);
+  const disks = cache.byRefs('vbd', vm.VBDs);
   const isTemplate = vm.is_a_template;
   return (
     <>
@@ -267,11 +265,11 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
           <h3>Disks and drives</h3>
           <ul className="plain-list">
             {disks.map((vbd) => {
-              const vdi = vbd && cache.byRef('vdi', vbd.VDI);
+              const vdi = cache.byRef('vdi', vbd.VDI);
               return (
-                <li key={vbd!.uuid}>
-                  {vbd!.type === 'CD' ? 'DVD drive' : 'Disk'} {vbd!.userdevice}:{' '}
-                  {vdi ? `${vdi.name_label} (${bytes(vdi.virtual_size)})` : vbd!.empty ? 'empty' : '—'}
+                <li key={vbd.uuid}>
+                  {vbd.type === 'CD' ? 'DVD drive' : 'Disk'} {vbd.userdevice}:{' '}
+                  {vdi ? `${vdi.name_label} (${bytes(vdi.virtual_size)})` : vbd.empty ? 'empty' : '—'}
                 </li>
               );
             })}
@@ -286,8 +284,7 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
 function SrGeneral({ sr }: { sr: SrRec }) {
   const locale = useBrowserLocale();
   useClassesVersion(['pbd', 'host']);
-  const pbd = sr.PBDs.map((ref) => cache.byRef('pbd', ref)).find((p) => p !== undefined);
-  const host = !sr.shared && pbd ? cache.byRef('host', pbd.host) : undefined;
+  const host = cache.srHost(sr);
   const name = srDisplayName(sr, locale, host?.name_label);
   return (
     <Properties
@@ -325,7 +322,7 @@ function SrGeneral({ sr }: { sr: SrRec }) {
 function NetworkGeneral({ network }: { network: NetworkRec }) {
   useClassesVersion(['pif', 'host']);
   const filter = useCallback((pif: PifRec) => pif.network === network.$ref, [network.$ref]);
-  const pifs = network.PIFs.map((ref) => cache.byRef('pif', ref)).filter((p): p is PifRec => p !== undefined);
+  const pifs = cache.byRefs('pif', network.PIFs);
   return (
     <>
       <Properties

@@ -4,6 +4,7 @@ import { describeError } from '../api/http.ts';
 import { mapField, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
 import { findAliasOf, findEntry, roleAtLeast, type Role } from '../shared/catalogue.ts';
 import { Glyph } from '../ui/Icon.tsx';
+import { SaveBar } from '../ui/SaveBar.tsx';
 import { toast } from '../ui/toasts.ts';
 import {
   addNewEntry,
@@ -225,34 +226,18 @@ export function OtherConfigTab({
           <button type="button" className="add-row" onClick={() => addNewEntry(form, 'other_config', '')}>
             <Glyph name="plus" /> Add key
           </button>
-          <div className={`save-bar${changes > 0 || problems > 0 || error ? ' dirty' : ''}`}>
-            {error ? (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            ) : null}
-            <span className="save-summary" aria-live="polite">
-              {problems > 0
-                ? `${problems} to fix`
-                : changes > 0
-                  ? `${changes} unsaved ${changes === 1 ? 'change' : 'changes'}`
-                  : 'No unsaved changes'}
-            </span>
-            <button
-              type="button"
-              disabled={saving || (drafts.size === 0 && added.length === 0)}
-              onClick={() => {
-                clearDrafts(form);
-                removeNewEntry(form);
-                setError(undefined);
-              }}
-            >
-              Discard
-            </button>
-            <button type="submit" className="primary" disabled={saving || changes === 0 || problems > 0}>
-              {saving ? 'Saving…' : 'Save'}
-            </button>
-          </div>
+          <SaveBar
+            changes={changes}
+            problems={problems}
+            error={error}
+            saving={saving}
+            canDiscard={drafts.size > 0 || added.length > 0}
+            onDiscard={() => {
+              clearDrafts(form);
+              removeNewEntry(form);
+              setError(undefined);
+            }}
+          />
         </>
       ) : null}
     </form>

@@ -5,6 +5,7 @@ import { navigate } from '../app/router.ts';
 import { objectPath } from '../app/routes.ts';
 import { useCacheLoaded } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
+import { isTypingTarget } from '../ui/dom.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { parseQuery } from './search.ts';
 import { ancestorsOf, countMatches, flatten, type Row } from './tree.ts';
@@ -58,8 +59,7 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
-      const target = event.target as HTMLElement | null;
-      if (target?.closest('input, textarea, select, [contenteditable="true"], .console-screen')) return;
+      if (isTypingTarget(event.target)) return;
       event.preventDefault();
       searchRef.current?.focus();
     };

@@ -53,6 +53,26 @@ export class ObjectCache {
     return hit && hit.cls === cls ? this.get(cls, hit.uuid) : undefined;
   }
 
+  /** The records behind a set of refs (a VM's VIFs, a host's PIFs…) that are in the cache, in order. */
+  byRefs<C extends WireClass>(cls: C, refs: readonly string[]): RecordOf[C][] {
+    const out: RecordOf[C][] = [];
+    for (const ref of refs) {
+      const record = this.byRef(cls, ref);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  /** The host an unshared SR lives on: the host of its (only) PBD. */
+  srHost(sr: { readonly shared: boolean; readonly PBDs: readonly string[] }): RecordOf['host'] | undefined {
+    if (sr.shared) return undefined;
+    for (const pbd of this.byRefs('pbd', sr.PBDs)) {
+      const host = this.byRef('host', pbd.host);
+      if (host) return host;
+    }
+    return undefined;
+  }
+
   uuidOfRef(ref: string): { cls: WireClass; uuid: string } | undefined {
     return this.refs.get(ref);
   }
