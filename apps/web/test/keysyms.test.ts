@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CTRL_ALT_DEL, KEYSYM, SEND_KEYS, chord, keysymOf, textToKeystrokes } from '../src/console/keysyms.ts';
+import { KEYSYM, SEND_KEYS, chord, keysymOf, textToKeystrokes } from '../src/console/keysyms.ts';
 
 const downs = (strokes: readonly { keysym: number; down: boolean }[]) =>
   strokes.filter((s) => s.down).map((s) => s.keysym);
@@ -62,11 +62,12 @@ describe('paste as keystrokes', () => {
 
 describe('key combinations', () => {
   it('presses in order and releases in reverse, with physical codes for scan-code consoles', () => {
-    expect(CTRL_ALT_DEL.strokes.map((s) => `${s.code}${s.down ? '↓' : '↑'}`)).toEqual([
+    const backspace = SEND_KEYS.find((k) => k.id === 'ctrl-alt-backspace')!;
+    expect(backspace.strokes.map((s) => `${s.code}${s.down ? '↓' : '↑'}`)).toEqual([
       'ControlLeft↓',
       'AltLeft↓',
-      'Delete↓',
-      'Delete↑',
+      'Backspace↓',
+      'Backspace↑',
       'AltLeft↑',
       'ControlLeft↑',
     ]);

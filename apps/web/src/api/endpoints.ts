@@ -54,14 +54,6 @@ export interface ObjectDetails {
   readonly record: AnyRec;
 }
 
-export async function fetchObject(cls: WireClass, uuid: string): Promise<ObjectDetails> {
-  const body = await request<unknown>(`/api/objects/${cls}/${encodeURIComponent(uuid)}`);
-  if (!isObject(body) || !isObject(body.record)) {
-    throw new ApiError(502, 'BAD_RESPONSE', 'The gateway sent an unexpected object answer.');
-  }
-  return { cls, uuid, record: body.record as AnyRec };
-}
-
 /** Values are the exact strings to store; null removes the key. */
 export type Patch = Readonly<Record<string, string | null>>;
 

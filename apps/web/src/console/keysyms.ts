@@ -9,8 +9,6 @@ export const KEYSYM = {
   Return: 0xff0d,
   Escape: 0xff1b,
   Print: 0xff61,
-  Insert: 0xff63,
-  Delete: 0xffff,
   Shift_L: 0xffe1,
   Control_L: 0xffe3,
   Alt_L: 0xffe9,
@@ -49,12 +47,6 @@ export interface SpecialKeys {
   readonly label: string;
   readonly strokes: readonly KeyStroke[];
 }
-
-export const CTRL_ALT_DEL: SpecialKeys = {
-  id: 'ctrl-alt-del',
-  label: 'Ctrl+Alt+Del',
-  strokes: chord([CTRL, ALT, key(KEYSYM.Delete, 'Delete')]),
-};
 
 /** The send-keys menu, in display order. */
 export const SEND_KEYS: readonly SpecialKeys[] = [
