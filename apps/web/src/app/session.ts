@@ -1,6 +1,7 @@
 import { fetchSession, login, logout, type SessionInfo } from '../api/endpoints.ts';
 import { EventStream, type LinkState } from '../api/events.ts';
 import { setUnauthorizedListener, type ApiError } from '../api/http.ts';
+import { clearAllDrafts } from '../details/drafts.ts';
 import { cache } from '../store/cache.ts';
 import { Store } from '../store/store.ts';
 
@@ -79,6 +80,7 @@ export async function logOut(): Promise<void> {
     // Logging out of a session that already ended is fine.
   }
   cache.clear();
+  clearAllDrafts();
   session.set({ status: 'logged-out', notice: 'You have logged out.' });
 }
 
@@ -86,6 +88,7 @@ export async function logOut(): Promise<void> {
 export function leaveEnded(): void {
   stream.stop();
   cache.clear();
+  clearAllDrafts();
   session.set({ status: 'logged-out' });
 }
 

@@ -44,6 +44,12 @@ export function clearDrafts(form: string, keys?: Iterable<string>): void {
   });
 }
 
+/** Forgets every unsaved edit (logging out: the next user must not find them). */
+export function clearAllDrafts(): void {
+  drafts.set(new Map());
+  newEntries.set(new Map());
+}
+
 export function hasAnyDrafts(): boolean {
   return drafts.get().size > 0 || newEntries.get().size > 0;
 }
