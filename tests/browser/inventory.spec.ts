@@ -230,3 +230,28 @@ test('reorders the HVM boot order with the keyboard-friendly buttons', async ({ 
   const after = (stack.pool.vm(vm).record.HVM_boot_params as Record<string, string>).order;
   expect(after).toBe(`${before.slice(0, -1)}n${before.slice(-1)}`);
 });
+
+test('a row’s context menu starts a VM, asks before shutting it down, and opens with Shift+F10', async ({
+  page,
+  stack,
+}) => {
+  const vm = 'Windows 10 desktop';
+  await logIn(page, stack);
+  await treeItem(page, vm).click({ button: 'right' });
+  await page
+    .getByRole('menu', { name: `Actions for ${vm}` })
+    .getByRole('menuitem', { name: 'Start', exact: true })
+    .click();
+  await expect(page.getByText(`${vm} started.`)).toBeVisible();
+  expect(stack.pool.vm(vm).record.power_state).toBe('Running');
+  await expect(treeItem(page, vm).locator('.icon')).toHaveClass(/icon-vm-running/);
+
+  await treeItem(page, vm).click();
+  await page.getByRole('tree').focus();
+  await page.keyboard.press('Shift+F10');
+  await page.getByRole('menuitem', { name: 'Shut down…', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Shut down the VM?' });
+  await dialog.getByRole('button', { name: 'Shut down' }).click();
+  await expect(page.getByText(`${vm} shut down.`)).toBeVisible();
+  expect(stack.pool.vm(vm).record.power_state).toBe('Halted');
+});

@@ -158,7 +158,7 @@ export default function Shell({ info, route }: { info: SessionInfo; route: Route
       <Banners />
       <div className="workspace">
         <ErrorBoundary what="the inventory">
-          <NavigationPane selectedId={selectedId} />
+          <NavigationPane selectedId={selectedId} role={info.role} />
         </ErrorBoundary>
         <Splitter />
         <main className="details-area" id="details">

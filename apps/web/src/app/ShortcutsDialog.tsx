@@ -8,6 +8,7 @@ const SHORTCUTS: readonly [string, string][] = [
   ['→ ←', 'Open or close a node; go to its first child or its parent'],
   ['Enter', 'Show the selected object'],
   ['A letter', 'Jump to the next object whose name starts with it'],
+  ['Shift+F10 or the menu key', 'Actions for the object (also right-click)'],
   ['Ctrl+S', 'Save the form you are editing'],
   ['Click the console', 'Send the keyboard and mouse to the VM'],
   ['Right Ctrl (tap)', 'Release the keyboard from the console'],

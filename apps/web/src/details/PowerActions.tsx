@@ -7,6 +7,16 @@ import { ConfirmDialog } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
 import { availableActions, POWER_ROLE, roleReason, type ActionSpec } from './vm-actions.ts';
 
+/** Runs a power action and says how it went (toasts); never throws. */
+export async function runPowerAction(vm: VmRec, spec: ActionSpec): Promise<void> {
+  try {
+    await powerAction(vm.uuid, spec.action);
+    toast('success', `${vm.name_label} ${spec.done}.`);
+  } catch (error) {
+    toast('error', `Could not ${spec.label.toLowerCase()} ${vm.name_label}: ${describeError(error)}`);
+  }
+}
+
 /** Start / shut down / reboot / suspend / resume, with confirmation for the disruptive ones and progress while XAPI works. */
 export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; compact?: boolean }) {
   const [pending, setPending] = useState<ActionSpec | undefined>();
@@ -18,14 +28,8 @@ export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; com
   const run = async (spec: ActionSpec) => {
     setAsking(undefined);
     setPending(spec);
-    try {
-      await powerAction(vm.uuid, spec.action);
-      toast('success', `${vm.name_label} ${spec.done}.`);
-    } catch (error) {
-      toast('error', `Could not ${spec.label.toLowerCase()} ${vm.name_label}: ${describeError(error)}`);
-    } finally {
-      setPending(undefined);
-    }
+    await runPowerAction(vm, spec);
+    setPending(undefined);
   };
 
   const shown = compact ? actions.filter((a) => !a.action.startsWith('hard_')) : actions;

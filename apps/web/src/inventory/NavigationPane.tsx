@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { setPreference, preferences } from '../app/preferences.ts';
 import { link } from '../app/session.ts';
+import type { Role } from '../shared/roles.ts';
 import { navigate } from '../app/router.ts';
 import { objectPath } from '../app/routes.ts';
 import { useCacheLoaded } from '../store/hooks.ts';
@@ -9,11 +10,14 @@ import { isTypingTarget } from '../ui/dom.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { parseQuery } from './search.ts';
 import { ancestorsOf, countMatches, flatten, type Row } from './tree.ts';
+import { ConfirmPowerAction, TreeContextMenu, type ContextMenuAt, type PendingAction } from './TreeContextMenu.tsx';
 import { TreeView } from './TreeView.tsx';
 import { useInventoryTree } from './useInventory.ts';
 
 /** The left pane: view switch (Infrastructure / Objects), the search box and the tree. */
-export function NavigationPane({ selectedId }: { selectedId: string | undefined }) {
+export function NavigationPane({ selectedId, role }: { selectedId: string | undefined; role: Role }) {
+  const [menu, setMenu] = useState<ContextMenuAt | undefined>(undefined);
+  const [pending, setPending] = useState<PendingAction | undefined>(undefined);
   const prefs = useStore(preferences);
   const loaded = useCacheLoaded();
   const status = useStore(link);
@@ -49,6 +53,8 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
   const onToggle = useCallback((row: Row, expanded: boolean) => {
     setToggled((previous) => new Map(previous).set(row.node.id, expanded));
   }, []);
+  const onContextMenu = useCallback((row: Row, x: number, y: number) => setMenu({ row, x, y }), []);
+  const treeRef = useRef<HTMLDivElement>(null);
 
   const hasRows = rows.length > 0;
   useEffect(() => {
@@ -68,7 +74,7 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
   }, []);
 
   return (
-    <nav className="nav-pane" aria-label="Inventory">
+    <nav className="nav-pane" aria-label="Inventory" ref={treeRef}>
       <div className="view-switch" role="tablist" aria-label="View">
         {(['infrastructure', 'objects'] as const).map((view) => (
           <button
@@ -124,8 +130,21 @@ export function NavigationPane({ selectedId }: { selectedId: string | undefined 
           label={prefs.view === 'infrastructure' ? 'Infrastructure' : 'Objects by type'}
           onSelect={onSelect}
           onToggle={onToggle}
+          onContextMenu={onContextMenu}
         />
       )}
+      {menu ? (
+        <TreeContextMenu
+          at={menu}
+          role={role}
+          onClose={(refocus) => {
+            setMenu(undefined);
+            if (refocus) treeRef.current?.querySelector<HTMLElement>('[role="tree"]')?.focus();
+          }}
+          onConfirm={setPending}
+        />
+      ) : null}
+      {pending ? <ConfirmPowerAction pending={pending} onDone={() => setPending(undefined)} /> : null}
     </nav>
   );
 }

@@ -17,11 +17,13 @@ export interface TreeViewProps {
   readonly label: string;
   onSelect(row: Row): void;
   onToggle(row: Row, expanded: boolean): void;
+  /** Right-click, the context-menu key or Shift+F10 on a row, with where to show the menu. */
+  onContextMenu?(row: Row, x: number, y: number): void;
 }
 
 const domId = (id: string): string => `tree-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
-export function TreeView({ rows, selectedId, label, onSelect, onToggle }: TreeViewProps) {
+export function TreeView({ rows, selectedId, label, onSelect, onToggle, onContextMenu }: TreeViewProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -74,6 +76,12 @@ export function TreeView({ rows, selectedId, label, onSelect, onToggle }: TreeVi
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (!active) return;
     const page = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
+    if (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey)) {
+      const rect = document.getElementById(domId(active.node.id))?.getBoundingClientRect();
+      if (rect && onContextMenu) onContextMenu(active, rect.left + 24, rect.bottom);
+      event.preventDefault();
+      return;
+    }
     switch (event.key) {
       case 'ArrowDown':
         moveTo(activeIndex + 1);
@@ -151,6 +159,7 @@ export function TreeView({ rows, selectedId, label, onSelect, onToggle }: TreeVi
               onSelect={onSelect}
               onToggle={onToggle}
               onActivate={setActiveId}
+              onContextMenu={onContextMenu}
             />
           ))}
         </div>
@@ -166,10 +175,11 @@ interface TreeRowProps {
   onSelect(row: Row): void;
   onToggle(row: Row, expanded: boolean): void;
   onActivate(id: string): void;
+  onContextMenu: TreeViewProps['onContextMenu'];
 }
 
 const TreeRow = memo(
-  function TreeRow({ row, selected, active, onSelect, onToggle, onActivate }: TreeRowProps) {
+  function TreeRow({ row, selected, active, onSelect, onToggle, onActivate, onContextMenu }: TreeRowProps) {
     const { node } = row;
     return (
       <div
@@ -190,6 +200,12 @@ const TreeRow = memo(
         }}
         onDoubleClick={() => {
           if (row.expandable && node.cls) onToggle(row, !row.expanded);
+        }}
+        onContextMenu={(event) => {
+          if (!onContextMenu || !node.cls) return;
+          event.preventDefault();
+          onActivate(node.id);
+          onContextMenu(row, event.clientX, event.clientY);
         }}
       >
         <span
@@ -218,5 +234,6 @@ const TreeRow = memo(
     a.selected === b.selected &&
     a.active === b.active &&
     a.onSelect === b.onSelect &&
-    a.onToggle === b.onToggle,
+    a.onToggle === b.onToggle &&
+    a.onContextMenu === b.onContextMenu,
 );
