@@ -19,10 +19,10 @@ export interface UserSession {
   /** Replaced when the session is renewed after a pool restart. */
   xapi: XapiSession;
   /**
-   * After XAPI answered SESSION_INVALID: logs in again if the pool just restarted or moved its master
+   * After XAPI answered SESSION_INVALID to `failed`: logs in again if the pool just restarted or moved its master
    * (it forgot every session) and the password is still held; undefined when the user must log in.
    */
-  renew(): Promise<XapiSession | undefined>;
+  renew(failed: XapiSession): Promise<XapiSession | undefined>;
 }
 
 export class LoginError extends Error {
@@ -154,7 +154,9 @@ export class Sessions extends EventEmitter<SessionEvents> {
       user: stored.user,
       role: stored.role,
       xapi,
-      renew: () => {
+      renew: (failed) => {
+        // Someone else already replaced the session that failed: use theirs, log in no further.
+        if (session.xapi !== failed) return Promise.resolve(session.xapi);
         let pending = this.renewing.get(stored.id);
         if (!pending) {
           pending = this.renew(session).finally(() => this.renewing.delete(stored.id));

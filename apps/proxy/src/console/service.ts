@@ -123,15 +123,16 @@ export class ConsoleService {
     try {
       for (let attempt = 0; ; attempt++) {
         let resolved;
+        const used = session.xapi;
         try {
-          resolved = await resolveConsole(session.xapi, link, owner, uuid);
+          resolved = await resolveConsole(used, link, owner, uuid);
         } catch (error) {
           // The pool may have restarted and forgotten the session: renew it once and look again.
           if (
             !(error instanceof ConsoleError) ||
             error.kind !== 'notLoggedIn' ||
             attempt > 0 ||
-            !(await session.renew())
+            !(await session.renew(used))
           ) {
             throw error;
           }

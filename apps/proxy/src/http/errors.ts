@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { XapiError, XapiTransportError } from '@xwc/api-client';
 import { SessionStoreUnavailable } from '../auth/session-store.ts';
+import type { UserSession } from '../auth/sessions.ts';
 
 /** An error with the HTTP status and JSON body the API documents (docs/api.md). */
 export class ApiError extends Error {
@@ -73,11 +74,12 @@ export const route =
   (handler: (req: Request, res: Response) => Promise<void>) =>
   (req: Request, res: Response, next: NextFunction): void => {
     const run = async (): Promise<void> => {
+      const session = res.locals.session as UserSession | undefined;
+      const used = session?.xapi;
       try {
         await handler(req, res);
       } catch (error) {
-        const session = res.locals.session as { renew(): Promise<unknown> } | undefined;
-        if (!sessionInvalid(error) || res.headersSent || !session || !(await session.renew())) throw error;
+        if (!sessionInvalid(error) || res.headersSent || !session || !used || !(await session.renew(used))) throw error;
         await handler(req, res);
       }
     };

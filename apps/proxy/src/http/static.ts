@@ -6,8 +6,9 @@ import express, { type Router } from 'express';
  * Serves the built UI. Unknown non-API paths get index.html (client-side routes); paths starting
  * with `//` are refused outright so no redirect can ever point off-site (CVE-2021-3654's class).
  */
-export function staticUi(dir: string): Router {
+export function staticUi(uiDir: string): Router {
   const router = express.Router();
+  const dir = path.resolve(uiDir);
   const index = path.join(dir, 'index.html');
   router.use((req, res, next) => {
     if (req.path.startsWith('//') || req.originalUrl.startsWith('//')) {

@@ -163,12 +163,14 @@ export class Inventory {
   private async run(classes: readonly KnownClass[], onSnapshot: (records: RecordsByClass) => void): Promise<void> {
     while (!this.stop.signal.aborted) {
       try {
-        const batches = watchEvents(this.session.xapi, {
+        let watching = this.session.xapi;
+        const batches = watchEvents(watching, {
           classes,
           signal: this.stop.signal,
           relogin: async () => {
-            const renewed = await this.session.renew();
+            const renewed = await this.session.renew(watching);
             if (!renewed) throw new XapiError('SESSION_INVALID', []);
+            watching = renewed;
             return renewed;
           },
           onRetry: (error) => {
