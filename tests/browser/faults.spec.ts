@@ -1,11 +1,11 @@
+import type { Page } from '@playwright/test';
 import { startGateway } from '@xwc/proxy';
 import { startStack, type Stack } from '../support/stack.ts';
 import { expect, logIn, test, treeItem, vmUuid } from './fixtures.ts';
 
 /** What a user sees when the pool moves its master, restarts, hangs or loses a host. */
 
-const sessionEnded = (page: import('@playwright/test').Page) =>
-  page.getByRole('dialog', { name: 'Your session has ended' });
+const sessionEnded = (page: Page) => page.getByRole('dialog', { name: 'Your session has ended' });
 
 test('a master change while logged in: the inventory stays live and the console re-attaches, no new login', async ({
   page,
