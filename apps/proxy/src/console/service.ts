@@ -92,7 +92,12 @@ export class ConsoleService {
         { event: 'console-refused', user: session.user, object: `${owner}/${uuid}`, outcome: 'too-many' },
         { source },
       );
-      return refuse(socket, 429, 'TOO_MANY_CONSOLES', 'Too many consoles are open. Close one and try again.');
+      // Upgraded only to be closed with 4029: a browser cannot read an HTTP refusal, only a close code.
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => undefined);
+        ws.close(CLOSE.tooMany.code, CLOSE.tooMany.reason);
+      });
+      return;
     }
     const live: LiveConsole = { id: randomUUID(), session, abort: new AbortController() };
     this.track(live);
@@ -250,7 +255,6 @@ function refuse(socket: Duplex, status: number, code: string, message: string): 
     400: 'Bad Request',
     401: 'Unauthorized',
     403: 'Forbidden',
-    429: 'Too Many Requests',
     503: 'Service Unavailable',
   }[status];
   socket.end(
