@@ -124,6 +124,31 @@ describe('inventory', () => {
     stack.pool.setField('VM', vm.ref, 'name_label', 'Ubuntu 24.04 build agent');
   });
 
+  it('streams only one VM (with its consoles) to a console window', async () => {
+    const vm = stack.pool.vm('Debian 12 web');
+    const other = stack.pool.vm('Windows Server 2022');
+    const response = await fetch(`${stack.baseUrl}/api/events?vm=${vm.record.uuid}`, {
+      headers: { cookie: root },
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
+    expect(response?.status).toBe(200);
+    const reader = response!.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!/event: snapshot\ndata: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const snapshot = JSON.parse(/event: snapshot\ndata: (.*)\n\n/.exec(text)![1]!) as {
+      records: Record<string, Record<string, { VM?: string }>>;
+    };
+    expect(Object.keys(snapshot.records.vm!)).toEqual([vm.record.uuid]);
+    expect(Object.keys(snapshot.records.host!)).toHaveLength(3);
+    expect(Object.values(snapshot.records.console!).every((c) => c.VM === vm.ref)).toBe(true);
+    expect(Object.keys(snapshot.records.console!).length).toBeGreaterThan(0);
+    expect(snapshot.records.vdi).toBeUndefined();
+    expect(JSON.stringify(snapshot)).not.toContain(String(other.record.uuid));
+    expect((await api(stack, 'GET', '/api/events?vm=not-a-uuid', { cookie: root })).status).toBe(400);
+  });
+
   it('ends the stream with session-ended when the pool destroys the session', async () => {
     const { cookie } = await stack.login('vmadmin');
     let destroyed = false;

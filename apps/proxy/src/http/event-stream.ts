@@ -1,7 +1,9 @@
 import type { Request, Response } from 'express';
 import type { EndReason, UserSession } from '../auth/sessions.ts';
 import type { GatewayContext } from '../context.ts';
-import type { InventoryMessage } from '../pool/inventory.ts';
+import { isXapiUuid } from '../console/location.ts';
+import type { ConsoleScope, InventoryMessage } from '../pool/inventory.ts';
+import { badRequest, sendError } from './errors.ts';
 import { sessionOf } from './require-session.ts';
 
 /** A stream whose client stops reading is dropped past this much unsent data; it reconnects and resyncs. */
@@ -14,10 +16,25 @@ const ENDED_MESSAGES: Record<EndReason, string> = {
   'ended-by-pool': 'The pool ended your session (it may have restarted). Please log in again.',
 };
 
+/** `?vm=<uuid>` or `?host=<uuid>`: a console window's stream, only what it needs (the pool, hosts, that VM). */
+function scopeOf(req: Request): ConsoleScope | undefined {
+  const { vm, host } = req.query;
+  if (typeof vm === 'string' && isXapiUuid(vm)) return { vm };
+  if (typeof host === 'string' && isXapiUuid(host)) return { host };
+  if (vm !== undefined || host !== undefined) throw badRequest('vm= and host= take a uuid.');
+  return undefined;
+}
+
 /** `GET /api/events`: the user's live inventory as Server-Sent Events (see docs/api.md). */
 export function eventStream(ctx: GatewayContext) {
   return (req: Request, res: Response): void => {
     const session: UserSession = sessionOf(res);
+    let scope: ConsoleScope | undefined;
+    try {
+      scope = scopeOf(req);
+    } catch (error) {
+      return sendError(res, error as ReturnType<typeof badRequest>);
+    }
     const inventory = ctx.inventories.of(session);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -41,9 +58,16 @@ export function eventStream(ctx: GatewayContext) {
     };
     const send = (event: string, data: unknown): void => sendJson(event, [JSON.stringify(data)]);
     const onMessage = (message: InventoryMessage): void => {
-      if (message.type === 'status')
+      if (message.type === 'status') {
         send('status', { state: message.state, ...(message.message ? { message: message.message } : {}) });
-      else sendJson(message.type, message.parts);
+      } else if (!scope) {
+        sendJson(message.type, message.parts);
+      } else if (message.type === 'snapshot') {
+        send('snapshot', { records: inventory.scopedRecords(scope) });
+      } else {
+        const mine = message.changes.filter((change) => inventory.changeInScope(scope, change));
+        if (mine.length) send('changes', mine);
+      }
     };
     const onEnded = (ended: UserSession, reason: EndReason): void => {
       if (ended.id !== session.id) return;

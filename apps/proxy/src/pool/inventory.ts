@@ -11,6 +11,9 @@ import {
 import type { UserSession } from '../auth/sessions.ts';
 import type { Logger } from '../log.ts';
 
+/** What a console window follows: one VM, or one host's control domain. */
+export type ConsoleScope = { vm: string; host?: undefined } | { host: string; vm?: undefined };
+
 /** A record as the browser sees it: XAPI's fields by wire name plus its own ref. */
 export type BrowserRecord = AnyXapiRecord & { $ref: XapiRef };
 
@@ -28,7 +31,7 @@ export interface BrowserChange {
  */
 export type InventoryMessage =
   | { type: 'snapshot'; parts: string[] }
-  | { type: 'changes'; parts: string[] }
+  | { type: 'changes'; parts: string[]; changes: readonly BrowserChange[] }
   | { type: 'status'; state: 'live' | 'reconnecting'; message?: string };
 
 /**
@@ -41,6 +44,7 @@ export const CORE_CLASSES: readonly KnownClass[] = [
   'host_metrics',
   'VM',
   'VM_guest_metrics',
+  'console',
   'network',
   'PIF',
   'SR',
@@ -127,6 +131,46 @@ export class Inventory {
     this.listeners.clear();
   }
 
+  /** The part of the cache one console window needs: the pool, its hosts, and the VM (or host's control domain). */
+  scopedRecords(scope: ConsoleScope): Record<string, Record<string, BrowserRecord>> {
+    const out: Record<string, Record<string, BrowserRecord>> = {
+      pool: this.records('pool'),
+      host: this.records('host'),
+    };
+    for (const cls of ['vm', 'vm_guest_metrics', 'console']) {
+      out[cls] = Object.fromEntries(
+        [...(this.byClass.get(cls) ?? [])].filter(([, record]) => this.inScope(scope, cls, record)),
+      );
+    }
+    return out;
+  }
+
+  /** Whether a change concerns one console window. */
+  changeInScope(scope: ConsoleScope, change: BrowserChange): boolean {
+    if (change.class === 'pool' || change.class === 'host') return true;
+    if (change.class !== 'vm' && change.class !== 'vm_guest_metrics' && change.class !== 'console') return false;
+    return change.record === undefined || this.inScope(scope, change.class, change.record);
+  }
+
+  private inScope(scope: ConsoleScope, cls: string, record: BrowserRecord): boolean {
+    const vms = this.byClass.get('vm');
+    const hostRef = scope.host === undefined ? undefined : this.byClass.get('host')?.get(scope.host)?.$ref;
+    const isScopedVm = (vm: BrowserRecord): boolean => {
+      const fields = vm as unknown as { uuid: string; is_control_domain: boolean; resident_on: string };
+      return scope.vm !== undefined
+        ? fields.uuid === scope.vm
+        : fields.is_control_domain && fields.resident_on === hostRef;
+    };
+    if (cls === 'vm') return isScopedVm(record);
+    for (const vm of vms?.values() ?? []) {
+      if (!isScopedVm(vm)) continue;
+      if (cls === 'console' && (record as unknown as { VM: string }).VM === vm.$ref) return true;
+      if (cls === 'vm_guest_metrics' && (vm as unknown as { guest_metrics: string }).guest_metrics === record.$ref)
+        return true;
+    }
+    return false;
+  }
+
   private snapshot(): string[] {
     if (this.snapshotParts) return this.snapshotParts;
     const parts: string[] = ['{"records":{'];
@@ -157,7 +201,7 @@ export class Inventory {
   private publishChanges(changes: BrowserChange[]): void {
     if (changes.length === 0) return;
     this.snapshotParts = undefined;
-    this.publish({ type: 'changes', parts: [JSON.stringify(changes)] });
+    this.publish({ type: 'changes', parts: [JSON.stringify(changes)], changes });
   }
 
   private async run(classes: readonly KnownClass[], onSnapshot: (records: RecordsByClass) => void): Promise<void> {

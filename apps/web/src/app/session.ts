@@ -4,6 +4,7 @@ import { setUnauthorizedListener, type ApiError } from '../api/http.ts';
 import { clearAllDrafts } from '../details/drafts.ts';
 import { cache } from '../store/cache.ts';
 import { Store } from '../store/store.ts';
+import { parseRoute } from './routes.ts';
 
 /**
  * The login session and the inventory stream that belongs to it. When the session ends under the user (the pool
@@ -27,13 +28,22 @@ export interface LinkStatus {
 }
 export const link = new Store<LinkStatus>({ state: 'connecting' });
 
-const stream = new EventStream({
-  snapshot: (snapshot) => cache.replace(snapshot),
-  changes: (changes) => cache.apply(changes),
-  sessionEnded: (message) => markEnded(message),
-  link: (state, message) => link.set({ state, ...(message ? { message } : {}) }),
-  progress: (received) => link.set((current) => ({ ...current, received })),
-});
+/** A console window (it has no way to the inventory) follows only its own VM or host, not the whole pool. */
+function streamUrl(): string {
+  const route = parseRoute(window.location.pathname);
+  return route.name === 'console' ? `/api/events?${route.kind}=${encodeURIComponent(route.uuid)}` : '/api/events';
+}
+
+const stream = new EventStream(
+  {
+    snapshot: (snapshot) => cache.replace(snapshot),
+    changes: (changes) => cache.apply(changes),
+    sessionEnded: (message) => markEnded(message),
+    link: (state, message) => link.set({ state, ...(message ? { message } : {}) }),
+    progress: (received) => link.set((current) => ({ ...current, received })),
+  },
+  streamUrl(),
+);
 
 setUnauthorizedListener((error: ApiError) => markEnded(error.message));
 
