@@ -87,12 +87,12 @@ const selected = SCENARIOS.filter((s) => !only || only.includes(s.name));
 installCleanup();
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
-/** websockify and Chromium come from Debian; scripts/system-deps.sh installs what is missing (as root). */
+/** websockify, Xvnc and Chromium come from Debian; scripts/system-deps.sh installs what is missing (as root). */
 function ensureSystemPackages(): void {
-  if (fs.existsSync('/usr/bin/websockify') && fs.existsSync(CHROMIUM)) return;
+  if (['/usr/bin/websockify', '/usr/bin/Xvnc', CHROMIUM].every((file) => fs.existsSync(file))) return;
   log('Installing the Debian packages the benchmarks need (scripts/system-deps.sh)…');
   const result = spawnSync('bash', [path.join(ROOT, 'scripts/system-deps.sh')], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('scripts/system-deps.sh failed: websockify and chromium are needed');
+  if (result.status !== 0) throw new Error('scripts/system-deps.sh failed: websockify, Xvnc and chromium are needed');
 }
 
 /** Work directories left by runs that were killed (their process is gone). */

@@ -16,6 +16,7 @@ export interface Machine {
   chromium: string;
   websockify: string;
   numpy: string;
+  xvnc: string;
   ws: string;
   /** 1-minute load average when the run started: other work on the machine skews every figure. */
   loadAtStart: number;
@@ -47,6 +48,7 @@ export function describeMachine(): Machine {
     chromium: chromiumVersion(),
     websockify: `Debian websockify ${debVersion('websockify')}`,
     numpy: debVersion('python3-numpy'),
+    xvnc: `Debian TigerVNC Xvnc ${debVersion('tigervnc-standalone-server')}`,
     ws: `ws ${wsPackage.version}`,
     loadAtStart: os.loadavg()[0]!,
   };

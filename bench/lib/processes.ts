@@ -189,17 +189,52 @@ export async function waitForPort(port: number, child: Child, timeoutMs = 10_000
   throw new Error(`${child.name} did not listen on ${port}:\n${child.stderrTail()}`);
 }
 
-/** Debian's websockify in front of a TCP target, exactly as nova-novncproxy runs its engine (no verbose/record flags). */
-export async function startWebsockify(target: number): Promise<{ child: Child; url: string }> {
+/** Starts a program that listens on a port it is told, retrying with other ports if that one was taken meanwhile. */
+async function startListening(
+  name: string,
+  command: string,
+  args: (port: number) => string[],
+): Promise<Child & { port: number }> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child = spawnProcess('websockify', '/usr/bin/websockify', [`127.0.0.1:${port}`, `127.0.0.1:${target}`]);
+    const child = spawnProcess(name, command, args(port));
     try {
       await waitForPort(port, child);
-      return { child, url: `ws://127.0.0.1:${port}/` };
+      return Object.assign(child, { port });
     } catch (error) {
       await child.stop();
       if (attempt >= 2) throw error;
     }
   }
+}
+
+/** Debian's websockify in front of a TCP target, exactly as nova-novncproxy runs its engine (no verbose/record flags). */
+export async function startWebsockify(target: number): Promise<{ child: Child; url: string }> {
+  const child = await startListening('websockify', '/usr/bin/websockify', (port) => [
+    `127.0.0.1:${port}`,
+    `127.0.0.1:${target}`,
+  ]);
+  return { child, url: `ws://127.0.0.1:${child.port}/` };
+}
+
+/**
+ * Debian's TigerVNC Xvnc, a real VNC server (Tight, ZRLE, …) like the QEMU behind a XenServer console: 1024×768,
+ * no authentication, loopback only, and X's classic grey root weave (`-retro`) so the first frame has visible pixels.
+ */
+export async function startXvnc(): Promise<{ child: Child; port: number }> {
+  const child = await startListening('Xvnc', '/usr/bin/Xvnc', (port) => [
+    `:${port}`,
+    '-geometry',
+    '1024x768',
+    '-depth',
+    '24',
+    '-SecurityTypes',
+    'None',
+    '-localhost',
+    '-rfbport',
+    String(port),
+    '-AlwaysShared',
+    '-retro',
+  ]);
+  return { child, port: child.port };
 }

@@ -199,6 +199,7 @@ export function writeMarkdown(
     `| Node.js | ${m.node} (${m.ws}) |`,
     `| Chromium | ${m.chromium} |`,
     `| websockify | ${m.websockify} (python3-numpy ${m.numpy}) |`,
+    `| VNC server behind the console (time to first frame) | ${m.xvnc} |`,
     `| Load average at start | ${m.loadAtStart.toFixed(2)} (1 min) |`,
     '',
     '## Results',

@@ -1,19 +1,7 @@
 import type { Page } from '@playwright/test';
+import { DESKTOP_PATCHES } from '@xwc/xapi-sim';
 import type { Stack } from '../support/stack.ts';
 import { expect, logIn, test, vmUuid } from './fixtures.ts';
-
-/** The simulator's graphical desktop paints solid patches at fixed places: the "known picture" (desktop-scene.ts). */
-const PATCHES: [string, number][] = [
-  ['red', 0xff0000],
-  ['green', 0x00ff00],
-  ['blue', 0x0000ff],
-  ['white', 0xffffff],
-  ['black', 0x000000],
-  ['grey', 0x808080],
-  ['yellow', 0xffff00],
-  ['cyan', 0x00ffff],
-  ['magenta', 0xff00ff],
-];
 
 interface Picture {
   width: number;
@@ -58,9 +46,9 @@ test('shows a running HVM guest’s screen exactly as the console server draws i
   await expect
     .poll(async () => {
       const picture = await canvasPicture(page);
-      return PATCHES.map(([name], i) => `${name}:${pixel(picture, 16 + 40 * i + 16, 32).toString(16)}`);
+      return DESKTOP_PATCHES.map((p) => `${p.name}:${pixel(picture, p.x + p.w / 2, p.y + p.h / 2).toString(16)}`);
     })
-    .toEqual(PATCHES.map(([name, colour]) => `${name}:${colour.toString(16)}`));
+    .toEqual(DESKTOP_PATCHES.map((p) => `${p.name}:${p.colour.toString(16)}`));
 
   // Beyond the patches, the whole frame equals the server's picture (the clock may tick between the two reads).
   const expected = display.snapshot();
