@@ -62,6 +62,9 @@ function toBrowser(ref: XapiRef, record: AnyXapiRecord): BrowserRecord {
   return tagged;
 }
 
+/** Device-class records sent per change message after the core snapshot (about 1 MB of JSON). */
+const MERGE_SLICE = 1000;
+
 /** Snapshot JSON is built per class in pieces of about this size. */
 const PART_BYTES = 1 << 20;
 
@@ -289,7 +292,9 @@ export class Inventory {
       this.fill(cls, records);
     }
     this.markDetailsReady();
-    this.publishChanges(changes);
+    // In slices: on a large pool one message would be tens of MB, parsed by the browser in one long task while
+    // the user is already typing in the freshly shown tree.
+    for (let i = 0; i < changes.length; i += MERGE_SLICE) this.publishChanges(changes.slice(i, i + MERGE_SLICE));
   }
 
   private apply(changes: XapiChange[]): void {
