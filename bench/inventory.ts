@@ -16,6 +16,8 @@ import { percentile, sleep } from './lib/stats.ts';
  */
 
 const QUERY = 'vm-01217';
+/** After login, the device-class records of a 10,000-VM pool arrive within a few seconds on this machine. */
+const SETTLE_MS = 8000;
 
 /** Plain JavaScript (tsx would wrap named functions in helpers the page lacks). */
 const AFTER_PAINT = `(record) => requestAnimationFrame(() => {
@@ -116,7 +118,8 @@ export const inventory: Scenario = {
     "The simulated pool's scale seed (10,000 VMs on 100 hosts; quick: 2,000 on 20) behind the gateway " +
     '(separate processes), Chromium headless at 1400×900, a fresh browser context per login. Login: click on ' +
     '"Log in" → first frame painted with ≥ 10 tree rows and no loading skeleton. Search: each keystroke of ' +
-    `"${QUERY}" typed one at a time → first frame painted after the UI's DOM changed. Power: a halted VM's row ` +
+    `"${QUERY}" typed one at a time → first frame painted after the UI's DOM changed, right after login (while the ` +
+    `device records still arrive) and again ${SETTLE_MS / 1000} s after it. Power: a halted VM's row ` +
     'shown (found by search), the simulator starts it (then halts it) from outside → first frame painted with the ' +
     'row’s new icon; time from the simulator’s power_state change, same clock (Date.now()).',
   allotment: { full: 60, quick: 20 },
@@ -136,6 +139,7 @@ export const inventory: Scenario = {
     try {
       const logins: number[] = [];
       const searches: number[] = [];
+      const settledSearches: number[] = [];
       const power: number[] = [];
       let rowsShown = 0;
       let summary = '';
@@ -164,6 +168,11 @@ export const inventory: Scenario = {
         );
         const last = r === runs - 1 || !ctx.allows(2 * (performance.now() - runStarted));
         if (last) {
+          // Again once the device classes (VBDs, VIFs, …) that follow the core snapshot are in and the pool is quiet.
+          await sleep(SETTLE_MS);
+          const quiet = await search(page);
+          settledSearches.push(...quiet.latencies);
+          ctx.log(`  settled: search keystrokes ${quiet.latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
           // The VM's own token ("vm-00002") finds it alone, so its row is in the virtual list's window.
           await page.getByLabel('Search the inventory').fill(vm.name.split(' ').at(-1)!);
           await page.locator('.tree-label', { hasText: vm.name }).first().waitFor({ timeout: 10_000 });
@@ -213,12 +222,23 @@ export const inventory: Scenario = {
         },
         {
           id: 'inventory.search.max',
-          measure: 'Search keystroke → filtered tree painted, worst keystroke',
+          measure: 'Search keystroke → filtered tree painted, worst keystroke, typed at once after login',
           unit: 'ms',
           higherIsBetter: false,
           ours: measured([searchMax]),
           budget: 50,
           target: { text: '≤ 50 ms (every keystroke)', pass: searchMax <= 50 },
+        },
+        {
+          id: 'inventory.search.settled.max',
+          measure: `Search keystroke → filtered tree painted, worst keystroke, ${SETTLE_MS / 1000} s after login`,
+          unit: 'ms',
+          higherIsBetter: false,
+          ours: measured([Math.max(...settledSearches)], {
+            detail: `${settledSearches.length} keystrokes: ${settledSearches.map((l) => l.toFixed(0)).join(', ')} ms`,
+          }),
+          budget: 50,
+          target: { text: '≤ 50 ms (every keystroke)', pass: Math.max(...settledSearches) <= 50 },
         },
         {
           id: 'inventory.power',
