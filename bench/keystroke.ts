@@ -1,9 +1,7 @@
 import type { Conn, Endpoint } from './lib/conn.ts';
-import { tcpEndpoint, wsEndpoint } from './lib/conn.ts';
 import { treeRss } from './lib/proc.ts';
-import { startWebsockify, type Child } from './lib/processes.ts';
 import { measured, type Context, type Peer, type Row, type Scenario } from './lib/scenario.ts';
-import { startBridge, startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
+import { startPaths, type Path } from './lib/stack.ts';
 import { GiB, MB, percentile, sleep } from './lib/stats.ts';
 import { FrameReader, KEY_BYTES, MODE, request } from './lib/wire.ts';
 
@@ -13,8 +11,6 @@ import { FrameReader, KEY_BYTES, MODE, request } from './lib/wire.ts';
  * as fast as its socket drains to a client that reads 20 MB/s: then the echo waits behind everything queued
  * between server and client, which is what a bounded bridge keeps small and websockify lets grow.
  */
-
-type Path = 'raw' | 'bridge' | 'gateway' | 'websockify';
 
 const KEY_EVERY_MS = 25;
 const READ_RATE = 20 * MB;
@@ -133,23 +129,8 @@ export const keystroke: Scenario = {
     const runs = ctx.quick ? 1 : 3;
     const idleMs = ctx.quick ? 1000 : 2000;
     const floodMs = ctx.quick ? 2000 : 6000;
-    const children: Child[] = [];
+    const { endpoints, proxyPid, stop } = await startPaths();
     try {
-      const target = await startTarget();
-      children.push(target.child);
-      const bridge = await startBridge(target.port);
-      children.push(bridge.child);
-      const websockify = await startWebsockify(target.port);
-      children.push(websockify.child);
-      const stack = await startGatewayStack({ targetPort: target.port });
-      children.push(stack.pool, stack.gateway);
-      const vm = await stack.vmUuid(TARGET_VM);
-      const endpoints: Record<Path, Endpoint> = {
-        raw: tcpEndpoint(target.port),
-        bridge: wsEndpoint('bridge', bridge.url),
-        gateway: stack.console(vm),
-        websockify: wsEndpoint('websockify', websockify.url),
-      };
       const paths = Object.keys(endpoints) as Path[];
       const idle: Record<Path, Summary[]> = { raw: [], bridge: [], gateway: [], websockify: [] };
       const flood: Record<Path, Summary[]> = { raw: [], bridge: [], gateway: [], websockify: [] };
@@ -163,7 +144,7 @@ export const keystroke: Scenario = {
           ctx.log(`  run ${r + 1}/${runs} idle ${LABEL[path]}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`);
         }
         for (const path of paths) {
-          const guard = path === 'websockify' ? websockify.child.pid : undefined;
+          const guard = path === 'websockify' ? proxyPid.websockify : undefined;
           const s = summarise(await measure(endpoints[path], true, floodMs, guard));
           flood[path].push(s);
           ctx.log(
@@ -224,7 +205,7 @@ export const keystroke: Scenario = {
       }
       return rows;
     } finally {
-      for (const child of children.reverse()) await child.stop();
+      await stop();
     }
   },
 };

@@ -1,10 +1,8 @@
 import type { Conn, Endpoint } from './lib/conn.ts';
-import { tcpEndpoint, wsEndpoint } from './lib/conn.ts';
 import { PatternChecker, slice } from './lib/pattern.ts';
 import { treeCpuSeconds } from './lib/proc.ts';
-import { startWebsockify, type Child } from './lib/processes.ts';
 import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
-import { startBridge, startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
+import { startPaths, type Path } from './lib/stack.ts';
 import { GiB, MB, MiB, sleep } from './lib/stats.ts';
 import { MODE, request, RESULT_BYTES } from './lib/wire.ts';
 
@@ -17,7 +15,6 @@ import { MODE, request, RESULT_BYTES } from './lib/wire.ts';
  */
 
 type Direction = 's2c' | 'c2s';
-type Path = 'raw' | 'bridge' | 'gateway' | 'websockify';
 
 interface Transfer {
   mbps: number;
@@ -115,33 +112,9 @@ export const throughput: Scenario = {
     const bytes = ctx.quick ? 128 * MiB : GiB;
     const runs = ctx.quick ? 1 : 3;
     const limitMs = ctx.quick ? 10_000 : 20_000;
-    const children: Child[] = [];
-    const stop = async (): Promise<void> => {
-      for (const child of children.reverse()) await child.stop();
-    };
+    const { endpoints, proxyPid, stop } = await startPaths();
     try {
-      const target = await startTarget();
-      children.push(target.child);
-      const bridge = await startBridge(target.port);
-      children.push(bridge.child);
-      const websockify = await startWebsockify(target.port);
-      children.push(websockify.child);
-      const stack = await startGatewayStack({ targetPort: target.port });
-      children.push(stack.pool, stack.gateway);
-      const vm = await stack.vmUuid(TARGET_VM);
-      const endpoints: Record<Path, Endpoint> = {
-        raw: tcpEndpoint(target.port),
-        bridge: wsEndpoint('bridge', bridge.url),
-        gateway: stack.console(vm),
-        websockify: wsEndpoint('websockify', websockify.url),
-      };
       const paths = Object.keys(endpoints) as Path[];
-      const proxyPid: Record<Path, number | undefined> = {
-        raw: undefined,
-        bridge: bridge.child.pid,
-        gateway: stack.gateway.pid,
-        websockify: websockify.child.pid,
-      };
       const run = async (dir: Direction, path: Path, n: number): Promise<Transfer> => {
         const pid = proxyPid[path];
         const cpu0 = pid ? treeCpuSeconds(pid) : 0;

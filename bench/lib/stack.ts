@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PoolOptions } from '@xwc/xapi-sim';
-import { wsEndpoint, type Endpoint } from './conn.ts';
-import { ROOT, spawnTs, type Child } from './processes.ts';
+import { tcpEndpoint, wsEndpoint, type Endpoint } from './conn.ts';
+import { ROOT, spawnTs, startWebsockify, type Child } from './processes.ts';
 import GATEWAY_ENV from '../../scripts/gateway-env.json' with { type: 'json' };
 
 /** The processes the scenarios put behind and in front of each other, each announced by a JSON line. */
@@ -136,4 +136,54 @@ export async function login(url: string, username: string, password: string): Pr
   });
   if (response.status !== 200) throw new Error(`login as ${username}: ${response.status} ${await response.text()}`);
   return response.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+/** The four ways to the same TCP target the transfer scenarios compare. */
+export type Path = 'raw' | 'bridge' | 'gateway' | 'websockify';
+
+export interface Paths {
+  readonly endpoints: Readonly<Record<Path, Endpoint>>;
+  /** The process relaying each path (none for raw TCP), for CPU and memory readings. */
+  readonly proxyPid: Readonly<Record<Path, number | undefined>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A TCP target behind raw TCP, the bridge alone (plain TCP upstream, like for like with websockify), the whole
+ * gateway (login, XAPI console lookup, TLS CONNECT through the simulated pool's relay) and websockify.
+ */
+export async function startPaths(): Promise<Paths> {
+  const children: Child[] = [];
+  const stop = async (): Promise<void> => {
+    for (const child of children.reverse()) await child.stop();
+  };
+  try {
+    const target = await startTarget();
+    children.push(target.child);
+    const bridge = await startBridge(target.port);
+    children.push(bridge.child);
+    const websockify = await startWebsockify(target.port);
+    children.push(websockify.child);
+    const stack = await startGatewayStack({ targetPort: target.port });
+    children.push(stack.pool, stack.gateway);
+    const vm = await stack.vmUuid(TARGET_VM);
+    return {
+      endpoints: {
+        raw: tcpEndpoint(target.port),
+        bridge: wsEndpoint('bridge', bridge.url),
+        gateway: stack.console(vm),
+        websockify: wsEndpoint('websockify', websockify.url),
+      },
+      proxyPid: {
+        raw: undefined,
+        bridge: bridge.child.pid,
+        gateway: stack.gateway.pid,
+        websockify: websockify.child.pid,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
