@@ -8,7 +8,7 @@ import { bundle } from './bundle.ts';
 import { firstFrame } from './first-frame.ts';
 import { inventory } from './inventory.ts';
 import { keystroke } from './keystroke.ts';
-import { CHROMIUM } from './lib/browser.ts';
+import { CHROMIUM } from '../tests/support/chromium.ts';
 import { describeMachine } from './lib/machine.ts';
 import { installCleanup, ROOT, stopAll } from './lib/processes.ts';
 import { printTable, readResults, writeMarkdown, writeResults, type ScenarioOutcome } from './lib/report.ts';
