@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   CATALOGUE,
   describeType,
-  entryById,
   formatDuration,
   formatForDisplay,
   formatUtc,
@@ -16,14 +15,8 @@ import {
   srDisplayDescription,
   srDisplayName,
   srLocale,
-  type Entry,
 } from '../src/catalogue/index.ts';
-
-const entry = (id: string): Entry => {
-  const found = entryById(id);
-  if (!found) throw new Error(`no entry ${id}`);
-  return found;
-};
+import { entry } from './support/entry.ts';
 
 describe('formatting', () => {
   it.each([

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  entryById,
-  findEntry,
-  parsePatchKey,
-  patchKeyOf,
-  readExtension,
-  readExtensions,
-  type Entry,
-} from '../src/catalogue/index.ts';
-
-const entry = (id: string): Entry => {
-  const found = entryById(id);
-  if (!found) throw new Error(`no entry ${id}`);
-  return found;
-};
+import { findEntry, parsePatchKey, patchKeyOf, readExtension, readExtensions } from '../src/catalogue/index.ts';
+import { entry } from './support/entry.ts';
 
 describe('findEntry', () => {
   it('splits patch keys at the first colon only', () => {

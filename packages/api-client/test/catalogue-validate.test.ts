@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  entryById,
   findEntry,
   isHiddenFromXenCenter,
   isHostname,
@@ -9,14 +8,8 @@ import {
   planPatch,
   readExtension,
   validateValue,
-  type Entry,
 } from '../src/catalogue/index.ts';
-
-const entry = (id: string): Entry => {
-  const found = entryById(id);
-  if (!found) throw new Error(`no entry ${id}`);
-  return found;
-};
+import { entry } from './support/entry.ts';
 
 describe('XenCenter boolean rules', () => {
   const hide = entry('VM.other_config:HideFromXenCenter');

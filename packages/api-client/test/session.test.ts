@@ -1,34 +1,17 @@
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
-import { retargetUrl, XapiConnection, type ConnectionOptions } from '../src/connection.ts';
+import { describe, expect, it } from 'vitest';
+import { retargetUrl } from '../src/connection.ts';
 import { XapiError, XapiTransportError } from '../src/errors.ts';
 import { REDACTED_SESSION } from '../src/session.ts';
 import { customTrust } from '../src/trust.ts';
 import type { XapiValue } from '../src/wire/values.ts';
 import { makeTestPki } from './support/certs.ts';
-import { startFakeXapi, type FakeXapi, type FakeXapiOptions, type Handler } from './support/fake-xapi.ts';
+import type { FakeXapi, FakeXapiOptions, Handler } from './support/fake-xapi.ts';
+import { fakeXapiHarness } from './support/harness.ts';
 
 const SESSION = 'OpaqueRef:6a3c1f0e-0000-4000-8000-00000000beef';
 
-const servers: FakeXapi[] = [];
-const connections: XapiConnection[] = [];
-
-afterEach(async () => {
-  for (const connection of connections.splice(0)) connection.close();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function fake(options: FakeXapiOptions = {}): Promise<FakeXapi> {
-  const server = await startFakeXapi(options);
-  servers.push(server);
-  return server;
-}
-
-function connect(url: string, options: Partial<ConnectionOptions> = {}): XapiConnection {
-  const connection = new XapiConnection({ url, ...options });
-  connections.push(connection);
-  return connection;
-}
+const { fake, connect } = fakeXapiHarness();
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

@@ -1,32 +1,13 @@
 import type * as http from 'node:http';
 import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { XapiConnection, type ConnectionOptions } from '../src/connection.ts';
+import { describe, expect, it } from 'vitest';
 import { XapiError, XapiTransportError } from '../src/errors.ts';
 import { customTrust } from '../src/trust.ts';
 import { float } from '../src/wire/values.ts';
 import { makeTestPki } from './support/certs.ts';
-import { startFakeXapi, type FakeXapi, type FakeXapiOptions } from './support/fake-xapi.ts';
+import { fakeXapiHarness } from './support/harness.ts';
 
-const servers: FakeXapi[] = [];
-const connections: XapiConnection[] = [];
-
-afterEach(async () => {
-  for (const connection of connections.splice(0)) connection.close();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function fake(options: FakeXapiOptions = {}): Promise<FakeXapi> {
-  const server = await startFakeXapi(options);
-  servers.push(server);
-  return server;
-}
-
-function connect(server: FakeXapi, options: Partial<ConnectionOptions> = {}): XapiConnection {
-  const connection = new XapiConnection({ url: server.url, ...options });
-  connections.push(connection);
-  return connection;
-}
+const { fake, connect } = fakeXapiHarness();
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -194,12 +175,7 @@ describe('deadlines and cancellation', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as net.AddressInfo;
     try {
-      const connection = new XapiConnection({
-        url: `https://127.0.0.1:${port}`,
-        trust: customTrust(() => {}),
-        timeoutMs: 150,
-      });
-      connections.push(connection);
+      const connection = connect(`https://127.0.0.1:${port}`, { trust: customTrust(() => {}), timeoutMs: 150 });
       expect((await transportFailure(connection.call('x.y'))).kind).toBe('timeout');
     } finally {
       for (const socket of held) socket.destroy();
