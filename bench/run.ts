@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ANALYSIS, PREAMBLE } from './analysis.ts';
+import { ANALYSIS, CHANGES, PREAMBLE } from './analysis.ts';
 import { bundle } from './bundle.ts';
 import { firstFrame } from './first-frame.ts';
 import { inventory } from './inventory.ts';
@@ -69,7 +69,11 @@ if (values.help) {
 }
 if (values.render) {
   const { info, outcomes } = readResults(path.join(ROOT, 'bench/results.json'));
-  writeMarkdown(path.join(ROOT, 'docs/BENCHMARKS.md'), info, outcomes, ANALYSIS, PREAMBLE);
+  writeMarkdown(path.join(ROOT, 'docs/BENCHMARKS.md'), info, outcomes, {
+    preamble: PREAMBLE,
+    changes: CHANGES,
+    analysis: ANALYSIS,
+  });
   process.stdout.write(`${printTable(outcomes)}\n`);
   process.exit(0);
 }
@@ -167,7 +171,11 @@ async function main(): Promise<void> {
     const command = `npm run bench${mode === 'quick' ? ' -- --quick' : ''}`;
     const info = { command, mode, startedAt: new Date(started).toISOString(), seconds, machine } as const;
     writeResults(path.join(ROOT, 'bench/results.json'), info, outcomes);
-    writeMarkdown(path.join(ROOT, 'docs/BENCHMARKS.md'), info, outcomes, ANALYSIS, PREAMBLE);
+    writeMarkdown(path.join(ROOT, 'docs/BENCHMARKS.md'), info, outcomes, {
+      preamble: PREAMBLE,
+      changes: CHANGES,
+      analysis: ANALYSIS,
+    });
     log(`Done in ${seconds.toFixed(0)} s; wrote bench/results.json and docs/BENCHMARKS.md.`);
   }
   process.exitCode = failed ? 1 : 0;

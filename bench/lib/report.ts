@@ -174,9 +174,9 @@ export function writeMarkdown(
   file: string,
   info: RunInfo,
   outcomes: readonly ScenarioOutcome[],
-  analysis: Readonly<Record<string, string>>,
-  preamble: string,
+  text: { preamble: string; changes: readonly string[]; analysis: Readonly<Record<string, string>> },
 ): void {
+  const { preamble, changes, analysis } = text;
   const m = info.machine;
   const out: string[] = [
     '# Benchmarks',
@@ -219,6 +219,7 @@ export function writeMarkdown(
     }
   }
   if (notes.length) out.push('### Details', '', ...notes, '');
+  out.push('## What profiling changed', '', ...changes.map((change) => `- ${change}`), '');
   const missed = outcomes.flatMap((o) => o.rows.filter((r) => r.target && !r.target.pass));
   if (missed.length) {
     out.push('## What limits the missed targets', '');
