@@ -19,6 +19,15 @@ export interface EventStreamHandlers {
   progress?(received: number): void;
 }
 
+/** Resolves after the browser has had a chance to handle input and paint (a macrotask, not a microtask). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(undefined);
+  });
+}
+
 const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** The gateway sends `: ping` every 15 s. */
 const SILENCE_LIMIT_MS = 45_000;
@@ -69,8 +78,9 @@ export class EventStream {
         return;
       }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      const arrived: SseEvent[] = [];
       const parser = new SseParser(
-        (event) => this.dispatch(event, () => (sessionEnded = true)),
+        (event) => arrived.push(event),
         (ms) => (this.serverRetryMs = ms),
       );
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -90,9 +100,16 @@ export class EventStream {
           }
         }
         parser.push(value);
-        if (sessionEnded) {
-          abort.abort();
-          return;
+        // One event per task: already-buffered reads resolve without yielding, and a large pool's device records
+        // arrive as dozens of events that would otherwise be parsed in one long task while the user types.
+        while (arrived.length > 0) {
+          this.dispatch(arrived.shift()!, () => (sessionEnded = true));
+          if (sessionEnded) {
+            abort.abort();
+            return;
+          }
+          if (arrived.length > 0) await nextTask();
+          if (this.abort !== abort) return;
         }
       }
     } catch {
