@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { xvncArgs } from '../../tests/support/vnc-servers.ts';
 
 /**
  * Every process the benchmarks start: each in its own process group (so what it forks, like websockify's
@@ -222,19 +223,6 @@ export async function startWebsockify(target: number): Promise<{ child: Child; u
  * no authentication, loopback only, and X's classic grey root weave (`-retro`) so the first frame has visible pixels.
  */
 export async function startXvnc(): Promise<{ child: Child; port: number }> {
-  const child = await startListening('Xvnc', '/usr/bin/Xvnc', (port) => [
-    `:${port}`,
-    '-geometry',
-    '1024x768',
-    '-depth',
-    '24',
-    '-SecurityTypes',
-    'None',
-    '-localhost',
-    '-rfbport',
-    String(port),
-    '-AlwaysShared',
-    '-retro',
-  ]);
+  const child = await startListening('Xvnc', '/usr/bin/Xvnc', (port) => xvncArgs(port, port, '1024x768', ['-retro']));
   return { child, port: child.port };
 }

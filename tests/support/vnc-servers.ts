@@ -36,14 +36,12 @@ function stopper(child: ChildProcess): () => Promise<void> {
 /** A display number unlikely to be in use by anything else on this machine. */
 const freeDisplay = (): number => 100 + Math.floor(Math.random() * 400);
 
-/** TigerVNC's Xvnc on loopback, no authentication, a fixed geometry; stopped by PID. */
-export async function startXvnc(options: { geometry?: string; rfb33?: boolean } = {}): Promise<VncServer> {
-  const display = freeDisplay();
-  const port = 5900 + display;
-  const args = [
+/** Xvnc's arguments: loopback only, no authentication, 24-bit, shared; `extra` for protocol or root-window options. */
+export function xvncArgs(display: number, port: number, geometry: string, extra: readonly string[] = []): string[] {
+  return [
     `:${display}`,
     '-geometry',
-    options.geometry ?? '800x600',
+    geometry,
     '-depth',
     '24',
     '-SecurityTypes',
@@ -52,8 +50,15 @@ export async function startXvnc(options: { geometry?: string; rfb33?: boolean } 
     '-rfbport',
     String(port),
     '-AlwaysShared',
-    ...(options.rfb33 ? ['-Protocol3.3'] : []),
+    ...extra,
   ];
+}
+
+/** TigerVNC's Xvnc on loopback, no authentication, a fixed geometry; stopped by PID. */
+export async function startXvnc(options: { geometry?: string; rfb33?: boolean } = {}): Promise<VncServer> {
+  const display = freeDisplay();
+  const port = 5900 + display;
+  const args = xvncArgs(display, port, options.geometry ?? '800x600', options.rfb33 ? ['-Protocol3.3'] : []);
   const child = spawn('/usr/bin/Xvnc', args, { stdio: 'ignore' });
   await waitForPort(port, child);
   return { port, stop: stopper(child) };
