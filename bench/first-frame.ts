@@ -46,22 +46,40 @@ const FIRST_FRAME_PROBE = `(() => {
   window.WebSocket.prototype = Native.prototype;
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
   const proto = CanvasRenderingContext2D.prototype;
-  const visible = (ctx) => {
-    const canvas = ctx.canvas;
-    if (!canvas.closest || !canvas.closest('.console-screen') || canvas.width === 0 || canvas.height === 0) return false;
-    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  const onScreen = (canvas) => canvas.closest && canvas.closest('.console-screen') && canvas.width > 0 && canvas.height > 0;
+  const anyVisible = (data) => {
     for (let i = 0; i < data.length; i += 4) {
       if (data[i + 3] !== 0 && (data[i] !== 0 || data[i + 1] !== 0 || data[i + 2] !== 0)) return true;
     }
     return false;
   };
-  for (const name of ['drawImage', 'putImageData']) {
-    const original = proto[name];
-    proto[name] = function (...args) {
-      original.apply(this, args);
-      if (window.__xwcFirstFrame === undefined && visible(this)) window.__xwcFirstFrame = performance.now();
-    };
-  }
+  // Only what this call drew is read back: reading the whole canvas after every rectangle would cost the page
+  // more than noVNC's own drawing and delay the frame being measured.
+  const drawnRect = (args) => {
+    const source = args[0];
+    if (args.length >= 9) return [args[5], args[6], args[7], args[8]];
+    if (args.length >= 5) return [args[1], args[2], args[3], args[4]];
+    return [args[1], args[2], source.width, source.height];
+  };
+  const seen = () => {
+    if (window.__xwcFirstFrame === undefined) window.__xwcFirstFrame = performance.now();
+  };
+  const drawImage = proto.drawImage;
+  proto.drawImage = function (...args) {
+    drawImage.apply(this, args);
+    if (window.__xwcFirstFrame !== undefined || !onScreen(this.canvas)) return;
+    const [x, y, w, h] = drawnRect(args).map(Math.floor);
+    const left = Math.max(0, x);
+    const top = Math.max(0, y);
+    const width = Math.min(this.canvas.width, x + w) - left;
+    const height = Math.min(this.canvas.height, y + h) - top;
+    if (width > 0 && height > 0 && anyVisible(this.getImageData(left, top, width, height).data)) seen();
+  };
+  const putImageData = proto.putImageData;
+  proto.putImageData = function (...args) {
+    putImageData.apply(this, args);
+    if (window.__xwcFirstFrame === undefined && onScreen(this.canvas) && anyVisible(args[0].data)) seen();
+  };
 })();`;
 
 const PHASE: Record<string, string> = {
