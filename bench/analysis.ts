@@ -102,7 +102,7 @@ const SEARCH = [
   'Typing at once after login competes with the device-class records (VBDs, VDIs, VIFs, …, ~20 MB on this pool)',
   'that the simulator, the gateway and the browser process in the following seconds on the same two cores. Once',
   'they are in, most keystrokes take 15–30 ms; the slowest is the first, "v", which matches every one of the',
-  '10,000 VMs, so the whole tree is filtered, expanded and flattened (40–66 ms over the full runs so far, depending',
+  '10,000 VMs, so the whole tree is filtered, expanded and flattened (24–66 ms over the full runs so far, depending',
   'on the machine’s load). Each keystroke filters on the lower-cased text (name, description, addresses) each',
   'tree node keeps; what would move the first keystroke is deferring the tree behind the search box',
   '(`useDeferredValue`) so the box answers first and the tree follows.',
