@@ -149,6 +149,28 @@ describe('inventory', () => {
     expect((await api(stack, 'GET', '/api/events?vm=not-a-uuid', { cookie: root })).status).toBe(400);
   });
 
+  it("streams only a host's control domain (with its consoles) to a host console window", async () => {
+    const host = stack.pool.hosts[1]!;
+    const hostRef = stack.pool.findRefs('host', (h) => h.uuid === host.uuid)[0]!;
+    const dom0 = stack.pool.findRefs('VM', (vm) => vm.is_control_domain === true && vm.resident_on === hostRef);
+    expect(dom0).toHaveLength(1);
+    const response = await fetch(`${stack.baseUrl}/api/events?host=${host.uuid}`, {
+      headers: { cookie: root },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!/event: snapshot\ndata: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const snapshot = JSON.parse(/event: snapshot\ndata: (.*)\n\n/.exec(text)![1]!) as {
+      records: Record<string, Record<string, { VM?: string }>>;
+    };
+    expect(Object.keys(snapshot.records.vm!)).toEqual([String(stack.pool.record('VM', dom0[0]!).uuid)]);
+    expect(Object.keys(snapshot.records.console!).length).toBeGreaterThan(0);
+    expect(Object.values(snapshot.records.console!).every((c) => c.VM === dom0[0])).toBe(true);
+  });
+
   it('ends the stream with session-ended when the pool destroys the session', async () => {
     const { cookie } = await stack.login('vmadmin');
     let destroyed = false;

@@ -16,25 +16,23 @@ const ENDED_MESSAGES: Record<EndReason, string> = {
   'ended-by-pool': 'The pool ended your session (it may have restarted). Please log in again.',
 };
 
-/** `?vm=<uuid>` or `?host=<uuid>`: a console window's stream, only what it needs (the pool, hosts, that VM). */
-function scopeOf(req: Request): ConsoleScope | undefined {
+/**
+ * `?vm=<uuid>` or `?host=<uuid>`: a console window's stream, only what it needs (the pool, hosts, that VM).
+ * Undefined for the whole inventory; null when the query names something that is not a uuid.
+ */
+function scopeOf(req: Request): ConsoleScope | undefined | null {
   const { vm, host } = req.query;
   if (typeof vm === 'string' && isXapiUuid(vm)) return { vm };
   if (typeof host === 'string' && isXapiUuid(host)) return { host };
-  if (vm !== undefined || host !== undefined) throw badRequest('vm= and host= take a uuid.');
-  return undefined;
+  return vm !== undefined || host !== undefined ? null : undefined;
 }
 
 /** `GET /api/events`: the user's live inventory as Server-Sent Events (see docs/api.md). */
 export function eventStream(ctx: GatewayContext) {
   return (req: Request, res: Response): void => {
     const session: UserSession = sessionOf(res);
-    let scope: ConsoleScope | undefined;
-    try {
-      scope = scopeOf(req);
-    } catch (error) {
-      return sendError(res, error as ReturnType<typeof badRequest>);
-    }
+    const scope = scopeOf(req);
+    if (scope === null) return sendError(res, badRequest('vm= and host= take a uuid.'));
     const inventory = ctx.inventories.of(session);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

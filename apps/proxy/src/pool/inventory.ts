@@ -140,9 +140,10 @@ export class Inventory {
       pool: this.records('pool'),
       host: this.records('host'),
     };
+    const vms = this.scopedVms(scope);
     for (const cls of ['vm', 'vm_guest_metrics', 'console']) {
       out[cls] = Object.fromEntries(
-        [...(this.byClass.get(cls) ?? [])].filter(([, record]) => this.inScope(scope, cls, record)),
+        [...(this.byClass.get(cls) ?? [])].filter(([, record]) => this.inScope(scope, cls, record, vms)),
       );
     }
     return out;
@@ -152,24 +153,30 @@ export class Inventory {
   changeInScope(scope: ConsoleScope, change: BrowserChange): boolean {
     if (change.class === 'pool' || change.class === 'host') return true;
     if (change.class !== 'vm' && change.class !== 'vm_guest_metrics' && change.class !== 'console') return false;
-    return change.record === undefined || this.inScope(scope, change.class, change.record);
+    return change.record === undefined || this.inScope(scope, change.class, change.record, this.scopedVms(scope));
   }
 
-  private inScope(scope: ConsoleScope, cls: string, record: BrowserRecord): boolean {
+  private isScopedVm(scope: ConsoleScope, vm: BrowserRecord): boolean {
+    const fields = vm as unknown as { uuid: string; is_control_domain: boolean; resident_on: string };
+    if (scope.vm !== undefined) return fields.uuid === scope.vm;
+    return fields.is_control_domain && fields.resident_on === this.byClass.get('host')?.get(scope.host)?.$ref;
+  }
+
+  /** The VMs in the cache a scope follows: found once per snapshot or change, not once per record. */
+  private scopedVms(scope: ConsoleScope): BrowserRecord[] {
     const vms = this.byClass.get('vm');
-    const hostRef = scope.host === undefined ? undefined : this.byClass.get('host')?.get(scope.host)?.$ref;
-    const isScopedVm = (vm: BrowserRecord): boolean => {
-      const fields = vm as unknown as { uuid: string; is_control_domain: boolean; resident_on: string };
-      return scope.vm !== undefined
-        ? fields.uuid === scope.vm
-        : fields.is_control_domain && fields.resident_on === hostRef;
-    };
-    if (cls === 'vm') return isScopedVm(record);
-    for (const vm of vms?.values() ?? []) {
-      if (!isScopedVm(vm)) continue;
-      if (cls === 'console' && (record as unknown as { VM: string }).VM === vm.$ref) return true;
-      if (cls === 'vm_guest_metrics' && (vm as unknown as { guest_metrics: string }).guest_metrics === record.$ref)
-        return true;
+    if (scope.vm !== undefined) {
+      const vm = vms?.get(scope.vm);
+      return vm ? [vm] : [];
+    }
+    return [...(vms?.values() ?? [])].filter((vm) => this.isScopedVm(scope, vm));
+  }
+
+  private inScope(scope: ConsoleScope, cls: string, record: BrowserRecord, vms: readonly BrowserRecord[]): boolean {
+    if (cls === 'vm') return this.isScopedVm(scope, record);
+    if (cls === 'console') return vms.some((vm) => vm.$ref === (record as unknown as { VM: string }).VM);
+    if (cls === 'vm_guest_metrics') {
+      return vms.some((vm) => (vm as unknown as { guest_metrics: string }).guest_metrics === record.$ref);
     }
     return false;
   }
@@ -243,7 +250,7 @@ export class Inventory {
     }
   }
 
-  /** The core snapshot: replaces the whole cache (device classes included, until theirs arrives). */
+  /** The core snapshot (first, or after a resync): replaces the core classes; the device classes keep theirs. */
   private replace(records: RecordsByClass): void {
     for (const cls of CORE_CLASSES) this.fill(cls, records);
     this.hasSnapshot = true;
