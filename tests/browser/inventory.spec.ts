@@ -255,3 +255,24 @@ test('a row’s context menu starts a VM, asks before shutting it down, and open
   await expect(page.getByText(`${vm} shut down.`)).toBeVisible();
   expect(stack.pool.vm(vm).record.power_state).toBe('Halted');
 });
+
+test('the power buttons of a VM ask before suspending it, and a cancelled question changes nothing', async ({
+  page,
+  stack,
+}) => {
+  const vm = 'Debian 12 web';
+  await logIn(page, stack);
+  await treeItem(page, vm).click();
+  const power = page.getByRole('group', { name: 'Power' }).first();
+  await power.getByRole('button', { name: 'Suspend', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Suspend the VM?' });
+  await expect(dialog).toContainText(`${vm}: Its memory is saved to disk and it stops running.`);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(stack.pool.vm(vm).record.power_state).toBe('Running');
+
+  await power.getByRole('button', { name: 'Suspend', exact: true }).click();
+  await dialog.getByRole('button', { name: 'Suspend', exact: true }).click();
+  await expect(page.getByText(`${vm} suspended.`)).toBeVisible();
+  expect(stack.pool.vm(vm).record.power_state).toBe('Suspended');
+});

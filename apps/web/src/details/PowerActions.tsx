@@ -17,6 +17,35 @@ export async function runPowerAction(vm: VmRec, spec: ActionSpec): Promise<void>
   }
 }
 
+/** Asks before a disruptive power action (one whose spec asks for confirmation); renders nothing otherwise. */
+export function ConfirmPowerAction({
+  vm,
+  spec,
+  onConfirm,
+  onCancel,
+}: {
+  vm: VmRec;
+  spec: ActionSpec;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  if (!spec.confirm) return null;
+  return (
+    <ConfirmDialog
+      title={spec.confirm.title}
+      message={
+        <>
+          <strong>{vm.name_label}</strong>: {spec.confirm.message}
+        </>
+      }
+      confirmLabel={spec.label}
+      {...(spec.confirm.danger ? { danger: true } : {})}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
+    />
+  );
+}
+
 /** Start / shut down / reboot / suspend / resume, with confirmation for the disruptive ones and progress while XAPI works. */
 export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; compact?: boolean }) {
   const [pending, setPending] = useState<ActionSpec | undefined>();
@@ -57,16 +86,10 @@ export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; com
         </button>
       ))}
       {denied && !compact ? <p className="field-locked">{denied}</p> : null}
-      {asking?.confirm ? (
-        <ConfirmDialog
-          title={asking.confirm.title}
-          message={
-            <>
-              <strong>{vm.name_label}</strong>: {asking.confirm.message}
-            </>
-          }
-          confirmLabel={asking.label}
-          {...(asking.confirm.danger ? { danger: true } : {})}
+      {asking ? (
+        <ConfirmPowerAction
+          vm={vm}
+          spec={asking}
           onConfirm={() => void run(asking)}
           onCancel={() => setAsking(undefined)}
         />

@@ -4,13 +4,14 @@ import { link } from '../app/session.ts';
 import type { Role } from '../shared/roles.ts';
 import { navigate } from '../app/router.ts';
 import { objectPath } from '../app/routes.ts';
+import { ConfirmPowerAction, runPowerAction } from '../details/PowerActions.tsx';
 import { useCacheLoaded } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
 import { isTypingTarget } from '../ui/dom.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { parseQuery } from './search.ts';
 import { ancestorsOf, countMatches, flatten, type Row } from './tree.ts';
-import { ConfirmPowerAction, TreeContextMenu, type ContextMenuAt, type PendingAction } from './TreeContextMenu.tsx';
+import { TreeContextMenu, type ContextMenuAt, type PendingAction } from './TreeContextMenu.tsx';
 import { TreeView } from './TreeView.tsx';
 import { useInventoryTree } from './useInventory.ts';
 
@@ -144,7 +145,17 @@ export function NavigationPane({ selectedId, role }: { selectedId: string | unde
           onConfirm={setPending}
         />
       ) : null}
-      {pending ? <ConfirmPowerAction pending={pending} onDone={() => setPending(undefined)} /> : null}
+      {pending ? (
+        <ConfirmPowerAction
+          vm={pending.vm}
+          spec={pending.spec}
+          onConfirm={() => {
+            setPending(undefined);
+            void runPowerAction(pending.vm, pending.spec);
+          }}
+          onCancel={() => setPending(undefined)}
+        />
+      ) : null}
     </nav>
   );
 }

@@ -6,7 +6,6 @@ import { availableActions, POWER_ROLE, type ActionSpec } from '../details/vm-act
 import { roleAtLeast, type Role } from '../shared/roles.ts';
 import { cache } from '../store/cache.ts';
 import { MenuList, type MenuItem } from '../ui/Menu.tsx';
-import { ConfirmDialog } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
 import type { Row } from './tree.ts';
 
@@ -93,29 +92,6 @@ export function TreeContextMenu({
       className="context-menu"
       style={{ left, top }}
       onClose={onClose}
-    />
-  );
-}
-
-/** Asks before a disruptive power action chosen from the menu. */
-export function ConfirmPowerAction({ pending, onDone }: { pending: PendingAction; onDone: () => void }) {
-  const { vm, spec } = pending;
-  if (!spec.confirm) return null;
-  return (
-    <ConfirmDialog
-      title={spec.confirm.title}
-      message={
-        <>
-          <strong>{vm.name_label}</strong>: {spec.confirm.message}
-        </>
-      }
-      confirmLabel={spec.label}
-      {...(spec.confirm.danger ? { danger: true } : {})}
-      onConfirm={() => {
-        onDone();
-        void runPowerAction(vm, spec);
-      }}
-      onCancel={onDone}
     />
   );
 }
