@@ -13,6 +13,17 @@ async function start(options: StackOptions = {}): Promise<Stack> {
   stack = await startStack(options);
   return stack;
 }
+/** The user's event stream, read until `stop`, with the pool restarted once the first snapshot is in. */
+function eventsAcrossRestart(s: Stack, cookie: string, stop: Parameters<typeof readEvents>[2]) {
+  let restarted = false;
+  return readEvents(s, cookie, (seen) => {
+    if (!restarted && seen.some((e) => e.event === 'snapshot')) {
+      restarted = true;
+      void s.pool.restart();
+    }
+    return stop(seen);
+  });
+}
 const openVm = (s: Stack, cookie: string, name: string) =>
   ConsoleClient.open(consoleUrl(s.baseUrl, 'vm', String(s.pool.vm(name).record.uuid)), { cookie, origin: s.baseUrl });
 
@@ -74,15 +85,12 @@ describe('the pool fails', () => {
   it('renews sessions the pool forgot in a restart, without asking users to log in again', async () => {
     const s = await start();
     const { cookie } = await s.login('vmadmin');
-    let restarted = false;
-    const events = await readEvents(s, cookie, (seen) => {
-      if (!restarted && seen.some((e) => e.event === 'snapshot')) {
-        restarted = true;
-        void s.pool.restart();
-      }
-      // A second snapshot follows the resync on the renewed session.
-      return seen.filter((e) => e.event === 'snapshot').length >= 2 || seen.some((e) => e.event === 'session-ended');
-    });
+    // A second snapshot follows the resync on the renewed session.
+    const events = await eventsAcrossRestart(
+      s,
+      cookie,
+      (seen) => seen.filter((e) => e.event === 'snapshot').length >= 2 || seen.some((e) => e.event === 'session-ended'),
+    );
     expect(events.some((e) => e.event === 'session-ended')).toBe(false);
     expect(events.filter((e) => e.event === 'snapshot').length).toBe(2);
     expect((await api(s, 'GET', '/api/objects/vm', { cookie })).status).toBe(200);
@@ -97,14 +105,7 @@ describe('the pool fails', () => {
   it('asks users to log in again after a pool restart when renewal is turned off', async () => {
     const s = await start({ env: { RELOGIN_AFTER_POOL_RESTART: '0' } });
     const { cookie } = await s.login('vmadmin');
-    let restarted = false;
-    const events = await readEvents(s, cookie, (seen) => {
-      if (!restarted && seen.some((e) => e.event === 'snapshot')) {
-        restarted = true;
-        void s.pool.restart();
-      }
-      return seen.some((e) => e.event === 'session-ended');
-    });
+    const events = await eventsAcrossRestart(s, cookie, (seen) => seen.some((e) => e.event === 'session-ended'));
     expect(events.find((e) => e.event === 'session-ended')?.data).toEqual({
       message: expect.stringContaining('log in again'),
     });
