@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { cellInk, CELL_HEIGHT, CELL_WIDTH, FONT_CHARACTERS } from '../src/rfb/font.ts';
-import { Framebuffer } from '../src/rfb/framebuffer.ts';
+import {
+  Framebuffer,
+  MAX_CUT_TEXT,
+  parseClientMessage,
+  encodePixelFormat,
+  parsePixelFormat,
+  SERVER_PIXEL_FORMAT,
+  area,
+  subtract,
+  type Rect,
+  MAX_RECT_BYTES,
+  splitRect,
+} from '@xwc/rfb';
 import { keysymToKey, textToKeys } from '../src/rfb/keys.ts';
-import { MAX_CUT_TEXT, parseClientMessage } from '../src/rfb/messages.ts';
-import { encodePixelFormat, parsePixelFormat, SERVER_PIXEL_FORMAT } from '../src/rfb/pixel-format.ts';
-import { area, subtract, type Rect } from '../src/rfb/rect.ts';
-import { MAX_RECT_BYTES, splitRect } from '../src/rfb/session.ts';
 import { COLUMNS, ROWS, Terminal } from '../src/rfb/terminal.ts';
 
 describe('rectangles and damage', () => {

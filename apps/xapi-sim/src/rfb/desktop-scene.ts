@@ -1,6 +1,5 @@
 import { CELL_HEIGHT, drawText, textWidth } from './font.ts';
-import type { Colour, Framebuffer } from './framebuffer.ts';
-import type { Rect } from './rect.ts';
+import type { Colour, Framebuffer, Rect } from '@xwc/rfb';
 
 /** Solid colour patches at fixed coordinates, so a client's decoded picture can be checked pixel by pixel. */
 export const DESKTOP_PATCHES: readonly (Rect & { colour: Colour; name: string })[] = [

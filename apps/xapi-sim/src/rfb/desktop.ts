@@ -8,11 +8,8 @@ import {
   paintStatusLine,
   type DesktopState,
 } from './desktop-scene.ts';
-import { Framebuffer, type DamageTracker } from './framebuffer.ts';
-import type { RfbVersion } from './handshake.ts';
+import { Framebuffer, type DamageTracker, type RfbVersion, MAX_CUT_TEXT, intersect, type Rect } from '@xwc/rfb';
 import { InputLog } from './input-log.ts';
-import { MAX_CUT_TEXT } from './messages.ts';
-import { intersect, type Rect } from './rect.ts';
 import { RfbServer } from './server.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
 

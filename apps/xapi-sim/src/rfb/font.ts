@@ -1,4 +1,4 @@
-import type { Colour, Framebuffer } from './framebuffer.ts';
+import type { Colour, Framebuffer } from '@xwc/rfb';
 
 /** Character cell of the text console and of all drawn text: 8x16 pixels, like the VGA text mode vncterm emulates. */
 export const CELL_WIDTH = 8;

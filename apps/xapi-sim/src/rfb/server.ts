@@ -1,8 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ConsoleBackend, InputEvent } from '../consoles/backend.ts';
-import type { Framebuffer } from './framebuffer.ts';
-import type { RfbVersion } from './handshake.ts';
-import { RfbSession, type InputMessage } from './session.ts';
+import { type Framebuffer, type RfbVersion, RfbSession, type InputMessage } from '@xwc/rfb';
 
 export interface RfbServerOptions {
   framebuffer: Framebuffer;

@@ -1,4 +1,4 @@
-import type { Framebuffer } from './framebuffer.ts';
+import type { Framebuffer } from '@xwc/rfb';
 
 /** A display's picture as RGBA bytes (alpha 255), row-major: what a client that decoded every update shows. */
 export interface Snapshot {

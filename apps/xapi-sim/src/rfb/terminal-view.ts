@@ -1,5 +1,5 @@
 import { CELL_HEIGHT, CELL_WIDTH, drawChar } from './font.ts';
-import { Framebuffer, type Colour } from './framebuffer.ts';
+import { Framebuffer, type Colour } from '@xwc/rfb';
 import type { Terminal } from './terminal.ts';
 
 /** VGA text-mode light grey on black. */

@@ -1,10 +1,9 @@
 import type { GuestDisplay, InputEvent } from '../consoles/backend.ts';
 import { guestBootLog, hostBanner } from './banners.ts';
 import { Getty } from './getty.ts';
-import type { RfbVersion } from './handshake.ts';
+import { type RfbVersion, MAX_CUT_TEXT } from '@xwc/rfb';
 import { InputLog } from './input-log.ts';
 import { keysymToKey, keyToKeysym, textToKeys, type TypedKey } from './keys.ts';
-import { MAX_CUT_TEXT } from './messages.ts';
 import { RfbServer } from './server.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
 import { Terminal } from './terminal.ts';

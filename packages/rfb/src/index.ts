@@ -1,0 +1,22 @@
+export { Framebuffer, DamageTracker, type Colour } from './framebuffer.ts';
+export { Handshake, type NegotiatedVersion, type RfbVersion } from './handshake.ts';
+export {
+  ClientMessageType,
+  Encoding,
+  MAX_CLIENT_MESSAGE,
+  MAX_CUT_TEXT,
+  ServerMessageType,
+  parseClientMessage,
+  type ClientMessage,
+  type ParseResult,
+} from './messages.ts';
+export {
+  bytesPerPixel,
+  encodePixelFormat,
+  parsePixelFormat,
+  PIXEL_FORMAT_LENGTH,
+  SERVER_PIXEL_FORMAT,
+  type PixelFormat,
+} from './pixel-format.ts';
+export { area, contains, intersect, isEmpty, subtract, union, type Rect } from './rect.ts';
+export { MAX_RECT_BYTES, RfbSession, splitRect, type InputMessage, type SessionHost } from './session.ts';
