@@ -72,8 +72,23 @@ export class DamageTracker {
   }
 }
 
+/**
+ * Where decoded screen updates land: what an RFB client writes into. The framebuffer implements it; decoders
+ * know nothing else of it.
+ */
+export interface DecodeTarget {
+  readonly width: number;
+  readonly height: number;
+  resize(w: number, h: number): void;
+  fillRect(x: number, y: number, w: number, h: number, colour: Colour): void;
+  /** Copies `w`×`h` RGBA pixels (alpha ignored), row-major with `stride` bytes per row, to (x, y). */
+  putRgba(x: number, y: number, w: number, h: number, data: Uint8Array, stride?: number): void;
+  /** The screen-to-screen copy of RFB's CopyRect: `dst` takes what was at (`srcX`, `srcY`). */
+  copyRect(srcX: number, srcY: number, dst: Rect): void;
+}
+
 /** An RGB framebuffer (stored as RGBA, alpha always 255) that reports every change to its trackers. */
-export class Framebuffer {
+export class Framebuffer implements DecodeTarget {
   private pixels: Uint8Array;
   private readonly trackers = new Set<DamageTracker>();
 
@@ -146,6 +161,35 @@ export class Framebuffer {
       }
     }
     this.damage(r);
+  }
+
+  putRgba(x: number, y: number, w: number, h: number, data: Uint8Array, stride = w * 4): void {
+    const r = intersect({ x, y, w, h }, this.bounds);
+    if (!r) return;
+    const p = this.pixels;
+    for (let row = 0; row < r.h; row++) {
+      const from = (r.y - y + row) * stride + (r.x - x) * 4;
+      const to = ((r.y + row) * this.w + r.x) * 4;
+      p.set(data.subarray(from, from + r.w * 4), to);
+      for (let a = to + 3; a < to + r.w * 4; a += 4) p[a] = 0xff;
+    }
+    this.damage(r);
+  }
+
+  copyRect(srcX: number, srcY: number, dst: Rect): void {
+    const src = intersect({ x: srcX, y: srcY, w: dst.w, h: dst.h }, this.bounds);
+    const to = intersect(dst, this.bounds);
+    if (!src || !to || src.w !== dst.w || src.h !== dst.h || to.w !== dst.w || to.h !== dst.h) return;
+    const p = this.pixels;
+    const rowBytes = dst.w * 4;
+    // Rows are copied in the order that never reads a row already overwritten (source and destination may overlap).
+    const down = dst.y > srcY;
+    for (let i = 0; i < dst.h; i++) {
+      const row = down ? dst.h - 1 - i : i;
+      const from = ((srcY + row) * this.w + srcX) * 4;
+      p.copyWithin(((dst.y + row) * this.w + dst.x) * 4, from, from + rowBytes);
+    }
+    this.damage(dst);
   }
 
   /** Copies a rectangle from another framebuffer of the same size (used to composite overlays). */

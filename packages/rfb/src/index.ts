@@ -1,4 +1,4 @@
-export { Framebuffer, DamageTracker, type Colour } from './framebuffer.ts';
+export { Framebuffer, DamageTracker, type Colour, type DecodeTarget } from './framebuffer.ts';
 export { Handshake, type NegotiatedVersion, type RfbVersion } from './handshake.ts';
 export {
   ClientMessageType,
