@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CONSOLE_BACKOFF } from '../src/console/backoff.ts';
 import { closeMeaning } from '../src/console/close-codes.ts';
+import { CONSOLE_CLOSE } from '../src/shared/contracts.ts';
 import {
   availability,
   followChange,
@@ -12,9 +13,7 @@ import { framebufferUpdateRequest, median } from '../src/console/latency-probe.t
 
 describe('close codes', () => {
   it('explains every documented code', () => {
-    for (const code of [
-      1000, 1001, 1011, 4001, 4003, 4004, 4005, 4006, 4009, 4010, 4012, 4013, 4014, 4015, 4016, 4017, 4029, 4502,
-    ]) {
+    for (const { code } of Object.values(CONSOLE_CLOSE)) {
       const meaning = closeMeaning(code);
       expect(meaning.message).not.toMatch(/\(\d{4}\)/);
       expect(meaning.message.length).toBeGreaterThan(10);
@@ -32,6 +31,14 @@ describe('close codes', () => {
     expect(closeMeaning(4009).policy).toBe('manual');
     expect(closeMeaning(1006).policy).toBe('retry');
     expect(closeMeaning(4502).policy).toBe('retry');
+    expect(closeMeaning(4020).policy).toBe('rejoin');
+  });
+
+  it('shows who holds a busy console when the gateway says so', () => {
+    expect(closeMeaning(4009, 'In use by alice from another client.').message).toBe(
+      'In use by alice from another client.',
+    );
+    expect(closeMeaning(4009, CONSOLE_CLOSE.busy.reason).message).toMatch(/another user holds it/);
   });
 
   it('falls back on the reason for unknown codes, without retrying application codes', () => {

@@ -1,0 +1,11 @@
+export { CONSOLE_CLOSE, consoleCloseKind, type ConsoleCloseKind } from './console-close.ts';
+export {
+  MAX_COMMAND_BYTES,
+  parseConsoleCommand,
+  type ConsoleCommand,
+  type ConsoleNotice,
+  type ConsoleViewer,
+  type ControlChange,
+  type GrantHow,
+  type ReleaseWhy,
+} from './console-control.ts';
