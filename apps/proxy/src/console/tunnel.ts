@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { connectVerified, formatHostPort, XapiTransportError, type TrustPolicy } from '@xwc/api-client';
 import { ConsoleError, type CloseKind } from './close-codes.ts';
 import type { ConsoleTarget } from './location.ts';
+import { busyReason, MAX_LIMIT_BODY, parseLimitHolders } from './limit-reply.ts';
 import { ReplyParser } from './reply-parser.ts';
 
 export interface TunnelOptions {
@@ -23,6 +24,13 @@ export interface Tunnel {
 
 const SESSION_REF = /^OpaqueRef:[0-9a-f-]{36}$/;
 const SAFE_REQUEST_TARGET = /^\/console\?[\x21-\x7e]+$/;
+
+/** The pool refused because someone holds the console under `limit_console_sessions`. */
+export class ConsoleBusy extends ConsoleError {
+  constructor(readonly holders: readonly string[]) {
+    super('busy', busyReason(holders, 'another client'));
+  }
+}
 
 /** What each status XAPI's `/console` handler answers means for the browser. */
 function kindOfStatus(status: number): CloseKind {
@@ -86,6 +94,8 @@ export async function openTunnel(options: TunnelOptions): Promise<Tunnel> {
 function readReply(socket: TLSSocket, timeoutMs: number, maxHeaderBytes: number): Promise<Buffer> {
   const parser = new ReplyParser(maxHeaderBytes);
   return new Promise<Buffer>((resolve, reject) => {
+    /** Set once a 503's headers are in: its page names who holds the console, so the body is read too. */
+    let refusal: { body: Buffer[]; length: number; expected: number } | undefined;
     const finish = (outcome: { ok: Buffer } | { error: ConsoleError }): void => {
       clearTimeout(timer);
       socket.off('data', onData);
@@ -95,20 +105,38 @@ function readReply(socket: TLSSocket, timeoutMs: number, maxHeaderBytes: number)
       if ('ok' in outcome) resolve(outcome.ok);
       else reject(outcome.error);
     };
+    const busy = (): void => {
+      const body = Buffer.concat(refusal!.body).subarray(0, MAX_LIMIT_BODY).toString('utf8');
+      finish({ error: new ConsoleBusy(parseLimitHolders(body).names) });
+    };
+    const collect = (chunk: Buffer): void => {
+      refusal!.body.push(chunk);
+      refusal!.length += chunk.length;
+      if (refusal!.length >= refusal!.expected) busy();
+    };
     const onData = (chunk: Buffer): void => {
+      if (refusal) return collect(chunk);
       const progress = parser.push(chunk);
       if (!progress.done) return;
       if ('error' in progress) {
         finish({ error: new ConsoleError('badUpstream') });
+      } else if (progress.reply.status === 503) {
+        const declared = Number(progress.reply.headers.get('content-length'));
+        const expected =
+          Number.isInteger(declared) && declared >= 0 ? Math.min(declared, MAX_LIMIT_BODY) : MAX_LIMIT_BODY;
+        refusal = { body: [], length: 0, expected };
+        collect(progress.reply.rest);
       } else if (progress.reply.status !== 200) {
         finish({ error: new ConsoleError(kindOfStatus(progress.reply.status)) });
       } else {
         finish({ ok: progress.reply.rest });
       }
     };
-    const onEnd = (): void =>
+    const onEnd = (): void => {
+      if (refusal) return busy();
       finish({ error: new ConsoleError('badUpstream', 'The host closed the console request.') });
-    const timer = setTimeout(() => finish({ error: new ConsoleError('unreachable') }), timeoutMs);
+    };
+    const timer = setTimeout(() => (refusal ? busy() : finish({ error: new ConsoleError('unreachable') })), timeoutMs);
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onEnd);
