@@ -2,20 +2,17 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { CLOSE, type CloseKind } from './close-codes.ts';
 import { RfbActivityScanner } from './rfb-activity.ts';
+import { guardSocket, type SocketGuardLimits } from './ws-guards.ts';
 
-export interface BridgeLimits {
+export interface BridgeLimits extends SocketGuardLimits {
   /** Pause the host side once this many bytes sent to the browser are not yet flushed to the kernel. */
   highWaterMark: number;
   /** Resume the host side once the unflushed bytes fall below this. */
   lowWaterMark: number;
   /** Close when either side has not taken our data for this long. */
   stallTimeoutMs: number;
-  /** WebSocket ping interval; a peer that misses a whole interval is dropped. */
-  keepaliveMs: number;
   /** Close after this long without key or pointer input (0 = never). */
   idleTimeoutMs: number;
-  /** Close after this long in any case (0 = never). */
-  maxDurationMs: number;
 }
 
 export interface BridgeResult {
@@ -33,8 +30,6 @@ export interface Bridge {
 
 /** How long a close handshake may take before the socket is simply destroyed. */
 const CLOSE_GRACE_MS = 2000;
-/** Each ping makes us queue a pong: a peer sending more than this per second is flooding. */
-const MAX_PINGS_PER_SECOND = 20;
 
 /**
  * Joins a browser WebSocket to a host console stream, byte for byte, with backpressure in both
@@ -46,7 +41,6 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
   let bytesToBrowser = 0;
   let bytesToHost = 0;
   let finished = false;
-  let alive = true;
   let lastInput = Date.now();
   let stallTimer: NodeJS.Timeout | undefined;
   const scanner = new RfbActivityScanner();
@@ -67,6 +61,7 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
     if (finished) return;
     finished = true;
     stopStall();
+    guards.stop();
     for (const timer of timers) clearInterval(timer);
     upstream.off('data', toBrowser);
     upstream.destroy();
@@ -125,27 +120,10 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
   upstream.on('close', () => finish('ended'));
 
   ws.on('message', toHost);
-  ws.on('pong', () => (alive = true));
-  let pings = 0;
-  let pingWindow = Date.now();
-  ws.on('ping', () => {
-    const now = Date.now();
-    if (now - pingWindow >= 1000) {
-      pingWindow = now;
-      pings = 0;
-    }
-    if (++pings > MAX_PINGS_PER_SECOND) finish('policy');
-  });
   ws.on('close', () => finish('peer-gone'));
   ws.on('error', () => finish('peer-gone'));
 
-  timers.push(
-    setInterval(() => {
-      if (!alive) return finish('peer-gone');
-      alive = false;
-      ws.ping();
-    }, limits.keepaliveMs),
-  );
+  const guards = guardSocket(ws, limits, finish);
   if (limits.idleTimeoutMs > 0) {
     const every = Math.max(50, Math.min(limits.idleTimeoutMs / 4, 5000));
     timers.push(
@@ -154,7 +132,6 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
       }, every),
     );
   }
-  if (limits.maxDurationMs > 0) timers.push(setTimeout(() => finish('timeLimit'), limits.maxDurationMs));
   for (const timer of timers) timer.unref();
 
   if (initial?.length) toBrowser(initial);
