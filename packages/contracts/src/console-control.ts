@@ -13,6 +13,13 @@ export interface ConsoleViewer {
   readonly since: string;
   /** Asked to watch only: never given the keyboard. */
   readonly viewOnly: boolean;
+  /** Holds the keyboard: their keys and pointer reach the guest. */
+  readonly keyboard: boolean;
+  /**
+   * Connected through another gateway instance, which has its own connection to the console (a load balancer that
+   * does not keep a console's viewers together); that instance has its own keyboard holder.
+   */
+  readonly remote: boolean;
 }
 
 export type ControlChange =
@@ -36,11 +43,12 @@ export type ConsoleNotice =
   | {
       readonly type: 'presence';
       readonly viewers: readonly ConsoleViewer[];
-      readonly controller: string | null;
       /** Viewers waiting for the keyboard, oldest first. */
       readonly requests: readonly string[];
     }
   | { readonly type: 'control'; readonly change: ControlChange }
+  /** A command of this viewer's was turned down (why, in a sentence). */
+  | { readonly type: 'refused'; readonly reason: string }
   /** The upstream console is being re-attached (reboot, migration) under the viewers, or is live again. */
   | { readonly type: 'upstream'; readonly state: 'live' | 'reattaching' };
 

@@ -15,3 +15,14 @@ export class ConsoleError extends Error {
     super(reason);
   }
 }
+
+/** WebSocket close reasons are limited to 123 bytes. */
+export function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.length <= 123
+    ? reason
+    : `${bytes
+        .subarray(0, 120)
+        .toString()
+        .replace(/\uFFFD+$/, '')}…`;
+}

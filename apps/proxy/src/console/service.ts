@@ -9,7 +9,7 @@ import { originAllowed, type OriginPolicy } from '../http/origin.ts';
 import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
 import { bridge, type Bridge, type BridgeLimits } from './bridge.ts';
-import { CLOSE, ConsoleError, type CloseKind } from './close-codes.ts';
+import { CLOSE, ConsoleError, truncateReason, type CloseKind } from './close-codes.ts';
 import { isXapiUuid } from './location.ts';
 import { resolveConsole, type ConsoleOwner } from './resolve.ts';
 import { openTunnel, type Tunnel } from './tunnel.ts';
@@ -235,17 +235,6 @@ export class ConsoleService {
     this.total--;
     if (set.size === 0) this.bySession.delete(live.session.id);
   }
-}
-
-/** WebSocket close reasons are limited to 123 bytes. */
-function truncateReason(reason: string): string {
-  const bytes = Buffer.from(reason);
-  return bytes.length <= 123
-    ? reason
-    : `${bytes
-        .subarray(0, 120)
-        .toString()
-        .replace(/\uFFFD+$/, '')}…`;
 }
 
 /** Answers a refused upgrade with a real HTTP status and a JSON body, then closes. */
