@@ -39,7 +39,8 @@ const FIRST_FRAME_PROBE = `(() => {
     if (String(url).includes('/api/consoles/') && marks.wsCreated === undefined) {
       marks.wsCreated = performance.now();
       ws.addEventListener('open', () => (marks.wsOpen = performance.now()));
-      ws.addEventListener('message', () => (marks.wsFirstMessage ??= performance.now()));
+      // Text frames are presence notices; the console's first bytes come in binary frames.
+      ws.addEventListener('message', (e) => typeof e.data !== 'string' && (marks.wsFirstMessage ??= performance.now()));
     }
     return ws;
   };

@@ -96,7 +96,8 @@ export function wsEndpoint(name: string, url: string, headers: Record<string, st
           ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
         );
         const gate = bannerGate((error) => (error ? reject(error) : resolve(conn)));
-        ws.on('message', (data: Buffer) => gate.feed(data));
+        // Text frames are the gateway's presence notices, not console bytes.
+        ws.on('message', (data: Buffer, isBinary: boolean) => isBinary && gate.feed(data));
         ws.once('error', reject);
         ws.once('unexpected-response', (_req, res) =>
           reject(new Error(`${name}: upgrade refused with ${res.statusCode}`)),

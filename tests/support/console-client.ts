@@ -1,3 +1,4 @@
+import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 
 export interface ConsoleClose {
@@ -5,17 +6,23 @@ export interface ConsoleClose {
   reason: string;
 }
 
-/** A browser-like console WebSocket for tests: bytes in order, exact reads, the close code and reason. */
+/**
+ * A browser-like console WebSocket for tests: RFB bytes (binary frames) in order, exact reads, the gateway's
+ * presence and control notices (text frames) apart, the close code and reason.
+ */
 export class ConsoleClient {
   private buffered = Buffer.alloc(0);
+  /** Every text frame received, parsed. */
+  readonly notices: Record<string, unknown>[] = [];
   private waiters: (() => void)[] = [];
   readonly closed: Promise<ConsoleClose>;
   /** Set when the upgrade itself was refused. */
   refused?: { status: number; body: string };
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, data]);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.buffered = Buffer.concat([this.buffered, data]);
+      else this.notices.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
       this.notify();
     });
     this.closed = new Promise((resolve) => {
@@ -81,6 +88,31 @@ export class ConsoleClient {
     this.buffered = Buffer.alloc(0);
   }
 
+  /** The first notice (received so far or within `timeoutMs`) that `match` accepts. */
+  async notice(
+    match: (notice: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (let seen = 0; ;) {
+      for (; seen < this.notices.length; seen++) if (match(this.notices[seen]!)) return this.notices[seen]!;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.ws.readyState === WebSocket.CLOSED) throw new Error('no matching console notice');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Sends a presence/control command (a text frame). */
+  command(command: Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(command));
+  }
+
   send(data: Buffer | number[]): void {
     this.ws.send(Buffer.isBuffer(data) ? data : Buffer.from(data), { binary: true });
   }
@@ -115,6 +147,32 @@ export class ConsoleClient {
 
   close(): void {
     this.ws.close(1000);
+  }
+
+  /**
+   * The console's RFB bytes as a stream (binary frames only), for an RFB client; bytes already received come first.
+   * Use either this or `read`, not both.
+   */
+  rfbStream(): Duplex {
+    const stream = new Duplex({
+      read: () => undefined,
+      write: (chunk: Buffer, _encoding, callback) => this.ws.send(chunk, { binary: true }, () => callback()),
+      destroy: (_error, callback) => {
+        this.ws.terminate();
+        callback(null);
+      },
+    });
+    if (this.buffered.length) stream.push(this.buffered);
+    this.buffered = Buffer.alloc(0);
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) stream.push(data);
+      this.buffered = Buffer.alloc(0);
+    });
+    this.ws.on('close', () => {
+      stream.push(null);
+      stream.emit('close');
+    });
+    return stream;
   }
 
   private notify(): void {

@@ -3,6 +3,7 @@
  * sends any client message, and decodes Raw updates (in whatever pixel format it asked for) into an RGBA picture.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConsoleBackend } from '../src/consoles/backend.ts';
 
 export interface WireFormat {
@@ -62,6 +63,7 @@ export type ServerMessage =
   { type: 'update'; rects: UpdateRect[] } | { type: 'bell' } | { type: 'cut-text'; text: string };
 
 export const ENC_RAW = 0;
+export const ENC_COPY_RECT = 1;
 export const ENC_DESKTOP_SIZE = -223;
 export const ENC_QEMU_EXT_KEY = -258;
 
@@ -106,7 +108,7 @@ export function decodePixel(b: Buffer, o: number, f: WireFormat, out: Uint8Array
 }
 
 export class RfbTestClient {
-  readonly socket: Socket;
+  readonly socket: Duplex;
   private buf = Buffer.alloc(0);
   private wake: (() => void) | null = null;
   private ended = false;
@@ -121,7 +123,7 @@ export class RfbTestClient {
   readonly others: ServerMessage[] = [];
   readonly closed: Promise<void>;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Duplex) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.buf = Buffer.concat([this.buf, chunk]);
@@ -135,6 +137,11 @@ export class RfbTestClient {
       }),
     );
     socket.on('error', () => undefined);
+  }
+
+  /** An RFB client over any byte stream (e.g. a console WebSocket's binary frames). */
+  static over(stream: Duplex): RfbTestClient {
+    return new RfbTestClient(stream);
   }
 
   static connect(port: number): Promise<RfbTestClient> {
@@ -341,6 +348,17 @@ export class RfbTestClient {
           decodePixel(data, (y * r.w + x) * bpp, this.format, this.rgba, ((r.y + y) * this.width + r.x + x) * 4);
         }
       }
+    } else if (encoding === ENC_COPY_RECT) {
+      const src = await this.read(4);
+      const sx = src.readUInt16BE(0);
+      const sy = src.readUInt16BE(2);
+      const copy = new Uint8Array(r.w * r.h * 4);
+      for (let y = 0; y < r.h; y++) {
+        const from = ((sy + y) * this.width + sx) * 4;
+        copy.set(this.rgba.subarray(from, from + r.w * 4), y * r.w * 4);
+      }
+      for (let y = 0; y < r.h; y++)
+        this.rgba.set(copy.subarray(y * r.w * 4, (y + 1) * r.w * 4), ((r.y + y) * this.width + r.x) * 4);
     } else if (encoding === ENC_DESKTOP_SIZE) {
       this.width = r.w;
       this.height = r.h;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GuestDisplay, InputEvent } from '../src/consoles/backend.ts';
 import { createDisplayFactory, Desktop, MAX_CUT_TEXT, screenLines, snapshot } from '../src/rfb/index.ts';
@@ -170,7 +171,7 @@ describe('malformed input', () => {
   it('handles messages split across writes', async () => {
     const d = desktop();
     const c = await (await serve(d))();
-    c.socket.setNoDelay(true);
+    (c.socket as Socket).setNoDelay(true);
     const key = [4, 1, 0, 0, 0, 0, 0, 0x71];
     for (const b of key) {
       c.send([b]);
