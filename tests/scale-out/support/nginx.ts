@@ -15,13 +15,19 @@ export function siteConfig(upstreams: readonly string[], port: number): string {
   const blocks = [...doc.matchAll(/^```nginx\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
   if (blocks.length !== 1) throw new Error(`docs/deploy.md should hold one nginx block, found ${blocks.length}`);
   const lines = blocks[0]!.split('\n');
-  const servers = lines.filter((line) => /^\s*server\s+[\d.]+:\d+\b/.test(line));
-  if (servers.length < 2) throw new Error('the documented upstream should list at least two instances');
-  const options = /^\s*server\s+\S+(.*)$/.exec(servers[0]!)![1];
+  const isServer = (line: string): boolean => /^\s*server\s+[\d.]+:\d+\b/.test(line);
+  if (lines.filter(isServer).length < 2) throw new Error('the documented upstream should list at least two instances');
   const out: string[] = [];
+  let previousWasServer = false;
   for (const line of lines) {
-    if (line === servers[0]) out.push(...upstreams.map((address) => `    server ${address}${options}`));
-    else if (servers.includes(line) || /^\s*ssl_/.test(line)) continue;
+    const server = isServer(line);
+    const firstOfGroup = server && !previousWasServer;
+    previousWasServer = server;
+    // Each upstream group's documented servers become the test's instances, with the group's first server's options.
+    if (firstOfGroup) {
+      const options = /^\s*server\s+\S+(.*)$/.exec(line)![1];
+      out.push(...upstreams.map((address) => `    server ${address}${options}`));
+    } else if (server || /^\s*ssl_/.test(line)) continue;
     else if (/^\s*listen\s+443\s+ssl;/.test(line)) out.push(`    listen 127.0.0.1:${port};`);
     else out.push(line);
   }
