@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { caTrust, XapiConnection, XapiTransportError } from '@xwc/api-client';
 import { loadConfig, trustModeFromConfig } from '@xwc/proxy';
 import { hostCertificate, processAuthority } from '../../apps/xapi-sim/src/tls/certificates.ts';
 import { api } from '../support/api.ts';
@@ -112,6 +113,39 @@ describe('pins and CAs', () => {
       expect(fake.received).toBe('');
     },
   );
+});
+
+describe('19. CA mode checks the host name/IP the certificate is for', () => {
+  // Each host below presents another host's genuine certificate: signed by the configured CA, for another address.
+  it('refuses a master whose CA-signed certificate names another address: login fails', async () => {
+    const s = await start({ pool: { misnamedCertificates: [0] } });
+    const response = await login(s);
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ error: 'POOL_UNREACHABLE', message: "The pool's certificate was refused." });
+    // The client library's CA policy (scripts, the tests' own clients) refuses it too.
+    const connection = new XapiConnection({ url: s.pool.master.url, trust: caTrust(s.pool.caPem), timeoutMs: 5_000 });
+    const error = await connection.login('root', s.password('root')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    connection.close();
+    expect(error).toBeInstanceOf(XapiTransportError);
+    expect((error as XapiTransportError).message).toMatch(/host name mismatch/);
+  });
+
+  it('refuses a console on a member whose CA-signed certificate names another address, even though the pool reports it', async () => {
+    const s = await start({ pool: { misnamedCertificates: [1, 2] } });
+    const { cookie } = await s.login('root');
+    const vm = s.pool.vm('Ubuntu 24.04 build agent');
+    expect(vm.record.resident_on).not.toBe(s.pool.master.ref);
+    const refused = await ConsoleClient.open(consoleUrl(s.baseUrl, 'vm', String(vm.record.uuid)), {
+      cookie,
+      origin: s.baseUrl,
+    });
+    const outcome = await Promise.race([refused.closed, refused.read(12).then(() => 'the console opened')]);
+    expect(outcome).toEqual({ code: 4013, reason: "The host's certificate was refused." });
+    expect(refused.bytes.length).toBe(0);
+  });
 });
 
 describe('insecure mode', () => {

@@ -31,6 +31,12 @@ export interface PoolOptions {
   readonly displays?: DisplayFactory;
   /** Where the CA certificate is written (default a temporary directory). */
   readonly dataDir?: string;
+  /**
+   * Hosts, by position (0 = the first master), that present the next host's certificate instead of their own:
+   * signed by the pool's CA but for another address, as a stolen or mis-issued certificate would be. The pool
+   * reports it as theirs (`host.get_server_certificate`), so only a client's name check can refuse it.
+   */
+  readonly misnamedCertificates?: readonly number[];
   /** Largest RPC request body accepted (default 300 KiB, as `Xapi_globs.http_limit_max_rpc_size`). */
   readonly maxBodyBytes?: number;
 }

@@ -91,7 +91,9 @@ export async function startPool(options: PoolOptions = {}): Promise<SimulatedPoo
     : consecutiveAddresses(options.firstAddress!, hostCount);
   try {
     const ca = await processAuthority();
-    const certificates = addresses.map((address) => hostCertificate(ca, address));
+    const certificates = addresses.map((address, i) =>
+      hostCertificate(ca, options.misnamedCertificates?.includes(i) ? addresses[(i + 1) % hostCount]! : address),
+    );
     const caFile = options.dataDir === undefined ? ca.certFile : writeCa(ca.certFile, options.dataDir);
     const users = createUsers(options.rootPassword ?? 'xenroot', options.passwords);
     let port = options.port ?? 0;

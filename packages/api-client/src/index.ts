@@ -8,6 +8,7 @@ export * as jsonrpc from './wire/jsonrpc.ts';
 
 export {
   caTrust,
+  certificateNames,
   connectVerified,
   customTrust,
   fingerprintTrust,

@@ -56,9 +56,13 @@ function chainProblem(code: string): string {
   return `certificate chain rejected (${code})`;
 }
 
+/** Whether the certificate names `host` in its SANs: an IP literal as an IP address, anything else as a DNS name. */
+export function certificateNames(certificate: X509Certificate, host: string): boolean {
+  return (isIP(host) ? certificate.checkIP(host) : certificate.checkHost(host)) !== undefined;
+}
+
 function assertHostMatches(peer: PeerInfo): void {
-  const matched = isIP(peer.host) ? peer.certificate.checkIP(peer.host) : peer.certificate.checkHost(peer.host);
-  if (matched === undefined) {
+  if (!certificateNames(peer.certificate, peer.host)) {
     throw tlsError(peer, `host name mismatch: the certificate is not valid for ${peer.host}`);
   }
 }

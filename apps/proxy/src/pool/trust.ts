@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { customTrust, formatHostPort, normalizeFingerprint, type TrustPolicy } from '@xwc/api-client';
+import { certificateNames, customTrust, formatHostPort, normalizeFingerprint, type TrustPolicy } from '@xwc/api-client';
 import type { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { KnownHosts } from './known-hosts.ts';
@@ -53,8 +52,7 @@ export class PoolTrust {
     if (this.mode.kind === 'ca') {
       if (info.chainError !== undefined)
         throw new Error(`certificate is not signed by the configured CA (${info.chainError})`);
-      const matches = isIP(address) ? certificate.checkIP(address) : certificate.checkHost(address);
-      if (matches === undefined) throw new Error(`certificate is not valid for ${address}`);
+      if (!certificateNames(certificate, address)) throw new Error(`certificate is not valid for ${address}`);
     }
     const pin = this.pins.get(key);
     if (pin) {
