@@ -9,9 +9,6 @@ import {
   SERVER_PIXEL_FORMAT,
   area,
   subtract,
-  type Rect,
-  MAX_RECT_BYTES,
-  splitRect,
 } from '@xwc/rfb';
 import { keysymToKey, textToKeys } from '../src/rfb/keys.ts';
 import { COLUMNS, ROWS, Terminal } from '../src/rfb/terminal.ts';
@@ -46,18 +43,6 @@ describe('rectangles and damage', () => {
     for (let i = 0; i < 200; i++) fb.fillRect((i * 37) % 500, (i * 91) % 500, 1, 1, 0xff);
     const rects = t.take(fb.bounds);
     expect(rects.length).toBeLessThanOrEqual(33);
-  });
-
-  it('splits rectangles so no payload exceeds MAX_RECT_BYTES and the pieces tile the original', () => {
-    for (const [r, bpp] of [
-      [{ x: 3, y: 5, w: 1024, h: 768 }, 4],
-      [{ x: 0, y: 0, w: 40000, h: 3 }, 4],
-      [{ x: 0, y: 0, w: 7, h: 7 }, 1],
-    ] as [Rect, number][]) {
-      const parts = splitRect(r, bpp);
-      expect(parts.every((p) => p.w * p.h * bpp <= MAX_RECT_BYTES)).toBe(true);
-      expect(parts.reduce((n, p) => n + area(p), 0)).toBe(area(r));
-    }
   });
 });
 

@@ -1,8 +1,17 @@
+import { CopyLog } from './copy-log.ts';
+import { EncodedCache } from './encoded-cache.ts';
+import type { PixelSource } from './encoders/pixel-source.ts';
+import { writeRawPixels } from './encoders/raw.ts';
 import { bytesPerPixel, type PixelFormat } from './pixel-format.ts';
 import { area, contains, intersect, union, subtract, type Rect } from './rect.ts';
+import { TileGrid } from './tile-grid.ts';
 
 /** 0xRRGGBB */
 export type Colour = number;
+
+/** One pixel as bytes and as a word, to turn a colour into the word of the platform's byte order. */
+const scratchBytes = new Uint8Array(4);
+const scratchWord = new Uint32Array(scratchBytes.buffer);
 
 /** Keeps a damage list short: past this many rectangles everything collapses into one bounding box. */
 const MAX_DAMAGE_RECTS = 32;
@@ -87,10 +96,20 @@ export interface DecodeTarget {
   copyRect(srcX: number, srcY: number, dst: Rect): void;
 }
 
-/** An RGB framebuffer (stored as RGBA, alpha always 255) that reports every change to its trackers. */
-export class Framebuffer implements DecodeTarget {
+/**
+ * An RGB framebuffer (stored as RGBA, alpha always 255). Every change is recorded on its tile grid (what viewers'
+ * sessions compare against), reported to its rect-list trackers, and announced to its watchers; CopyRects are kept in
+ * a short log so viewers can be sent them instead of pixels.
+ */
+export class Framebuffer implements DecodeTarget, PixelSource {
   private pixels: Uint8Array;
+  private pixelWords: Uint32Array;
+  private grid: TileGrid;
+  private sizeGeneration = 0;
   private readonly trackers = new Set<DamageTracker>();
+  private readonly watchers = new Set<() => void>();
+  readonly copies = new CopyLog();
+  readonly encoded = new EncodedCache();
 
   constructor(
     private w: number,
@@ -98,6 +117,8 @@ export class Framebuffer implements DecodeTarget {
     background: Colour = 0,
   ) {
     this.pixels = new Uint8Array(w * h * 4);
+    this.pixelWords = new Uint32Array(this.pixels.buffer);
+    this.grid = this.newGrid();
     this.fillRect(0, 0, w, h, background);
   }
 
@@ -113,6 +134,24 @@ export class Framebuffer implements DecodeTarget {
     return { x: 0, y: 0, w: this.w, h: this.h };
   }
 
+  /** The pixels themselves, for encoders: read only. */
+  get bytes(): Uint8Array {
+    return this.pixels;
+  }
+
+  get words(): Uint32Array {
+    return this.pixelWords;
+  }
+
+  get tiles(): TileGrid {
+    return this.grid;
+  }
+
+  /** Changes on every resize: tile numbers and versions of another generation mean nothing. */
+  get generation(): number {
+    return this.sizeGeneration;
+  }
+
   track(onDamage: () => void): DamageTracker {
     const t = new DamageTracker(this, onDamage);
     this.trackers.add(t);
@@ -123,11 +162,22 @@ export class Framebuffer implements DecodeTarget {
     this.trackers.delete(t);
   }
 
+  /** Calls `listener` after every change (sessions look at the tile grid when they next send); returns the unsubscribe. */
+  watch(listener: () => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
   /** Replaces the contents with `background` at a new size. */
   resize(w: number, h: number, background: Colour = 0): void {
     this.w = w;
     this.h = h;
     this.pixels = new Uint8Array(w * h * 4);
+    this.pixelWords = new Uint32Array(this.pixels.buffer);
+    this.sizeGeneration++;
+    this.grid = this.newGrid();
+    this.encoded.clear();
+    this.copies.clear();
     this.fillRect(0, 0, w, h, background);
     for (const t of this.trackers) {
       t.resized = true;
@@ -142,7 +192,15 @@ export class Framebuffer implements DecodeTarget {
   }
 
   fillRect(x: number, y: number, w: number, h: number, colour: Colour): void {
-    this.paint(x, y, w, h, () => colour);
+    const r = intersect({ x, y, w, h }, this.bounds);
+    if (!r) return;
+    scratchBytes.set([(colour >>> 16) & 0xff, (colour >>> 8) & 0xff, colour & 0xff, 0xff]);
+    const word = scratchWord[0]!;
+    for (let row = r.y; row < r.y + r.h; row++) {
+      const start = row * this.w + r.x;
+      this.pixelWords.fill(word, start, start + r.w);
+    }
+    this.damage(r);
   }
 
   /** Sets every pixel of a rectangle from `colourAt(x, y)`; one damage report for the whole rectangle. */
@@ -177,9 +235,8 @@ export class Framebuffer implements DecodeTarget {
   }
 
   copyRect(srcX: number, srcY: number, dst: Rect): void {
-    const src = intersect({ x: srcX, y: srcY, w: dst.w, h: dst.h }, this.bounds);
-    const to = intersect(dst, this.bounds);
-    if (!src || !to || src.w !== dst.w || src.h !== dst.h || to.w !== dst.w || to.h !== dst.h) return;
+    const src = { x: srcX, y: srcY, w: dst.w, h: dst.h };
+    if (dst.w <= 0 || dst.h <= 0 || !contains(this.bounds, src) || !contains(this.bounds, dst)) return;
     const p = this.pixels;
     const rowBytes = dst.w * 4;
     // Rows are copied in the order that never reads a row already overwritten (source and destination may overlap).
@@ -189,7 +246,10 @@ export class Framebuffer implements DecodeTarget {
       const from = ((srcY + row) * this.w + srcX) * 4;
       p.copyWithin(((dst.y + row) * this.w + dst.x) * 4, from, from + rowBytes);
     }
-    this.damage(dst);
+    const sourceTiles: number[] = [];
+    this.grid.forEachTile(src, (t) => sourceTiles.push(t, this.grid.versions[t]!));
+    this.copies.add(src, { ...dst }, Float64Array.from(sourceTiles), this.grid.copied(dst));
+    this.notify(dst);
   }
 
   /** Copies a rectangle from another framebuffer of the same size (used to composite overlays). */
@@ -197,8 +257,12 @@ export class Framebuffer implements DecodeTarget {
     this.paint(rect.x, rect.y, rect.w, rect.h, (x, y) => src.getPixel(x, y));
   }
 
+  /** Records that the pixels of `r` changed (callers that wrote them some other way). */
   damage(r: Rect): void {
-    for (const t of this.trackers) t.add(r);
+    const onScreen = intersect(r, this.bounds);
+    if (!onScreen) return;
+    this.grid.changed(onScreen);
+    this.notify(onScreen);
   }
 
   /** A copy of the whole screen as RGBA bytes, row-major. */
@@ -208,35 +272,17 @@ export class Framebuffer implements DecodeTarget {
 
   /** Converts a rectangle to the client's pixel format (Raw encoding payload). */
   encode(rect: Rect, pf: PixelFormat): Buffer {
-    const bpp = bytesPerPixel(pf);
-    const out = Buffer.allocUnsafe(rect.w * rect.h * bpp);
-    const red = channelTable(pf.redMax, pf.redShift);
-    const green = channelTable(pf.greenMax, pf.greenShift);
-    const blue = channelTable(pf.blueMax, pf.blueShift);
-    const p = this.pixels;
-    let o = 0;
-    for (let y = rect.y; y < rect.y + rect.h; y++) {
-      let i = (y * this.w + rect.x) * 4;
-      for (let x = 0; x < rect.w; x++, i += 4, o += bpp) {
-        const v = (red[p[i]!]! | green[p[i + 1]!]! | blue[p[i + 2]!]!) >>> 0;
-        if (bpp === 4) {
-          if (pf.bigEndian) out.writeUInt32BE(v, o);
-          else out.writeUInt32LE(v, o);
-        } else if (bpp === 2) {
-          if (pf.bigEndian) out.writeUInt16BE(v, o);
-          else out.writeUInt16LE(v, o);
-        } else {
-          out[o] = v;
-        }
-      }
-    }
+    const out = Buffer.allocUnsafe(rect.w * rect.h * bytesPerPixel(pf));
+    writeRawPixels(this, rect, pf, out, 0);
     return out;
   }
-}
 
-/** value 0..255 → that channel's bits in the pixel, scaled to `max` with rounding. */
-function channelTable(max: number, shift: number): Uint32Array {
-  const t = new Uint32Array(256);
-  for (let v = 0; v < 256; v++) t[v] = (Math.floor((v * max + 127) / 255) * 2 ** shift) >>> 0;
-  return t;
+  private notify(r: Rect): void {
+    for (const t of this.trackers) t.add(r);
+    for (const listener of this.watchers) listener();
+  }
+
+  private newGrid(): TileGrid {
+    return new TileGrid(this.w, this.h, (t) => this.encoded.drop(t));
+  }
 }

@@ -5,6 +5,7 @@ export {
   Encoding,
   MAX_CLIENT_MESSAGE,
   MAX_CUT_TEXT,
+  MAX_ENCODINGS,
   ServerMessageType,
   parseClientMessage,
   type ClientMessage,
@@ -19,4 +20,5 @@ export {
   type PixelFormat,
 } from './pixel-format.ts';
 export { area, contains, intersect, isEmpty, subtract, union, type Rect } from './rect.ts';
-export { MAX_RECT_BYTES, RfbSession, splitRect, type InputMessage, type SessionHost } from './session.ts';
+export { MAX_RECT_BYTES, RfbSession, type InputMessage, type SessionHost } from './session.ts';
+export { TILE_SIZE } from './tile-grid.ts';

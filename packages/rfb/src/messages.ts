@@ -24,9 +24,18 @@ export const ServerMessageType = {
 export const Encoding = {
   Raw: 0,
   CopyRect: 1,
+  Tight: 7,
+  /** Pseudo-encodings -32 (quality 0) to -23 (quality 9). */
+  QualityLevel0: -32,
   DesktopSize: -223,
+  /** Pseudo-encodings -256 (compression 0) to -247 (compression 9). */
+  CompressLevel0: -256,
   QemuExtendedKeyEvent: -258,
+  DesktopName: -307,
 } as const;
+
+/** More encodings than any client has (noVNC lists about twenty); a longer SetEncodings is refused unread. */
+export const MAX_ENCODINGS = 256;
 
 /** Longest ClientCutText kept; longer ones are skipped unread so a client cannot make us buffer them. */
 export const MAX_CUT_TEXT = 1 << 20;
@@ -52,7 +61,7 @@ const INCOMPLETE: ParseResult = { kind: 'incomplete' };
 
 /**
  * Parses one client message at the start of `b`. Never reads past `b`, never allocates more than the bounded
- * message itself (SetEncodings is at most 4 + 4*65535 bytes; cut text is capped).
+ * message itself (SetEncodings is at most 4 + 4 * MAX_ENCODINGS bytes; cut text is capped).
  */
 export function parseClientMessage(b: Buffer): ParseResult {
   if (b.length < 1) return INCOMPLETE;
@@ -68,6 +77,8 @@ export function parseClientMessage(b: Buffer): ParseResult {
     case ClientMessageType.SetEncodings: {
       if (!need(4)) return INCOMPLETE;
       const count = b.readUInt16BE(2);
+      if (count > MAX_ENCODINGS)
+        return { kind: 'error', reason: `SetEncodings lists ${count} encodings (at most ${MAX_ENCODINGS})` };
       const length = 4 + 4 * count;
       if (!need(length)) return INCOMPLETE;
       const encodings = Array.from({ length: count }, (_, i) => b.readInt32BE(4 + 4 * i));
@@ -115,8 +126,8 @@ function message(message: ClientMessage, length: number): ParseResult {
   return { kind: 'message', message, length };
 }
 
-/** Longest message the parser may wait for: a full SetEncodings or a maximal cut text. */
-export const MAX_CLIENT_MESSAGE = Math.max(4 + 4 * 0xffff, 8 + MAX_CUT_TEXT);
+/** Longest message the parser may wait for: a maximal cut text (a SetEncodings is far shorter). */
+export const MAX_CLIENT_MESSAGE = 8 + MAX_CUT_TEXT;
 
 export function serverInit(width: number, height: number, format: PixelFormat, name: string): Buffer {
   const nameBytes = Buffer.from(name, 'utf8');
@@ -142,6 +153,16 @@ export function rectHeader(r: Rect, encoding: number): Buffer {
   b.writeUInt16BE(r.w, 4);
   b.writeUInt16BE(r.h, 6);
   b.writeInt32BE(encoding, 8);
+  return b;
+}
+
+/** The DesktopName pseudo-rectangle: a new name for the screen, UTF-8. */
+export function desktopName(name: string): Buffer {
+  const text = Buffer.from(name, 'utf8');
+  const b = Buffer.alloc(16 + text.length);
+  rectHeader({ x: 0, y: 0, w: 0, h: 0 }, Encoding.DesktopName).copy(b);
+  b.writeUInt32BE(text.length, 12);
+  text.copy(b, 16);
   return b;
 }
 

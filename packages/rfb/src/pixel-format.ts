@@ -67,14 +67,35 @@ export function parsePixelFormat(b: Buffer, offset = 0): ParsedPixelFormat {
     [format.greenMax, format.greenShift],
     [format.blueMax, format.blueShift],
   ];
+  let used = 0;
   for (const [max, shift] of channels) {
     if (max === 0 || shift >= bpp || max * 2 ** shift >= 2 ** bpp) {
       return { ok: false, reason: 'colour channel does not fit in the pixel' };
     }
+    // A channel is a run of bits (max = 2^n - 1), and no two channels share a bit.
+    const mask = max * 2 ** shift;
+    if ((max & (max + 1)) !== 0 || (used & mask) !== 0) {
+      return { ok: false, reason: 'colour channels overlap or are not runs of bits' };
+    }
+    used |= mask;
   }
   return { ok: true, format };
 }
 
 export function bytesPerPixel(pf: PixelFormat): number {
   return pf.bitsPerPixel / 8;
+}
+
+/** A string that is equal for equal formats (what the field values say, not how they were written). */
+export function formatKey(pf: PixelFormat): string {
+  const { bitsPerPixel, depth, bigEndian, redMax, greenMax, blueMax, redShift, greenShift, blueShift } = pf;
+  return `${bitsPerPixel}/${depth}/${bigEndian ? 'be' : 'le'}/${redMax},${greenMax},${blueMax}/${redShift},${greenShift},${blueShift}`;
+}
+
+/**
+ * True for the 32bpp depth-24 formats with 8-bit channels, where Tight's TPIXEL is the three bytes R, G, B whatever
+ * the shifts and byte order: what noVNC and every common viewer ask for.
+ */
+export function isTrueColour888(pf: PixelFormat): boolean {
+  return pf.bitsPerPixel === 32 && pf.depth === 24 && pf.redMax === 255 && pf.greenMax === 255 && pf.blueMax === 255;
 }

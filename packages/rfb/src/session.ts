@@ -1,10 +1,13 @@
 import type { Duplex } from 'node:stream';
-import type { DamageTracker, Framebuffer } from './framebuffer.ts';
+import type { Variant } from './encoders/variant.ts';
+import type { Framebuffer } from './framebuffer.ts';
 import { Handshake, type RfbVersion } from './handshake.ts';
 import {
   bell,
+  desktopName,
   Encoding,
   MAX_CLIENT_MESSAGE,
+  MAX_CUT_TEXT,
   parseClientMessage,
   rectHeader,
   serverCutText,
@@ -12,14 +15,23 @@ import {
   updateHeader,
   type ClientMessage,
 } from './messages.ts';
-import { bytesPerPixel, SERVER_PIXEL_FORMAT, type PixelFormat } from './pixel-format.ts';
+import { SERVER_PIXEL_FORMAT, type PixelFormat } from './pixel-format.ts';
 import { intersect, type Rect } from './rect.ts';
+import { TILE_SIZE } from './tile-grid.ts';
+import { pixelVariant, RAW_ONLY, viewerEncodings, type ViewerEncodings } from './viewer-encodings.ts';
+import { ViewerTiles } from './viewer-tiles.ts';
 
-/** Largest pixel payload of one rectangle, so that no single write is huge and backpressure is noticed promptly. */
-export const MAX_RECT_BYTES = 64 * 1024;
+/**
+ * Largest payload of one rectangle, so that no single write is huge and backpressure is noticed promptly: a
+ * rectangle never exceeds one tile, and a tile's payload (Raw at 32bpp, or Tight) stays within this.
+ */
+export const MAX_RECT_BYTES = TILE_SIZE * TILE_SIZE * 4;
 
 /** After a graceful end, how long a peer that never reads gets before the socket is destroyed. */
 const END_GRACE_MS = 1000;
+
+/** A promised rectangle that can no longer be sent (the screen was resized meanwhile) goes out as an empty one. */
+const EMPTY_RECT = rectHeader({ x: 0, y: 0, w: 0, h: 0 }, Encoding.Raw);
 
 /** Input messages handed to the display; everything else is protocol the session handles itself. */
 export type InputMessage = Extract<
@@ -29,38 +41,63 @@ export type InputMessage = Extract<
 
 export interface SessionHost {
   readonly framebuffer: Framebuffer;
+  /** The desktop name ServerInit announces (setDesktopName changes it later). */
   readonly name: string;
   readonly version: RfbVersion;
+  /**
+   * A ClientCutText longer than MAX_CUT_TEXT: skip its text and keep going (what VNC servers do), or end the session
+   * as a protocol error (the default; nothing is read or kept either way).
+   */
+  readonly oversizedCutText?: 'skip' | 'close';
   onReady(session: RfbSession, shared: boolean): void;
   onInput(message: InputMessage): void;
+  /**
+   * The client broke the protocol (or its handshake): `reason` is short, names what was wrong and holds nothing
+   * secret. The session is closed right after; onClosed follows.
+   */
+  onProtocolError?(reason: string): void;
   onClosed(session: RfbSession): void;
 }
 
-/** One part of a FramebufferUpdate: pixels from the framebuffer, or a pseudo-rectangle with no payload. */
-type UpdatePart = { kind: 'raw'; rect: Rect } | { kind: 'pseudo'; rect: Rect; encoding: number };
+/** One rectangle of a FramebufferUpdate: fixed bytes (pseudo-rectangles), a CopyRect, or a tile encoded when sent. */
+type UpdatePart = { kind: 'fixed'; bytes: Buffer } | { kind: 'copy'; bytes: Buffer } | { kind: 'tile'; tile: number };
+
+/** What an update in flight was started with: later SetPixelFormat, SetEncodings or resizes apply to the next one. */
+interface UpdateContext {
+  readonly generation: number;
+  readonly area: Rect;
+  readonly visible: Rect;
+  readonly variant: Variant;
+}
 
 /**
- * One RFB connection: handshake, then client messages in and updates out. Output is produced only while the
- * stream accepts it (`write` returned true, or after 'drain'), one bounded rectangle at a time.
+ * One RFB connection: handshake, then client messages in and updates out. Updates are pulled: each
+ * FramebufferUpdateRequest is answered with what this viewer lacks (ViewerTiles), encoded once per screen and shared
+ * with every viewer that lacks the same (the framebuffer's EncodedCache). Output is produced only while the stream
+ * accepts it (`write` returned true, or after 'drain'), one rectangle (at most one tile) per write, each encoded from
+ * the screen as it is when written: a slow viewer gets fewer, newer pictures, and nothing waits in memory for it.
  */
 export class RfbSession {
   private readonly handshake: Handshake;
   private phase: 'handshake' | 'normal' | 'closed' = 'handshake';
   private input: Buffer = Buffer.alloc(0);
   private skipBytes = 0;
+  private name: string;
 
   private format: PixelFormat = SERVER_PIXEL_FORMAT;
-  private encodings = new Set<number>();
-  private tracker: DamageTracker | null = null;
+  private encodings: ViewerEncodings = RAW_ONLY;
+  private view: ViewerTiles | null = null;
+  private unwatch: (() => void) | null = null;
   private clientSize = { w: 0, h: 0 };
 
   private request: { rect: Rect; mustReply: boolean } | null = null;
   private extKeyAckDue = false;
+  private nameDue = false;
   private bellDue = false;
   private cutTextDue: string | null = null;
   private update: UpdatePart[] = [];
-  /** The format the update in flight was started in: a SetPixelFormat mid-update applies to the next one. */
-  private updateFormat: PixelFormat = SERVER_PIXEL_FORMAT;
+  private updateAt = 0;
+  private context: UpdateContext | null = null;
 
   private finished = false;
   private blocked = false;
@@ -72,6 +109,7 @@ export class RfbSession {
     private readonly host: SessionHost,
   ) {
     this.handshake = new Handshake(host.version);
+    this.name = host.name;
     stream.on('data', (chunk: Buffer) => this.guard(() => this.receive(chunk)));
     stream.on('drain', () => {
       this.blocked = false;
@@ -105,6 +143,14 @@ export class RfbSession {
     this.schedule();
   }
 
+  /** Renames the desktop: in ServerInit if that is still to come, else in the next update (DesktopName viewers). */
+  setDesktopName(name: string): void {
+    this.name = name;
+    if (this.phase !== 'normal') return;
+    this.nameDue = true;
+    this.schedule();
+  }
+
   /** Ends the connection at once. */
   close(): void {
     this.finish();
@@ -116,12 +162,22 @@ export class RfbSession {
     if (this.finished) return false;
     this.finished = true;
     this.phase = 'closed';
-    this.tracker?.dispose();
-    this.tracker = null;
+    this.unwatch?.();
+    this.unwatch = null;
+    this.view = null;
+    this.update = [];
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
     this.host.onClosed(this);
     return true;
+  }
+
+  /** The client broke the protocol: the host hears why, then the connection ends (after `last`, if given). */
+  private fail(reason: string, last?: Buffer): void {
+    if (this.finished) return;
+    this.host.onProtocolError?.(reason);
+    if (last) this.closeAfter(last);
+    else this.close();
   }
 
   /** Sends a last message, then lets the stream close once it is flushed (or destroys it after a grace period). */
@@ -154,7 +210,8 @@ export class RfbSession {
       if (consumed === 0) break;
       this.input = this.input.subarray(consumed);
     }
-    if (this.input.length > MAX_CLIENT_MESSAGE) this.close();
+    // The parser waits for at most one bounded message; more than that unparsed would be a bug, not a client's right.
+    if (this.input.length > MAX_CLIENT_MESSAGE) this.fail('message too long');
   }
 
   /** Returns the number of bytes consumed; 0 means wait for more input (or the session closed). */
@@ -164,8 +221,7 @@ export class RfbSession {
       case 'incomplete':
         return 0;
       case 'fail':
-        if (step.reply) this.closeAfter(step.reply);
-        else this.close();
+        this.fail(step.reason, step.reply);
         return 0;
       case 'progress':
         if (step.reply) this.write(step.reply);
@@ -174,8 +230,11 @@ export class RfbSession {
         const fb = this.host.framebuffer;
         this.phase = 'normal';
         this.clientSize = { w: fb.width, h: fb.height };
-        this.tracker = fb.track(() => this.schedule());
-        this.write(serverInit(fb.width, fb.height, SERVER_PIXEL_FORMAT, this.host.name));
+        this.view = new ViewerTiles(fb);
+        this.unwatch = fb.watch(() => {
+          if (this.request) this.schedule();
+        });
+        this.write(serverInit(fb.width, fb.height, SERVER_PIXEL_FORMAT, this.name));
         this.host.onReady(this, step.shared);
         return step.consumed;
       }
@@ -186,7 +245,7 @@ export class RfbSession {
     const parsed = parseClientMessage(this.input);
     if (parsed.kind === 'incomplete') return 0;
     if (parsed.kind === 'error') {
-      this.close();
+      this.fail(parsed.reason);
       return 0;
     }
     this.handle(parsed.message);
@@ -199,20 +258,22 @@ export class RfbSession {
         this.format = m.format;
         return;
       case 'set-encodings':
-        this.encodings = new Set(m.encodings);
-        if (this.encodings.has(Encoding.QemuExtendedKeyEvent)) this.extKeyAckDue = true;
+        this.encodings = viewerEncodings(m.encodings);
+        if (this.encodings.extendedKeyEvent) this.extKeyAckDue = true;
         this.schedule();
         return;
       case 'update-request': {
         // The latest request wins, but a pending non-incremental one still has to be answered.
         const mustReply = !m.incremental || (this.request?.mustReply ?? false);
-        const onScreen = intersect(m.rect, this.host.framebuffer.bounds);
-        if (!m.incremental && onScreen) this.tracker?.add(onScreen);
+        if (!m.incremental) this.view?.forget(m.rect);
         this.request = { rect: m.rect, mustReply };
         this.schedule();
         return;
       }
       case 'cut-text-skipped':
+        if (this.host.oversizedCutText !== 'skip') {
+          return this.fail(`clipboard text of ${m.skip} bytes is over the limit of ${MAX_CUT_TEXT}`);
+        }
         this.skipBytes = m.skip;
         return;
       default:
@@ -235,9 +296,8 @@ export class RfbSession {
   /** Produces output until the stream pushes back or there is nothing left to say. */
   private pump(): void {
     while (this.phase === 'normal' && !this.blocked) {
-      const part = this.update.shift();
-      if (part) {
-        this.writePart(part);
+      if (this.updateAt < this.update.length) {
+        this.writePart(this.update[this.updateAt++]!);
       } else if (this.bellDue) {
         this.bellDue = false;
         this.write(bell());
@@ -251,69 +311,49 @@ export class RfbSession {
     }
   }
 
-  /** Begins a FramebufferUpdate if a request is pending and there is something to send. */
+  /** Begins a FramebufferUpdate if a request is pending and there is something to send (or it must be answered). */
   private startUpdate(): boolean {
-    const tracker = this.tracker;
+    const view = this.view;
     const request = this.request;
-    if (!tracker || !request) return false;
+    if (!view || !request) return false;
     const fb = this.host.framebuffer;
+    const enc = this.encodings;
     const parts: UpdatePart[] = [];
-    let area = request.rect;
-    if (tracker.resized) {
-      tracker.resized = false;
-      if (this.encodings.has(Encoding.DesktopSize)) {
-        this.clientSize = { w: fb.width, h: fb.height };
-        parts.push({ kind: 'pseudo', rect: { x: 0, y: 0, ...this.clientSize }, encoding: Encoding.DesktopSize });
-        area = fb.bounds;
-      }
+    if (view.catchUp() && enc.desktopSize) {
+      this.clientSize = { w: fb.width, h: fb.height };
+      parts.push({ kind: 'fixed', bytes: rectHeader({ x: 0, y: 0, ...this.clientSize }, Encoding.DesktopSize) });
     }
     if (this.extKeyAckDue) {
       this.extKeyAckDue = false;
-      parts.push({ kind: 'pseudo', rect: { x: 0, y: 0, w: 0, h: 0 }, encoding: Encoding.QemuExtendedKeyEvent });
+      parts.push({ kind: 'fixed', bytes: rectHeader({ x: 0, y: 0, w: 0, h: 0 }, Encoding.QemuExtendedKeyEvent) });
     }
-    const visible = intersect(area, {
-      x: 0,
-      y: 0,
-      w: Math.min(this.clientSize.w, fb.width),
-      h: Math.min(this.clientSize.h, fb.height),
-    });
-    const dirty = visible ? tracker.take(visible) : [];
-    for (const r of dirty) {
-      parts.push(...splitRect(r, bytesPerPixel(this.format)).map((rect) => ({ kind: 'raw' as const, rect })));
+    if (this.nameDue) {
+      this.nameDue = false;
+      if (enc.desktopName) parts.push({ kind: 'fixed', bytes: desktopName(this.name) });
     }
+    // A viewer that cannot be told of a resize keeps its size: nothing outside it is sent.
+    const visible = intersect(fb.bounds, { x: 0, y: 0, ...this.clientSize });
+    const area = visible && intersect(request.rect, visible);
+    for (const op of view.copies(area, visible, enc.copyRect)) parts.push({ kind: 'copy', bytes: op.bytes });
+    if (area) for (const tile of view.staleTiles(area)) parts.push({ kind: 'tile', tile });
     if (parts.length === 0 && !request.mustReply) return false;
     this.request = null;
-    // rectCount is a u16: an oversized update is cut short and the rest stays dirty for the next request.
-    const sent = parts.slice(0, 0xffff);
-    for (const p of parts.slice(0xffff)) if (p.kind === 'raw') tracker.add(p.rect);
-    this.write(updateHeader(sent.length));
-    this.update = sent;
-    this.updateFormat = this.format;
+    // rectCount is a u16; tiles left out stay stale for the next request.
+    this.update = parts.slice(0, 0xffff);
+    this.updateAt = 0;
+    const variant = pixelVariant(this.encodings, this.format);
+    this.context = visible && area ? { generation: fb.generation, area, visible, variant } : null;
+    this.write(updateHeader(this.update.length));
     return true;
   }
 
   private writePart(part: UpdatePart): void {
-    if (part.kind === 'pseudo') {
-      this.write(rectHeader(part.rect, part.encoding));
-      return;
-    }
-    const fb = this.host.framebuffer;
-    // The framebuffer may have shrunk since this update began; the promised rectangle is then sent empty.
-    const rect = intersect(part.rect, fb.bounds) ?? { x: 0, y: 0, w: 0, h: 0 };
-    this.write(rectHeader(rect, Encoding.Raw));
-    if (rect.w > 0) this.write(fb.encode(rect, this.updateFormat));
+    if (part.kind === 'fixed') return this.write(part.bytes);
+    const ctx = this.context;
+    const view = this.view;
+    // Rectangles promised before a resize cannot be drawn on the new screen; the count still has to add up.
+    if (!ctx || !view || ctx.generation !== this.host.framebuffer.generation) return this.write(EMPTY_RECT);
+    if (part.kind === 'copy') return this.write(part.bytes);
+    this.write(view.send(part.tile, ctx.area, ctx.visible, ctx.variant));
   }
-}
-
-/** Cuts a rectangle into tiles whose pixel payload stays under MAX_RECT_BYTES: full-width bands unless a row is too long. */
-export function splitRect(r: Rect, bytesPerPixel: number): Rect[] {
-  const tileWidth = Math.min(r.w, Math.max(1, Math.floor(MAX_RECT_BYTES / bytesPerPixel)));
-  const rowsPerTile = Math.max(1, Math.floor(MAX_RECT_BYTES / (tileWidth * bytesPerPixel)));
-  const tiles: Rect[] = [];
-  for (let y = r.y; y < r.y + r.h; y += rowsPerTile) {
-    for (let x = r.x; x < r.x + r.w; x += tileWidth) {
-      tiles.push({ x, y, w: Math.min(tileWidth, r.x + r.w - x), h: Math.min(rowsPerTile, r.y + r.h - y) });
-    }
-  }
-  return tiles;
 }

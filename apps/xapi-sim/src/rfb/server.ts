@@ -34,6 +34,8 @@ export class RfbServer implements ConsoleBackend {
       framebuffer,
       name,
       version,
+      // Real VNC servers skip an oversized clipboard text rather than drop the client.
+      oversizedCutText: 'skip',
       onReady(ready, shared) {
         // ClientInit shared=0 asks for exclusive access (RFC 6143 §7.3.1).
         if (!shared) for (const other of [...sessions]) if (other !== ready) other.close();
