@@ -10,7 +10,7 @@ import {
   sliderFromWeight,
   weightFromSlider,
 } from '../src/details/extension-form.ts';
-import { guestIps, rdpAvailable } from '../src/details/remote-access.ts';
+import { guestIps, rdpOffer } from '../src/details/remote-access.ts';
 import { availableActions } from '../src/details/vm-actions.ts';
 import { checkPoolMtu, describeGroups, effectiveMtu, isMixed } from '../src/inventory/mtu.ts';
 import { findEntry, readExtensions } from '../src/shared/catalogue.ts';
@@ -166,9 +166,9 @@ describe('guest-side access and power actions', () => {
     ({ other, networks, os_version: { name: 'Microsoft Windows' } }) as unknown as GuestMetricsRec;
 
   it('offers RDP only when the tools report it enabled and an address is known', () => {
-    expect(rdpAvailable(gm({ 'feature-ts2': '1', 'data-ts': '1' }))).toBe(true);
-    expect(rdpAvailable(gm({ 'feature-ts2': '1', 'data-ts': '0' }))).toBe(false);
-    expect(rdpAvailable(gm({ 'feature-ts2': '1', 'data-ts': '1' }, {}))).toBe(false);
+    expect(rdpOffer(gm({ 'feature-ts2': '1', 'data-ts': '1' }))).toEqual({ ok: true, address: '10.0.0.5' });
+    expect(rdpOffer(gm({ 'feature-ts2': '1', 'data-ts': '0' }))).toEqual({ ok: false, reason: 'not-enabled' });
+    expect(rdpOffer(gm({ 'feature-ts2': '1', 'data-ts': '1' }, {}))).toEqual({ ok: false, reason: 'no-address' });
     expect(guestIps(gm({}))).toEqual(['10.0.0.5']);
   });
 

@@ -9,3 +9,4 @@ export {
   type GrantHow,
   type ReleaseWhy,
 } from './console-control.ts';
+export { RDP_REFUSED, rdpAddressOf, rdpTarget, type RdpTarget } from './remote-desktop.ts';

@@ -7,10 +7,12 @@ import {
   type XapiRef,
   type XapiSession,
 } from '@xwc/api-client';
+import { RDP_REFUSED, rdpTarget } from '@xwc/contracts';
 import type { GatewayContext } from '../context.ts';
 import { isXapiUuid } from '../console/location.ts';
 import { clientAddress } from './client-address.ts';
 import { ApiError, badRequest, notFound, route } from './errors.ts';
+import { rdpFile } from './rdp-file.ts';
 import { requireSession, sessionOf } from './require-session.ts';
 
 /** How long a first inventory request waits for the pool's snapshot. */
@@ -161,34 +163,14 @@ export function objectRoutes(ctx: GatewayContext): Router {
       const vm = await xapi.getRecord('VM', await xapi.getByUuid('VM', parseUuid(String(req.params.uuid))));
       const metrics =
         vm.guest_metrics === 'OpaqueRef:NULL' ? undefined : await xapi.getRecord('VM_guest_metrics', vm.guest_metrics);
-      const address = metrics && rdpEnabled(metrics.other) ? guestAddress(metrics.networks) : undefined;
-      if (!address) throw notFound('Remote Desktop is not enabled on this guest, or it reports no address.');
-      const file = [
-        'full address:s:' + address,
-        'prompt for credentials:i:1',
-        'screen mode id:i:2',
-        'administrative session:i:0',
-        '',
-      ];
+      const target = rdpTarget(metrics ?? { other: {}, networks: {} });
+      if (!target.ok) throw notFound(RDP_REFUSED[target.reason]);
+      const file = rdpFile(target.address);
       const name = vm.name_label.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64) || 'vm';
       res.setHeader('Content-Type', 'application/x-rdp');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.rdp"`);
-      res.send(file.join('\r\n'));
+      res.send(file);
     }),
   );
   return router;
-}
-
-/** XenCenter's rule: the guest agent can drive RDP (`feature-ts2`) and RDP is on (`data-ts` non-zero). */
-export function rdpEnabled(other: Readonly<Record<string, string>>): boolean {
-  return other['feature-ts2'] !== undefined && other['data-ts'] !== undefined && other['data-ts'] !== '0';
-}
-
-/** The guest's first address: IPv4 before IPv6, as XenCenter orders them. */
-export function guestAddress(networks: Readonly<Record<string, string>>): string | undefined {
-  const entries = Object.entries(networks).sort(([a], [b]) => a.localeCompare(b));
-  const v4 = entries.find(([key, value]) => /\/(ip|ipv4\/\d+)$/.test(key) && /^\d+\.\d+\.\d+\.\d+$/.test(value));
-  if (v4) return v4[1];
-  const v6 = entries.find(([key, value]) => /\/ipv6\/\d+$/.test(key) && value.includes(':'));
-  return v6 ? `[${v6[1]}]` : undefined;
 }

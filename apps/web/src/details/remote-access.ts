@@ -1,22 +1,20 @@
 import type { GuestMetricsRec } from '../api/wire.ts';
 import { guestAddresses } from '../inventory/search.ts';
+import { rdpTarget, type RdpTarget } from '../shared/contracts.ts';
 
 /**
  * Guest-side consoles (XenCenter §1.5): Remote Desktop for Windows guests whose tools report it enabled, and the
  * guest's own VNC server for Linux guests. Pure.
  */
 
-const on = (value: string | undefined): boolean => value !== undefined && value !== '' && value !== '0';
-
 export function isWindowsGuest(gm: GuestMetricsRec | undefined): boolean {
   const name = gm?.os_version.name ?? '';
   return /microsoft|windows/i.test(name);
 }
 
-/** Remote Desktop is usable: feature-ts2 (data/ts is valid) and data-ts (RDP on) set, and the guest reports an address. */
-export function rdpAvailable(gm: GuestMetricsRec | undefined): boolean {
-  if (!gm) return false;
-  return on(gm.other['feature-ts2']) && on(gm.other['data-ts']) && guestAddresses(gm.networks).length > 0;
+/** Whether an .rdp file is offered, for which address, or why not: the gateway's own rule for writing the file. */
+export function rdpOffer(gm: GuestMetricsRec | undefined): RdpTarget {
+  return rdpTarget(gm ?? { other: {}, networks: {} });
 }
 
 export function guestIps(gm: GuestMetricsRec | undefined): string[] {
