@@ -51,12 +51,11 @@ export class Handshake {
   }
 
   private readVersion(input: Buffer): HandshakeStep {
-    if (input.length < BANNER_LENGTH) {
-      // Fail early on garbage rather than waiting for twelve bytes that will never form a banner.
-      return 'RFB '.startsWith(input.toString('latin1', 0, Math.min(4, input.length)))
-        ? { kind: 'incomplete' }
-        : { kind: 'fail', reason: 'not an RFB client' };
+    // Fail early on garbage rather than waiting for twelve bytes that will never form a banner.
+    if (!'RFB '.startsWith(input.toString('latin1', 0, Math.min(4, input.length)))) {
+      return { kind: 'fail', reason: 'not an RFB client' };
     }
+    if (input.length < BANNER_LENGTH) return { kind: 'incomplete' };
     const match = BANNER.exec(input.toString('latin1', 0, BANNER_LENGTH));
     if (!match || Number(match[1]) !== 3) return { kind: 'fail', reason: 'unsupported protocol version' };
     this.negotiated = this.negotiate(Number(match[2]));

@@ -319,9 +319,12 @@ export class RfbSession {
     const fb = this.host.framebuffer;
     const enc = this.encodings;
     const parts: UpdatePart[] = [];
+    let requested = request.rect;
     if (view.catchUp() && enc.desktopSize) {
       this.clientSize = { w: fb.width, h: fb.height };
       parts.push({ kind: 'fixed', bytes: rectHeader({ x: 0, y: 0, ...this.clientSize }, Encoding.DesktopSize) });
+      // The request was for the old screen: the new one is sent whole.
+      requested = fb.bounds;
     }
     if (this.extKeyAckDue) {
       this.extKeyAckDue = false;
@@ -333,7 +336,7 @@ export class RfbSession {
     }
     // A viewer that cannot be told of a resize keeps its size: nothing outside it is sent.
     const visible = intersect(fb.bounds, { x: 0, y: 0, ...this.clientSize });
-    const area = visible && intersect(request.rect, visible);
+    const area = visible && intersect(requested, visible);
     for (const op of view.copies(area, visible, enc.copyRect)) parts.push({ kind: 'copy', bytes: op.bytes });
     if (area) for (const tile of view.staleTiles(area)) parts.push({ kind: 'tile', tile });
     if (parts.length === 0 && !request.mustReply) return false;
