@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type RFB from '@novnc/novnc';
 import { ConsoleController } from '../src/console/controller.ts';
 import type { Availability, VmConsoleSnapshot } from '../src/console/follow.ts';
+import { consoleViewer } from './fixtures.ts';
 
 /** Stand-ins for the browser's WebSocket and noVNC's RFB: just enough surface to drive the controller. */
 class FakeSocket extends EventTarget {
@@ -10,13 +11,21 @@ class FakeSocket extends EventTarget {
   readyState = 0;
   binaryType = 'blob';
   bufferedAmount = 0;
-  sent: Uint8Array[] = [];
+  sent: (Uint8Array | string)[] = [];
   constructor(readonly url: string) {
     super();
     FakeSocket.instances.push(this);
   }
-  send(data: Uint8Array): void {
+  send(data: Uint8Array | string): void {
     this.sent.push(data);
+  }
+  /** The presence/control commands sent (text frames), parsed. */
+  get commands(): unknown[] {
+    return this.sent.filter((d) => typeof d === 'string').map((d) => JSON.parse(d) as unknown);
+  }
+  /** A text frame from the gateway. */
+  notify(notice: unknown): void {
+    this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(notice) }));
   }
   close(): void {
     this.readyState = 3;
@@ -79,7 +88,7 @@ function setup() {
     hostName: (ref) => (ref === 'OpaqueRef:h2' ? 'host-2' : undefined),
     isHost: false,
   });
-  controller.attach({} as HTMLElement);
+  controller.attach(new EventTarget() as HTMLElement);
   return { controller, ended };
 }
 
@@ -249,7 +258,7 @@ describe('the console controller', () => {
     const { controller } = setup();
     await connect(controller);
     await vi.advanceTimersByTimeAsync(2_100);
-    const probe = lastSocket().sent.find((bytes) => bytes[0] === 3);
+    const probe = lastSocket().sent.find((bytes) => typeof bytes !== 'string' && bytes[0] === 3);
     expect(probe && [...probe]).toEqual([3, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
     lastSocket().dispatchEvent(new Event('message'));
     expect(controller.state.get().latencyMs).toBeGreaterThanOrEqual(0);
@@ -318,7 +327,7 @@ describe('the console controller', () => {
         return taken.length === 1 ? { socket: socket as unknown as WebSocket, channel } : undefined;
       },
     });
-    controller.attach({} as HTMLElement);
+    controller.attach(new EventTarget() as HTMLElement);
     await settle();
     expect(taken).toEqual(['ws://gateway.test/api/consoles/vm/abc']);
     expect(FakeSocket.instances).toHaveLength(1);
@@ -334,5 +343,187 @@ describe('the console controller', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(FakeSocket.instances).toHaveLength(2);
     controller.dispose();
+  });
+
+  describe('on a shared console', () => {
+    const alice = consoleViewer('va', 'alice', { keyboard: true });
+    const bob = consoleViewer('vb', 'bob');
+    const carol = consoleViewer('vc', 'carol');
+
+    function greet(me: string, viewers: unknown[] = [alice], requests: string[] = [], socket = lastSocket()) {
+      socket.notify({ type: 'welcome', viewer: me, canControl: true, canTake: me === 'va' });
+      socket.notify({ type: 'presence', viewers, requests });
+    }
+
+    it('publishes who is on the console, who has the keyboard and who asks for it', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      greet('vb', [alice, bob], ['vb']);
+      expect(controller.state.get().presence).toEqual({
+        me: 'vb',
+        canControl: true,
+        canTake: false,
+        viewers: [alice, bob],
+        requests: ['vb'],
+        upstream: 'live',
+      });
+      controller.dispose();
+    });
+
+    it('sends keyboard commands as text frames, only once the gateway has greeted the connection', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      expect(controller.requestControl()).toBe(false);
+      expect(lastSocket().commands).toEqual([]);
+      greet('va', [alice, bob], ['vb']);
+      expect(controller.requestControl()).toBe(true);
+      expect(controller.handOver('vb')).toBe(true);
+      expect(controller.denyControl('vb')).toBe(true);
+      expect(controller.releaseControl()).toBe(true);
+      expect(controller.takeControl()).toBe(true);
+      // The gateway closes a viewer that sends a malformed command: such a command is never sent.
+      expect(controller.handOver('not an id!')).toBe(false);
+      expect(lastSocket().commands).toEqual([
+        { type: 'request-control' },
+        { type: 'hand-over', to: 'vb' },
+        { type: 'deny-control', to: 'vb' },
+        { type: 'release-control' },
+        { type: 'take-control' },
+      ]);
+      // RFB stays binary: noVNC's keys are not mixed with the commands.
+      controller.sendCtrlAltDel();
+      expect(lastRfb().keys).toHaveLength(1);
+      controller.dispose();
+    });
+
+    it('tells this viewer about the changes that concern them, and only announces the others', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      greet('vb', [alice, bob, carol], ['vb']);
+      const socket = lastSocket();
+      socket.notify({ type: 'control', change: { kind: 'granted', viewer: 'vb', how: 'hand-over', from: 'va' } });
+      expect(controller.state.get().notice).toMatchObject({ text: 'alice handed you the keyboard.', tone: 'ok' });
+      socket.notify({ type: 'control', change: { kind: 'granted', viewer: 'va', how: 'take', from: 'vb' } });
+      expect(controller.state.get().notice).toMatchObject({ text: 'alice took the keyboard.', tone: 'warning' });
+      socket.notify({ type: 'control', change: { kind: 'denied', viewer: 'vb', by: 'va' } });
+      expect(controller.state.get().notice?.text).toBe('Your request for the keyboard was denied by alice.');
+      socket.notify({ type: 'refused', reason: 'Only the viewer with the keyboard can hand it over.' });
+      expect(controller.state.get().notice?.text).toBe('Only the viewer with the keyboard can hand it over.');
+      const mine = controller.state.get().notice;
+      socket.notify({ type: 'control', change: { kind: 'granted', viewer: 'vc', how: 'hand-over', from: 'va' } });
+      expect(controller.state.get().notice).toBe(mine);
+      expect(controller.state.get().announcement?.text).toBe('carol has the keyboard.');
+      controller.dispose();
+    });
+
+    it('rejoins at once and shows nothing when the gateway moves the view onto a shared console (4020)', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      greet('va');
+      lastSocket().serverClose(4020, 'The console is now shared; reconnect at once.');
+      await settle();
+      expect(FakeSocket.instances).toHaveLength(2);
+      expect(controller.state.get()).toMatchObject({ phase: 'connecting', rejoining: true });
+      // Who was on the console stays up until the gateway says who is now.
+      expect(controller.state.get().presence?.me).toBe('va');
+      lastSocket().open();
+      greet('vz', [{ ...alice, id: 'vz' }, bob]);
+      lastRfb().handshake();
+      const state = controller.state.get();
+      expect(state.phase).toBe('connected');
+      expect(state.rejoining).toBeUndefined();
+      expect(state.notice).toBeUndefined();
+      expect(state.presence?.me).toBe('vz');
+      controller.dispose();
+    });
+
+    it('stops following a gateway that keeps moving the view, with a Reconnect button', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      for (let i = 0; i < 3; i++) {
+        lastSocket().serverClose(4020);
+        await settle();
+        lastSocket().open();
+        lastRfb().handshake();
+      }
+      expect(FakeSocket.instances).toHaveLength(4);
+      lastSocket().serverClose(4020);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(FakeSocket.instances).toHaveLength(4);
+      expect(controller.state.get()).toMatchObject({ phase: 'stopped', manual: true });
+      controller.dispose();
+    });
+
+    it('remembers watching only: says so to the gateway and asks for it in every later connection', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      greet('va');
+      controller.setViewOnly(true);
+      expect(lastRfb().viewOnly).toBe(true);
+      expect(lastSocket().commands).toEqual([{ type: 'view-only', on: true }]);
+      // A lone viewer's direct console answers by moving it onto a shared console.
+      lastSocket().serverClose(4020);
+      await settle();
+      expect(lastSocket().url).toBe('ws://gateway.test/api/consoles/vm/abc?view=only');
+      lastSocket().open();
+      greet('va2', [{ ...alice, id: 'va2', viewOnly: true, keyboard: false }]);
+      lastRfb().handshake();
+      expect(lastRfb().viewOnly).toBe(true);
+      // The gateway knows from the URL: nothing more to say.
+      expect(lastSocket().commands).toEqual([]);
+      lastSocket().serverClose(1011);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(lastSocket().url).toBe('ws://gateway.test/api/consoles/vm/abc?view=only');
+      lastSocket().open();
+      greet('va3');
+      lastRfb().handshake();
+
+      controller.setViewOnly(false);
+      expect(lastSocket().commands).toEqual([{ type: 'view-only', on: false }]);
+      lastSocket().serverClose(1011);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(lastSocket().url).toBe('ws://gateway.test/api/consoles/vm/abc');
+      controller.dispose();
+    });
+
+    it('tells the gateway about watching only switched on while the connection was opening', async () => {
+      const { controller } = setup();
+      controller.update(ready, running);
+      await settle();
+      controller.setViewOnly(true);
+      lastSocket().open();
+      expect(lastSocket().commands).toEqual([]);
+      greet('va');
+      expect(lastSocket().commands).toEqual([{ type: 'view-only', on: true }]);
+      controller.dispose();
+    });
+
+    it('stays connected while the gateway re-attaches the console after a reboot, then says so', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      greet('va', [alice, bob]);
+      lastSocket().notify({ type: 'upstream', state: 'reattaching' });
+      expect(controller.state.get().presence?.upstream).toBe('reattaching');
+      controller.update(ready, { ...running, domid: 2, consoles: ['OpaqueRef:c2'] });
+      await settle();
+      expect(FakeSocket.instances).toHaveLength(1);
+      expect(lastRfb().disconnected).toBe(false);
+      expect(controller.state.get().phase).toBe('connected');
+      lastSocket().notify({ type: 'upstream', state: 'live' });
+      expect(controller.state.get().presence?.upstream).toBe('live');
+      expect(controller.state.get().notice?.text).toBe('VM rebooted — console re-attached');
+      controller.dispose();
+    });
+
+    it('forgets who was on the console when the connection ends for another reason', async () => {
+      const { controller } = setup();
+      await connect(controller);
+      greet('va', [alice, bob]);
+      lastSocket().serverClose(4019);
+      expect(controller.state.get()).toMatchObject({ phase: 'stopped', manual: true });
+      expect(controller.state.get().presence).toBeUndefined();
+      expect(controller.state.get().message).toMatch(/idle timeout/);
+      controller.dispose();
+    });
   });
 });

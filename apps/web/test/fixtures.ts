@@ -1,5 +1,6 @@
 import type { AnyRec, HostRec, NetworkRec, PbdRec, PifRec, PoolRec, SrRec, VmRec } from '../src/api/wire.ts';
 import type { InventoryData } from '../src/inventory/tree.ts';
+import type { ConsoleViewer } from '../src/shared/contracts.ts';
 
 /** Small hand-made records for the tree and form tests; only the fields the code reads. */
 
@@ -132,5 +133,19 @@ export function inventory(records: {
     networks: records.networks ?? [],
     pifs: records.pifs ?? [],
     byRef: (ref) => byRef.get(ref),
+  };
+}
+
+/** Someone on a shared console, as the gateway's presence notices list them. */
+export function consoleViewer(id: string, user: string, fields: Partial<ConsoleViewer> = {}): ConsoleViewer {
+  return {
+    id,
+    user,
+    role: 'vm-operator',
+    since: '2026-12-03T09:00:00.000Z',
+    viewOnly: false,
+    keyboard: false,
+    remote: false,
+    ...fields,
   };
 }

@@ -9,9 +9,21 @@ class Socket extends EventTarget {
     this.sent.push(performance.now());
     expect(bytes[0]).toBe(3);
   }
-  message(): void {
-    this.dispatchEvent(new Event('message'));
+  message(data: string | ArrayBuffer = new ArrayBuffer(4)): void {
+    this.dispatchEvent(Object.assign(new Event('message'), { data }));
   }
+}
+
+/** A probe on a fresh socket, with fixed jitter, and the samples it reports. */
+function probed() {
+  const socket = new Socket();
+  const samples: number[] = [];
+  const probe = new LatencyProbe(
+    socket as unknown as WebSocket,
+    (ms) => samples.push(ms),
+    () => 0.5,
+  );
+  return { socket, samples, probe };
 }
 
 describe('the latency probe', () => {
@@ -26,13 +38,7 @@ describe('the latency probe', () => {
 
   it('finds quiet moments between periodic screen updates, whatever their phase', async () => {
     for (const phase of [0, 70, 300, 900]) {
-      const socket = new Socket();
-      const samples: number[] = [];
-      const probe = new LatencyProbe(
-        socket as unknown as WebSocket,
-        (ms) => samples.push(ms),
-        () => 0.5,
-      );
+      const { socket, samples, probe } = probed();
       // A clock repainting every second, as the simulated desktop does, starting at the given phase.
       await vi.advanceTimersByTimeAsync(phase);
       const clock = setInterval(() => socket.message(), 1000);
@@ -47,18 +53,26 @@ describe('the latency probe', () => {
   });
 
   it('waits for an answer before probing again', async () => {
-    const socket = new Socket();
-    const probe = new LatencyProbe(
-      socket as unknown as WebSocket,
-      () => {},
-      () => 0.5,
-    );
+    const { socket, probe } = probed();
     probe.start();
     await vi.advanceTimersByTimeAsync(8000);
     expect(socket.sent).toHaveLength(1);
     socket.message();
     await vi.advanceTimersByTimeAsync(2100);
     expect(socket.sent).toHaveLength(2);
+    probe.dispose();
+  });
+
+  it('takes no text frame (the gateway’s presence notices) for the answer', async () => {
+    const { socket, samples, probe } = probed();
+    probe.start();
+    await vi.advanceTimersByTimeAsync(400);
+    expect(socket.sent).toHaveLength(1);
+    socket.message('{"type":"presence","viewers":[],"requests":[]}');
+    await vi.advanceTimersByTimeAsync(30);
+    expect(samples).toEqual([]);
+    socket.message();
+    expect(samples).toHaveLength(1);
     probe.dispose();
   });
 });

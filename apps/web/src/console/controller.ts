@@ -1,17 +1,21 @@
 import type RFB from '@novnc/novnc';
 import { fetchSession } from '../api/endpoints.ts';
+import { parseConsoleCommand, type ConsoleCommand, type ConsoleNotice } from '../shared/contracts.ts';
 import { Store } from '../store/store.ts';
 import { backoffDelay, CONSOLE_BACKOFF } from './backoff.ts';
 import { closeMeaning } from './close-codes.ts';
 import { followChange, needsReattach, reattachedMessage, type Availability, type VmConsoleSnapshot } from './follow.ts';
+import { HeldPicture } from './held-picture.ts';
 import { textToKeystrokes, type KeyStroke } from './keysyms.ts';
-import { EarlyChannel } from './channel.ts';
+import { EarlyChannel, isTextFrame } from './channel.ts';
 import { LatencyProbe } from './latency-probe.ts';
+import { applyNotice, NO_PRESENCE, type ConsolePresence } from './presence.ts';
 
 /**
  * One console view's connection logic, apart from React: it owns the WebSocket and the noVNC RFB instance, follows
- * the VM (power state, domid, host, console list), reconnects with capped backoff, and publishes a small state for
- * the view. The RFB instance lives here, not in React state, so re-renders never tear it down.
+ * the VM (power state, domid, host, console list), reconnects with capped backoff, keeps track of who is on the
+ * console and who has the keyboard (the gateway's text frames), and publishes a small state for the view. The RFB
+ * instance lives here, not in React state, so re-renders never tear it down.
  */
 
 export type Phase =
@@ -29,8 +33,14 @@ export interface ConsoleState {
   readonly phase: Phase;
   readonly message: string;
   readonly manual: boolean;
-  /** A transient notice about what happened ("VM rebooted — console re-attached"). */
-  readonly notice?: { readonly text: string; readonly id: number };
+  /** A transient notice about what happened ("VM rebooted — console re-attached", "Alice took the keyboard"). */
+  readonly notice?: { readonly text: string; readonly id: number; readonly tone?: 'ok' | 'info' | 'warning' };
+  /** Who is on the console and who has the keyboard, once the gateway has said (it does on every connection). */
+  readonly presence?: ConsolePresence;
+  /** A change on the console that does not concern this viewer, for screen readers. */
+  readonly announcement?: { readonly text: string; readonly id: number };
+  /** Reconnecting at once because the gateway moved this view onto a shared console: nothing to show for it. */
+  readonly rejoining?: boolean;
   readonly closeCode?: number;
   /** Median FramebufferUpdateRequest round trip, ms (see latency-probe.ts). */
   readonly latencyMs?: number;
@@ -55,8 +65,22 @@ export interface ConsoleOptions {
 }
 
 const NOTICE_ID = { next: 1 };
-const PERSISTENT = ['notice', 'clipboard', 'desktopName', 'latencyMs', 'handshakeMs', 'sessionEnded'] as const;
+const PERSISTENT = [
+  'notice',
+  'clipboard',
+  'desktopName',
+  'latencyMs',
+  'handshakeMs',
+  'sessionEnded',
+  'presence',
+  'announcement',
+] as const;
 const REBOOT_WINDOW_MS = 30_000;
+/** More rejoins than this within the window mean something is wrong: stop and offer Reconnect instead. */
+const QUICK_REJOINS = 3;
+const REJOIN_WINDOW_MS = 30_000;
+/** The last picture stays over a rejoining view at most this long (the shared console may wait for the pool). */
+const HOLD_PICTURE_MS = 10_000;
 
 export class ConsoleController {
   readonly state = new Store<ConsoleState>({ phase: 'waiting', message: 'Preparing the console…', manual: false });
@@ -75,6 +99,19 @@ export class ConsoleController {
   /** When the VM was last seen leaving the Running state (a restart seen as halt + start is still a reboot). */
   private stoppedAt = 0;
   private viewOnly = false;
+  /** Whether the gateway knows this connection as watching only (from its URL, then the commands sent). */
+  private gatewayViewOnly = false;
+  /** The gateway greeted this connection: it speaks presence and follows the console across reboots itself. */
+  private welcomed = false;
+  /** When the gateway last re-attached the console under this view (its `upstream: live`). */
+  private reattachedAt = 0;
+  private rejoins: number[] = [];
+  /** noVNC's screen element of the current connection, kept for a rejoin (see held-picture.ts). */
+  private screen: Element | undefined;
+  private readonly held = new HeldPicture();
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The console had the keyboard focus (removing noVNC's screen on a close does not count as leaving it). */
+  private screenFocused = false;
   private scale = true;
   private disposed = false;
 
@@ -84,14 +121,27 @@ export class ConsoleController {
   attach(target: HTMLElement): void {
     this.target = target;
     this.disposed = false;
+    target.addEventListener('focusin', this.onFocusIn);
+    target.addEventListener('focusout', this.onFocusOut);
     this.maybeConnect();
   }
 
   dispose(): void {
     this.disposed = true;
     this.teardown();
+    this.dropHeldPicture();
     clearTimeout(this.retryTimer);
+    this.target?.removeEventListener('focusin', this.onFocusIn);
+    this.target?.removeEventListener('focusout', this.onFocusOut);
   }
+
+  private readonly onFocusIn = (): void => {
+    this.screenFocused = true;
+  };
+
+  private readonly onFocusOut = (event: Event): void => {
+    if ((event.target as Node | null)?.isConnected) this.screenFocused = false;
+  };
 
   /** Called with the VM as the cache has it now; decides whether to connect, re-attach, wait or stop. */
   update(availability: Availability, snapshot: VmConsoleSnapshot): void {
@@ -124,6 +174,16 @@ export class ConsoleController {
         this.connectedFor = snapshot;
         return;
       }
+      if (this.welcomed) {
+        // The gateway follows the console itself: it re-attaches a shared console under its viewers (`upstream`
+        // notices) and closes a direct one with 4010. Say what happened if it has already re-attached.
+        this.connectedFor = snapshot;
+        if (this.pendingNotice && this.state.get().presence?.upstream === 'live' && this.recentlyReattached()) {
+          this.patch({ notice: { text: this.pendingNotice, id: NOTICE_ID.next++ } });
+          this.pendingNotice = undefined;
+        }
+        return;
+      }
       const stale = needsReattach(followChange(this.connectedFor, snapshot));
       if (stale) this.reconnect(0);
       return;
@@ -135,6 +195,7 @@ export class ConsoleController {
   /** The Reconnect button, or a resumed session. */
   reconnectNow(): void {
     this.attempt = 0;
+    this.rejoins = [];
     const { sessionEnded: _ended, ...rest } = this.state.get();
     this.state.set(rest);
     if (this.canConnect()) this.reconnect(0);
@@ -186,9 +247,38 @@ export class ConsoleController {
     return true;
   }
 
+  /**
+   * Watch only: noVNC sends no input, the gateway never gives this viewer the keyboard, and every later connection
+   * asks for that in its URL (`?view=only`). A lone viewer's direct console answers by moving it onto a shared one.
+   */
   setViewOnly(viewOnly: boolean): void {
+    if (viewOnly === this.viewOnly) return;
     this.viewOnly = viewOnly;
     if (this.rfb) this.rfb.viewOnly = viewOnly;
+    this.command({ type: 'view-only', on: viewOnly });
+  }
+
+  // ---- the keyboard on a shared console (each returns whether the command was sent) ------------------------------
+
+  requestControl(): boolean {
+    return this.command({ type: 'request-control' });
+  }
+
+  releaseControl(): boolean {
+    return this.command({ type: 'release-control' });
+  }
+
+  /** Pool admins: take the keyboard from whoever has it. */
+  takeControl(): boolean {
+    return this.command({ type: 'take-control' });
+  }
+
+  handOver(viewer: string): boolean {
+    return this.command({ type: 'hand-over', to: viewer });
+  }
+
+  denyControl(viewer: string): boolean {
+    return this.command({ type: 'deny-control', to: viewer });
   }
 
   setScale(scale: boolean): void {
@@ -217,6 +307,47 @@ export class ConsoleController {
 
   // ---- connection ----------------------------------------------------------------------------------------------
 
+  /** The console URL for the next connection: watching only is asked for up front, so it holds from the start. */
+  private url(): string {
+    return this.viewOnly ? `${this.options.url}?view=only` : this.options.url;
+  }
+
+  /** Sends a presence/control command, only to a gateway that greeted this connection and only in a shape it takes. */
+  private command(command: ConsoleCommand): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !this.welcomed) return false;
+    const text = JSON.stringify(command);
+    // The gateway closes a viewer that sends anything else (4400): check with the contract's own parser.
+    if (!parseConsoleCommand(text)) return false;
+    socket.send(text);
+    if (command.type === 'view-only') this.gatewayViewOnly = command.on;
+    return true;
+  }
+
+  private onNotice(notice: ConsoleNotice): void {
+    const before = this.state.get().presence ?? NO_PRESENCE;
+    const { presence, note } = applyNotice(before, notice);
+    const change: { -readonly [K in keyof ConsoleState]?: ConsoleState[K] } = { presence };
+    if (note?.mine) change.notice = { text: note.text, id: NOTICE_ID.next++, tone: note.tone };
+    else if (note) change.announcement = { text: note.text, id: NOTICE_ID.next++ };
+    if (notice.type === 'upstream' && notice.state === 'live' && before.upstream === 'reattaching') {
+      this.reattachedAt = Date.now();
+      const text = this.pendingNotice ?? 'The console is back — re-attached';
+      this.pendingNotice = undefined;
+      change.notice = { text, id: NOTICE_ID.next++ };
+    }
+    this.patch(change);
+    if (notice.type === 'welcome') {
+      this.welcomed = true;
+      // Watching only was switched while this connection was being opened.
+      if (this.viewOnly !== this.gatewayViewOnly) this.command({ type: 'view-only', on: this.viewOnly });
+    }
+  }
+
+  private recentlyReattached(): boolean {
+    return Date.now() - this.reattachedAt < REBOOT_WINDOW_MS;
+  }
+
   private connectedRfb(): RFB | undefined {
     return this.state.get().phase === 'connected' ? this.rfb : undefined;
   }
@@ -232,6 +363,7 @@ export class ConsoleController {
   private stopFor(availability: Availability): void {
     clearTimeout(this.retryTimer);
     this.teardown();
+    this.forgetConnection();
     switch (availability.state) {
       case 'not-running':
         this.set({
@@ -291,6 +423,7 @@ export class ConsoleController {
     const socket = this.socket;
     this.rfb = undefined;
     this.socket = undefined;
+    this.welcomed = false;
     if (rfb) {
       try {
         rfb.disconnect();
@@ -306,19 +439,27 @@ export class ConsoleController {
     if (this.disposed || !this.target) return;
     const generation = ++this.generation;
     this.connectedFor = this.seen;
+    const { rejoining, presence } = this.state.get();
     this.set({
       phase: 'connecting',
       manual: false,
       message: this.attempt === 0 ? 'Connecting to the console…' : `Reconnecting (attempt ${this.attempt + 1})…`,
+      // A rejoin keeps showing who was on the console until the gateway says who is now.
+      ...(rejoining ? { rejoining, presence } : { presence: undefined }),
     });
     // The socket opens while noVNC loads: the gateway's console lookup and the host's CONNECT overlap the download.
     // A console window's first socket was opened as the page started (preconnect.ts); later ones are opened here.
-    const early = this.options.takeEarly?.(this.options.url);
+    const url = this.url();
+    const early = this.options.takeEarly?.(url);
     if (!early) performance.mark('xwc:console-socket');
-    const socket = early?.socket ?? new WebSocket(this.options.url);
+    const socket = early?.socket ?? new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     const channel = early?.channel ?? new EarlyChannel(socket);
     this.socket = socket;
+    this.gatewayViewOnly = this.viewOnly;
+    channel.onnotice = (notice) => {
+      if (generation === this.generation) this.onNotice(notice);
+    };
     let opened = socket.readyState === WebSocket.OPEN;
     let openedAt = performance.now();
     let closed = false;
@@ -352,6 +493,8 @@ export class ConsoleController {
     performance.mark('xwc:console-viewer');
     const rfb = new RfbClass(this.target, channel as unknown as WebSocket, { shared: true });
     this.rfb = rfb;
+    // noVNC has just added its screen element; a rejoin puts it back for a moment after noVNC removes it.
+    this.screen = this.target.lastElementChild ?? undefined;
     rfb.scaleViewport = this.scale;
     rfb.viewOnly = this.viewOnly;
     rfb.focusOnClick = true;
@@ -364,6 +507,8 @@ export class ConsoleController {
       performance.mark('xwc:console-connected');
       this.attempt = 0;
       this.probe?.start();
+      if (this.held.active) this.dropHeldPictureOnFirstFrame(socket, generation);
+      if (this.state.get().rejoining && this.screenFocused) rfb.focus({ preventScroll: true });
       const notice = this.pendingNotice;
       this.pendingNotice = undefined;
       this.set({
@@ -404,6 +549,11 @@ export class ConsoleController {
     this.release();
     const meaning = closeMeaning(code, reason);
     this.patch({ closeCode: code });
+    if (meaning.policy === 'rejoin') {
+      this.rejoin(meaning.message);
+      return;
+    }
+    this.forgetConnection();
 
     if (!opened) {
       // Refused before the upgrade: the browser hides the HTTP status (401, 403, 429…). Find out whether the
@@ -447,6 +597,53 @@ export class ConsoleController {
         this.set({ phase: 'stopped', manual: meaning.policy === 'manual', message: meaning.message, closeCode: code });
         return;
     }
+  }
+
+  /**
+   * The gateway moved this view onto a shared console (4020): reconnect at once, keep looking connected, and keep the
+   * last picture up until the new connection draws. A gateway that keeps doing so is not followed in a loop.
+   */
+  private rejoin(message: string): void {
+    const now = Date.now();
+    this.rejoins = [...this.rejoins.filter((at) => now - at < REJOIN_WINDOW_MS), now];
+    if (this.rejoins.length > QUICK_REJOINS) {
+      this.forgetConnection();
+      this.set({
+        phase: 'stopped',
+        manual: true,
+        message: 'The gateway moved this console to a new connection too often. Reconnect to try again.',
+      });
+      return;
+    }
+    if (this.target && this.screen && !this.screen.isConnected) this.held.hold(this.target, this.screen);
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.held.drop();
+      // Still not drawing: show the ordinary progress from now on.
+      if (this.state.get().rejoining) this.patch({ rejoining: undefined });
+    }, HOLD_PICTURE_MS);
+    this.patch({ rejoining: true, message });
+    this.reconnect(0);
+  }
+
+  private dropHeldPictureOnFirstFrame(socket: WebSocket, generation: number): void {
+    const onFrame = (event: MessageEvent): void => {
+      if (isTextFrame(event)) return;
+      socket.removeEventListener('message', onFrame);
+      if (generation === this.generation) this.held.dropAfterPaint();
+    };
+    socket.addEventListener('message', onFrame);
+  }
+
+  private dropHeldPicture(): void {
+    clearTimeout(this.holdTimer);
+    this.held.drop();
+  }
+
+  /** The connection's people list and last picture end with it. */
+  private forgetConnection(): void {
+    this.dropHeldPicture();
+    this.patch({ presence: undefined, rejoining: undefined });
   }
 
   private retry(message: string): void {

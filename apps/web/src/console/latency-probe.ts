@@ -1,3 +1,5 @@
+import { isTextFrame } from './channel.ts';
+
 /**
  * Console round-trip latency, measured on the RFB stream itself: while the stream is quiet, the probe sends a
  * non-incremental FramebufferUpdateRequest for one pixel (which an RFB server must answer at once) and times the
@@ -43,7 +45,9 @@ export class LatencyProbe {
   private samples: number[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
-  private readonly onMessage = (): void => {
+  /** RFB arrives in binary frames; the gateway's text frames (presence) say nothing about the screen's stream. */
+  private readonly onMessage = (event: MessageEvent): void => {
+    if (isTextFrame(event)) return;
     const now = performance.now();
     if (this.sentAt !== undefined) {
       this.samples = [...this.samples, now - this.sentAt].slice(-KEEP);
