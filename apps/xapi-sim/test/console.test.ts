@@ -171,7 +171,7 @@ describe('CONNECT /console', () => {
     try {
       const reply = await refused(hostOf(location), pathOf(location), sessions.vmoperator);
       expect(reply).toMatch(/^HTTP\/1\.0 503 Connection Limit Exceeded\r\n/);
-      expect(reply).toContain("<p>User 'vmadmin' is currently connected to this console.");
+      expect(reply).toContain(`<p>User 'vmadmin' is currently connected to this console (VM ${vm}).`);
       first.socket.destroy();
       await until(async () => {
         const again = await tunnel(hostOf(location), pathOf(location), sessions.vmoperator);

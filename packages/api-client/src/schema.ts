@@ -135,7 +135,8 @@ export const SCHEMA = {
     cpu_info: map(),
     iscsi_iqn: str(),
     multipathing: bool(),
-    console_idle_timeout: rw(int()),
+    // DynamicRO: written only by the custom host.set_console_idle_timeout (pool-admin, validates the value).
+    console_idle_timeout: int(),
     resident_VMs: refs('VM'),
     control_domain: ref('VM'),
     PIFs: refs('PIF'),

@@ -9,10 +9,55 @@ export interface HostServices {
   designateMaster(host: string): void;
 }
 
-/** Host and pool messages with behaviour beyond the database: syslog, certificates, master transition. */
+/**
+ * `Xapi_host.set_console_idle_timeout`: a negative value is refused with xapi's own parameter name. (xapi also
+ * writes dom0's shell `TMOUT` profile; here the value only drives the host console's idle monitor.)
+ */
+function setConsoleIdleTimeout(db: Database, host: string, value: number): void {
+  db.require('host', host);
+  if (value < 0) throw new XapiError('INVALID_VALUE', ['console_timeout', String(value)]);
+  db.update('host', host, { console_idle_timeout: value });
+}
+
+/**
+ * Host and pool messages with behaviour beyond the database: syslog, certificates, master transition, console idle
+ * timeouts of control domains.
+ */
 export function hostMethods(db: Database, services: HostServices): MethodSpec[] {
   const hostParam = { name: 'host', type: 'string' } as const;
+  const self = { name: 'self', type: 'string' } as const;
+  const value = { name: 'value', type: 'int' } as const;
   return [
+    {
+      name: 'host.set_console_idle_timeout',
+      session: true,
+      params: [self, value],
+      role: 'pool-admin',
+      call: (_, [host, seconds]) => {
+        setConsoleIdleTimeout(db, host as string, seconds as number);
+        return VOID;
+      },
+    },
+    {
+      // `Xapi_pool.Ssh.operate`: every host is tried; the ones that failed are named, last tried first.
+      name: 'pool.set_console_idle_timeout',
+      session: true,
+      params: [self, value],
+      role: 'pool-admin',
+      call: (_, [pool, seconds]) => {
+        db.require('pool', pool as string);
+        const failed: string[] = [];
+        for (const host of db.refs('host')) {
+          try {
+            setConsoleIdleTimeout(db, host, seconds as number);
+          } catch {
+            failed.unshift(host);
+          }
+        }
+        if (failed.length) throw new XapiError('SET_CONSOLE_TIMEOUT_PARTIALLY_FAILED', failed);
+        return VOID;
+      },
+    },
     {
       name: 'host.syslog_reconfigure',
       session: true,

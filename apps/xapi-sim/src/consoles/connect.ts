@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { RequestHead } from '../http/request.ts';
 import { consoleLimitExceeded, HTTP_200_OK, internalError } from '../http/responses.ts';
 import { resolveConsole, type ConsoleDeps } from './access.ts';
+import { idleTimeoutSeconds, watchIdle } from './idle-monitor.ts';
 import type { ConsoleConnections } from './limits.ts';
 
 export interface ConnectDeps extends ConsoleDeps {
@@ -12,8 +13,9 @@ export interface ConnectDeps extends ConsoleDeps {
 const limitEnabled = (db: Database): boolean => db.get('pool', db.refs('pool')[0]!)?.limit_console_sessions === true;
 
 /**
- * `CONNECT /console?...` (`Console.real_proxy`): after the access checks and the session limit, the exact
- * 200 header block, then the socket is the console's raw byte stream in both directions.
+ * `CONNECT /console?...` (`Console.real_proxy`): after the access checks and the per-VM session limit, the exact
+ * 200 header block, then the socket is the console's raw byte stream in both directions, watched for idleness
+ * when the pool (or, for a host console, the host) sets an idle timeout.
  */
 export async function connectConsole(
   deps: ConnectDeps,
@@ -27,12 +29,14 @@ export async function connectConsole(
   // real_proxy reads the user from the request's session; Basic credentials leave none to find.
   if (!access.session) return void socket.end(internalError(req, 'Not_found'));
   const { vm, session } = access;
-  if (!deps.connections.tryAdd(vm, session.username, session.ref, limitEnabled(deps.db))) {
-    return void socket.end(consoleLimitExceeded(req, deps.connections.users(vm)));
-  }
-  socket.once('close', () => deps.connections.drop(vm, session.ref));
+  const user = deps.db.value('session', session.ref, 'auth_user_name') as string;
+  const added = deps.connections.tryAdd(vm, user, limitEnabled(deps.db));
+  if (!added.ok) return void socket.end(consoleLimitExceeded(req, vm, added.users));
+  socket.once('close', () => deps.connections.drop(vm, added.id));
   socket.write(HTTP_200_OK);
   if (head.length) socket.unshift(head);
   access.backend.serve(socket);
+  const idle = idleTimeoutSeconds(deps.db, vm, host);
+  if (idle !== undefined) watchIdle(socket, idle);
   socket.resume();
 }

@@ -91,19 +91,22 @@ export const headerFieldsTooLarge = (): Buffer =>
     '<html><body><h1>HTTP 431 request header fields too large</h1>Exceeded the maximum header size.</body></html>',
   );
 
-/** `Console.respond_console_limit_exceeded`. */
-export function consoleLimitExceeded(req: RequestHead, users: readonly string[]): Buffer {
-  const escape = (s: string): string => escapeHtml(s).replace(/'/g, '&#x27;');
-  const who = users.length === 1 ? `User '${escape(users[0]!)}' is` : `Users '${users.map(escape).join(', ')}' are`;
+/**
+ * `Console.respond_console_limit_exceeded` (`Http_svr.response_custom_error`): the HTML page naming who holds the
+ * VM's console, HTML-escaped, most recent connection first; xapi's default `include_console_username_in_error`.
+ */
+export function consoleLimitExceeded(req: RequestHead, vm: string, users: readonly string[]): Buffer {
+  const names = users.map(escapeHtml);
+  const who = names.length === 1 ? `User '${names[0]!}' is` : `Users '${names.join(', ')}' are`;
   return htmlError(
     req,
     '503 Connection Limit Exceeded',
-    `<html><body><h1>Connection Limit Exceeded</h1><p>${who} currently connected to this console. No new ` +
-      'connections are allowed. Please check the limit_console_sessions config and try again later.</p></body></html>',
+    `<html><body><h1>Connection Limit Exceeded</h1><p>${who} currently connected to this console (VM ${vm}). ` +
+      'No more connections are allowed when limit_console_sessions is enabled.</p></body></html>',
   );
 }
 
-/** `Http_svr.escape`, used on exception text in 500 pages. */
+/** `Http_svr.escape_html`: exception text in 500 pages, user names in the console-limit page. */
 export function escapeHtml(text: string): string {
   return text.replace(
     /[<>'"&]/g,
