@@ -27,6 +27,9 @@ import { ViewerTiles } from './viewer-tiles.ts';
  */
 export const MAX_RECT_BYTES = TILE_SIZE * TILE_SIZE * 4;
 
+/** Output written in one turn of the event loop before a session yields to the rest of the process. */
+const PUMP_BYTES = 256 * 1024;
+
 /** After a graceful end, how long a peer that never reads gets before the socket is destroyed. */
 const END_GRACE_MS = 1000;
 
@@ -101,6 +104,8 @@ export class RfbSession {
 
   private finished = false;
   private blocked = false;
+  /** Bytes written in the current turn of the pump. */
+  private written = 0;
   private scheduled: NodeJS.Immediate | null = null;
   private endTimer: NodeJS.Timeout | null = null;
 
@@ -290,12 +295,18 @@ export class RfbSession {
   }
 
   private write(b: Buffer): void {
+    this.written += b.length;
     if (!this.stream.write(b)) this.blocked = true;
   }
 
-  /** Produces output until the stream pushes back or there is nothing left to say. */
+  /**
+   * Produces output until the stream pushes back or there is nothing left to say; after PUMP_BYTES it lets the event
+   * loop run (the upstream, other viewers) and carries on in a later turn.
+   */
   private pump(): void {
+    this.written = 0;
     while (this.phase === 'normal' && !this.blocked) {
+      if (this.written >= PUMP_BYTES) return this.schedule();
       if (this.updateAt < this.update.length) {
         this.writePart(this.update[this.updateAt++]!);
       } else if (this.bellDue) {
