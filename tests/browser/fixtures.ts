@@ -8,11 +8,12 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 const uiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/web/dist');
 
-export const test = base.extend<{ stack: Stack }>({
-  // eslint-disable-next-line no-empty-pattern
-  stack: async ({}, use) => {
+export const test = base.extend<{ stack: Stack; gatewayEnv: Record<string, string> }>({
+  /** Gateway settings for a spec's tests: `test.use({ gatewayEnv: { CONSOLE_SHARING: 'always' } })`. */
+  gatewayEnv: [{}, { option: true }],
+  stack: async ({ gatewayEnv }, use) => {
     if (!fs.existsSync(path.join(uiDir, 'index.html'))) throw new Error('Build the UI first: npx vite build');
-    const stack = await startStack({ uiDir });
+    const stack = await startStack({ uiDir, env: gatewayEnv });
     await use(stack);
     await stack.close();
   },

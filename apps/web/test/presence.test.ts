@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   applyNotice,
   hasRequested,
-  initials,
   isAlone,
   isFollower,
   keyboardHolder,
@@ -11,6 +10,7 @@ import {
   type ConsolePresence,
 } from '../src/console/presence.ts';
 import type { ConsoleNotice, ConsoleViewer, ControlChange } from '../src/shared/contracts.ts';
+import { initials } from '../src/ui/Avatar.tsx';
 import { consoleViewer as viewer } from './fixtures.ts';
 
 const alice = viewer('va', 'alice', { keyboard: true });

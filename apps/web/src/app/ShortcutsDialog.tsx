@@ -13,6 +13,8 @@ const SHORTCUTS: readonly [string, string][] = [
   ['Click the console', 'Send the keyboard and mouse to the VM'],
   ['Right Ctrl (tap)', 'Release the keyboard from the console'],
   ['Ctrl+Alt+Insert', 'Send Ctrl+Alt+Del to the VM'],
+  ['Ctrl+Alt+Y', 'On a shared console, while you have the keyboard: hand it over to the first who asked'],
+  ['Ctrl+Alt+N', 'On a shared console, while you have the keyboard: turn down the first request for it'],
   ['Esc (hold, in fullscreen)', 'Leave fullscreen'],
   ['?', 'Show this list'],
 ];

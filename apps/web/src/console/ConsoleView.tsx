@@ -1,5 +1,5 @@
 import type RFB from '@novnc/novnc';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { powerAction } from '../api/endpoints.ts';
 import { describeError } from '../api/http.ts';
 import { NULL_REF, type HostRec, type VmRec } from '../api/wire.ts';
@@ -22,11 +22,21 @@ import { availability as availabilityOf, type Availability, type VmConsoleSnapsh
 import { SEND_KEYS } from './keysyms.ts';
 import { consoleUrl, takePreconnected } from './preconnect.ts';
 import { ClipboardPanel, PasteDialog } from './ConsoleDialogs.tsx';
+import {
+  DENY_KEYS,
+  FollowerHint,
+  HAND_OVER_KEYS,
+  KeyboardBar,
+  PeopleButton,
+  PeoplePanel,
+  type KeyboardActions,
+} from './ConsolePresence.tsx';
+import { isAlone, isFollower, keyboardHolder, personName } from './presence.ts';
 
 /**
  * The console of a VM or of a host's control domain: noVNC in a box with a toolbar, that follows the VM across
- * reboots, migrations and power changes. Used embedded in the details area and as the chrome-less page for a new
- * window.
+ * reboots, migrations and power changes, and shows who else is on it and who has the keyboard. Used embedded in the
+ * details area and as the chrome-less page for a new window.
  */
 
 // noVNC starts downloading as soon as this chunk runs, in parallel with everything else the console needs; a failed
@@ -135,6 +145,10 @@ function ConsoleGate(props: ConsoleViewProps) {
   return <ConsoleScreen {...props} target={target ?? PENDING_TARGET} />;
 }
 
+/** How long a follower's "your keys are not sent" hint stays after their last key. */
+const HINT_MS = 4_000;
+const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph', 'CapsLock']);
+
 function formatStamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
@@ -165,6 +179,11 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
   const [pasteOpen, setPasteOpen] = useState(false);
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [powerBusy, setPowerBusy] = useState(false);
+  const [peopleOpen, setPeopleOpen] = useState(false);
+  const [askTake, setAskTake] = useState(false);
+  /** When a follower last typed (the hint shows for a moment after). */
+  const [typedAt, setTypedAt] = useState<number | undefined>();
+  const peopleId = useId();
   const now = useNow(500);
 
   useEffect(() => {
@@ -206,6 +225,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
   }, [noticeId, controller]);
 
   const connected = state.phase === 'connected';
+  // Rejoining a shared console (4020) happens in a blink: it keeps looking connected, over the last picture.
+  const looksConnected = connected || state.rejoining === true;
   const confirmCad = kind === 'vm' && prefs.confirmCtrlAltDel;
 
   const sendCad = () => {
@@ -228,6 +249,9 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         return;
       }
       rightCtrlAlone = event.code === 'ControlRight' && !event.repeat;
+      // noVNC still sends a follower's keys (the gateway drops them): say so rather than eat them silently.
+      const { presence } = controller.state.get();
+      if (presence && isFollower(presence) && !MODIFIER_KEYS.has(event.key)) setTypedAt(Date.now());
     };
     const onKeyUp = (event: KeyboardEvent) => {
       if (event.code === 'ControlRight' && rightCtrlAlone) {
@@ -259,6 +283,59 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
     document.addEventListener('fullscreenchange', onChange);
     return () => document.removeEventListener('fullscreenchange', onChange);
   }, [controller]);
+
+  useEffect(() => {
+    if (typedAt === undefined) return;
+    const timer = setTimeout(() => setTypedAt(undefined), HINT_MS);
+    return () => clearTimeout(timer);
+  }, [typedAt]);
+
+  const presence = state.presence;
+  const holder = presence ? keyboardHolder(presence) : undefined;
+  const haveKeyboard = holder !== undefined && holder.id === presence?.me;
+  const follower = presence !== undefined && isFollower(presence);
+  const holderName = presence && holder ? personName(presence, holder) : '';
+  const firstRequest = haveKeyboard && presence ? presence.requests[0] : undefined;
+  const keyboard: KeyboardActions = {
+    request: () => controller.requestControl(),
+    release: () => {
+      controller.releaseControl();
+      controller.focus();
+    },
+    take: () => setAskTake(true),
+    handOver: (viewer) => {
+      controller.handOver(viewer);
+      controller.focus();
+    },
+    deny: (viewer) => {
+      controller.denyControl(viewer);
+      controller.focus();
+    },
+  };
+
+  // A follower's keys, pointer and clipboard are dropped by the gateway; watching only sends none.
+  const inputBlockedWhy = viewOnly
+    ? 'View only is on: no keys or pointer input are sent.'
+    : follower
+      ? `${holderName} has the keyboard: your keys and pointer do not reach the VM.`
+      : undefined;
+  const inputBlocked = inputBlockedWhy !== undefined;
+
+  // The holder answers the oldest request from anywhere in the page, even while the console has the keys.
+  useEffect(() => {
+    if (firstRequest === undefined) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!event.ctrlKey || !event.altKey || event.shiftKey || event.metaKey) return;
+      const key = event.key.toLowerCase();
+      if (key !== HAND_OVER_KEYS.key && key !== DENY_KEYS.key) return;
+      event.preventDefault();
+      event.stopPropagation();
+      if (key === HAND_OVER_KEYS.key) controller.handOver(firstRequest);
+      else controller.denyControl(firstRequest);
+    };
+    document.addEventListener('keydown', onKeyDown, true);
+    return () => document.removeEventListener('keydown', onKeyDown, true);
+  }, [controller, firstRequest]);
 
   const toggleFullscreen = () => {
     if (document.fullscreenElement) void document.exitFullscreen();
@@ -319,7 +396,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       ? Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000))
       : undefined;
 
-  const statusLabel = connected
+  const statusLabel = looksConnected
     ? 'Connected'
     : state.phase === 'retrying'
       ? `Reconnecting${retryIn !== undefined ? ` in ${retryIn} s` : ''}`
@@ -335,10 +412,14 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       className={`console-frame${embedded ? ' embedded' : ' standalone'}${fullscreen ? ' fullscreen' : ''}${captured ? ' captured' : ''}`}
     >
       <div className="console-toolbar" role="toolbar" aria-label="Console">
-        <span className={`console-status status-${state.phase}`} role="status" aria-live="polite">
+        <span
+          className={`console-status status-${looksConnected ? 'connected' : state.phase}`}
+          role="status"
+          aria-live="polite"
+        >
           <span className="status-dot" aria-hidden="true" />
           {statusLabel}
-          {connected && state.latencyMs !== undefined ? (
+          {looksConnected && state.latencyMs !== undefined ? (
             <span
               className="latency"
               title="Round trip of a one-pixel FramebufferUpdateRequest through the gateway to the console server and back (median of the last 5 samples, taken while the screen is idle)."
@@ -348,17 +429,26 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
             </span>
           ) : null}
         </span>
+        {presence && looksConnected ? (
+          <PeopleButton
+            presence={presence}
+            open={peopleOpen}
+            panelId={peopleId}
+            onToggle={() => setPeopleOpen((o) => !o)}
+          />
+        ) : null}
         <button
           type="button"
-          disabled={!connected || viewOnly}
-          title="Send Ctrl+Alt+Del (shortcut: Ctrl+Alt+Insert)"
+          disabled={!looksConnected || inputBlocked}
+          title={inputBlockedWhy ?? 'Send Ctrl+Alt+Del (shortcut: Ctrl+Alt+Insert)'}
           onClick={() => (confirmCad ? setAskCad(true) : sendCad())}
         >
           Ctrl+Alt+Del
         </button>
         <MenuButton
           label="Send keys"
-          disabled={!connected || viewOnly}
+          disabled={!looksConnected || inputBlocked}
+          title={inputBlockedWhy}
           buttonContent={
             <>
               <Glyph name="keyboard" /> Send keys
@@ -375,9 +465,9 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         />
         <button
           type="button"
-          disabled={!connected || viewOnly}
+          disabled={!looksConnected || inputBlocked}
           onClick={() => setPasteOpen(true)}
-          title="Type text into the console as key presses"
+          title={inputBlockedWhy ?? 'Type text into the console as key presses'}
         >
           <Glyph name="paste" /> Paste as keys
         </button>
@@ -424,10 +514,16 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
           </button>
         ) : null}
       </div>
+      {presence && looksConnected && peopleOpen && !isAlone(presence) ? (
+        <PeoplePanel id={peopleId} presence={presence} now={now} onClose={() => setPeopleOpen(false)} />
+      ) : null}
+      {presence && looksConnected && !isAlone(presence) ? (
+        <KeyboardBar presence={presence} viewOnly={viewOnly} actions={keyboard} />
+      ) : null}
       {clipboardOpen ? (
         <ClipboardPanel
           text={state.clipboard}
-          connected={connected && !viewOnly}
+          connected={connected && !inputBlocked}
           onSend={(text) => {
             if (controller.pasteToClipboard(text)) toast('success', 'Sent to the VM’s clipboard.');
           }}
@@ -435,13 +531,16 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         />
       ) : null}
       {state.notice ? (
-        <div className="console-notice" role="status">
+        <div className={`console-notice tone-${state.notice.tone ?? 'ok'}`} role="status">
           <Glyph name="info" /> {state.notice.text}
           <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => controller.dismissNotice()}>
             ×
           </button>
         </div>
       ) : null}
+      <div className="visually-hidden" aria-live="polite">
+        {state.announcement?.text}
+      </div>
       {target.vm ? <RemoteAccess vm={target.vm} /> : null}
       <div className="console-stage">
         <div
@@ -451,7 +550,18 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
           onFocus={() => setCaptured(true)}
           onBlur={() => setCaptured(false)}
         />
-        {!connected ? (
+        {presence?.upstream === 'reattaching' && looksConnected ? (
+          <div className="console-reattaching" role="status">
+            <span className="spinner" aria-hidden="true" />
+            {kind === 'host'
+              ? 'The server’s console is restarting — re-attaching…'
+              : 'The VM is restarting — re-attaching…'}
+          </div>
+        ) : null}
+        {presence && typedAt !== undefined && follower ? (
+          <FollowerHint presence={presence} onRequest={keyboard.request} />
+        ) : null}
+        {!looksConnected ? (
           <div className="console-overlay">
             <div className="console-message" role="status">
               {state.phase === 'connecting' || state.phase === 'retrying' ? (
@@ -495,7 +605,9 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
             Keyboard captured by the console. Tap Right Ctrl or click outside to release. Ctrl+Alt+Insert sends
             Ctrl+Alt+Del.
           </span>
-        ) : connected ? (
+        ) : looksConnected && inputBlockedWhy ? (
+          <span>{inputBlockedWhy}</span>
+        ) : looksConnected ? (
           <span>Click the screen to type into the VM.</span>
         ) : (
           <span />
@@ -520,6 +632,25 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
             sendCad();
           }}
           onCancel={() => setAskCad(false)}
+        />
+      ) : null}
+      {askTake && holder ? (
+        <ConfirmDialog
+          title="Take the keyboard?"
+          message={
+            <>
+              Take the keyboard from <strong>{holderName}</strong>? Their keys and pointer stop reaching {name} at once,
+              and they are told that you took it.
+            </>
+          }
+          confirmLabel="Take keyboard"
+          danger
+          onConfirm={() => {
+            setAskTake(false);
+            controller.takeControl();
+            controller.focus();
+          }}
+          onCancel={() => setAskTake(false)}
         />
       ) : null}
       {pasteOpen ? (

@@ -78,9 +78,15 @@ export function isAlone(presence: ConsolePresence): boolean {
   return presence.viewers.every((v) => v.id === presence.me);
 }
 
+/** A viewer's name as this viewer should read it: the same user's other connections are told apart. */
+export function personName(presence: ConsolePresence, viewer: ConsoleViewer): string {
+  const mine = presence.viewers.find((v) => v.id === presence.me);
+  return viewer.id !== presence.me && mine?.user === viewer.user ? `${viewer.user} (another window)` : viewer.user;
+}
+
 export function viewerName(presence: ConsolePresence, id: string | undefined): string {
-  if (id === undefined) return 'Someone';
-  return presence.viewers.find((v) => v.id === id)?.user ?? 'Someone';
+  const viewer = presence.viewers.find((v) => v.id === id);
+  return viewer ? personName(presence, viewer) : 'Someone';
 }
 
 function describeChange(presence: ConsolePresence, change: ControlChange): ControlNote | undefined {
@@ -155,12 +161,4 @@ export function sinceLabel(since: string, now: number): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
   return `${Math.floor(seconds / 86_400)} d ago`;
-}
-
-/** Up to two initials of a user name ("alice" → "A", "Bob Smith" → "BS", "CORP\\jane.doe" or "jane.doe@corp" → "JD"). */
-export function initials(user: string): string {
-  const base = user.split('\\').at(-1)!.split('@')[0] || user;
-  const parts = base.split(/[\s._-]+/).filter(Boolean);
-  const letters = (parts.length > 1 ? [parts[0]!, parts.at(-1)!] : [base]).map((p) => [...p][0] ?? '');
-  return letters.join('').toUpperCase() || '?';
 }

@@ -144,7 +144,9 @@ export type GlyphName =
   | 'plus'
   | 'trash'
   | 'undo'
-  | 'download';
+  | 'download'
+  | 'person'
+  | 'people';
 
 const GLYPHS: Record<GlyphName, ReactElement> = {
   chevron: <path d="M6 4l4 4-4 4" />,
@@ -168,6 +170,10 @@ const GLYPHS: Record<GlyphName, ReactElement> = {
   trash: <path d="M2.5 4h11 M6 4V2h4v2 M4 4l1 10h6l1-10" />,
   undo: <path d="M5 2L2 5l3 3 M2 5h7a4 4 0 0 1 0 8H6" />,
   download: <path d="M8 2v8 M4.5 7L8 10.5 11.5 7 M2.5 13.5h11" />,
+  person: <path d="M8 7.5a3 3 0 1 0 0-6 3 3 0 0 0 0 6z M2.5 14.5c0-3 2.5-5 5.5-5s5.5 2 5.5 5" />,
+  people: (
+    <path d="M6 7a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z M1.5 14c0-2.5 2-4.5 4.5-4.5s4.5 2 4.5 4.5 M11 7.2a2 2 0 1 0 0-4 M12 9.7c1.5.5 2.5 2 2.5 4.3" />
+  ),
 };
 
 export function Glyph({ name, className }: { name: GlyphName; className?: string }): ReactElement {
