@@ -59,6 +59,8 @@ async function startInstance(name: string): Promise<Instance> {
     SESSION_SECRET,
     INSTANCE_ID: name,
     TRUST_PROXY: '1',
+    // The browser's Host is nginx's (127.0.0.1 on its own port), as a public name would be in production.
+    ALLOWED_HOSTS: '127.0.0.1',
     SHUTDOWN_DRAIN: '2',
   });
   const logs = new LineSink();

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseAuthority, parseOrigin, type Authority, type Origin } from './http/authority.ts';
 
 /** Every setting of the gateway, parsed once from the environment (documented in docs/configuration.md). */
 export interface GatewayConfig {
@@ -15,6 +16,10 @@ export interface GatewayConfig {
   demo: { rootPassword?: string; seed: 'demo' | 'scale'; hosts?: number; vms?: number };
   allowedOrigins: string[];
   allowNoOrigin: boolean;
+  /** The one origin browsers use to reach the gateway (behind a proxy: the public one); derived from each request when absent. */
+  publicOrigin?: Origin;
+  /** Host names (and ports) requests may name in `Host`, beside the defaults (see http/host-check.ts). */
+  allowedHosts: Authority[];
   trustProxy: boolean;
   tls?: { certFile: string; keyFile: string };
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
@@ -136,6 +141,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     allowedOrigins,
     allowNoOrigin: flag(env, 'ALLOW_NO_ORIGIN'),
+    ...publicOrigin(env),
+    allowedHosts: allowedHosts(env),
     trustProxy: flag(env, 'TRUST_PROXY'),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     http: {
@@ -187,6 +194,36 @@ function sharedStore(env: Env): { redisUrl?: string; sessionSecret?: string } {
     throw new ConfigError('SESSION_SECRET must be at least 32 characters, e.g. from `openssl rand -base64 32`');
   }
   return { redisUrl, sessionSecret };
+}
+
+function publicOrigin(env: Env): { publicOrigin?: Origin } {
+  const raw = optional(env, 'PUBLIC_ORIGIN');
+  if (raw === undefined) return {};
+  const origin = parseOrigin(raw.replace(/\/$/, ''));
+  if (!origin) {
+    throw new ConfigError(
+      `PUBLIC_ORIGIN must be the origin browsers use, like https://xwc.example.com or http://127.0.0.1:8080 ` +
+        `(scheme, host, optional port; no path), got "${raw}"`,
+    );
+  }
+  return { publicOrigin: origin };
+}
+
+function allowedHosts(env: Env): Authority[] {
+  return (optional(env, 'ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const authority = parseAuthority(entry);
+      if (!authority) {
+        throw new ConfigError(
+          `ALLOWED_HOSTS entry "${entry}" is not a host name or address with an optional port ` +
+            `(e.g. xwc.example.com, 10.0.0.5:8080, [2001:db8::5]:8080)`,
+        );
+      }
+      return authority;
+    });
 }
 
 function instanceId(env: Env): string | undefined {

@@ -15,6 +15,9 @@ import type { GatewayConfig } from './config.ts';
 import { ConsoleService } from './console/service.ts';
 import type { GatewayContext } from './context.ts';
 import { createApp } from './http/app.ts';
+import { writeUpgradeRefusal } from './http/errors.ts';
+import { AllowedHosts } from './http/host-check.ts';
+import { originPolicy } from './http/origin.ts';
 import { createLogger } from './log.ts';
 import { Inventories } from './pool/inventory.ts';
 import { KnownHosts } from './pool/known-hosts.ts';
@@ -94,7 +97,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
   );
   sessions.on('ended', (session) => inventories.drop(session.id));
-  const origin = { allowed: new Set(config.allowedOrigins), allowMissing: config.allowNoOrigin };
+  const origin = originPolicy(config);
+  const hosts = new AllowedHosts(config);
   const consoles = new ConsoleService({
     sessions,
     link,
@@ -105,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     limits: { ...config.consoles, lowWaterMark: Math.floor(config.consoles.highWaterMark / 4) },
   });
   const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
-  const app = gateRequests(store, createApp(context, origin, options.uiDir ?? DEFAULT_UI_DIR));
+  const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR));
 
   // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
   const serverOptions: http.ServerOptions = {
@@ -123,6 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     : http.createServer(serverOptions, app);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    const refusal = hosts.refusal(req);
+    if (refusal) return writeUpgradeRefusal(socket, refusal);
     if (!consoles.handles(req)) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
@@ -143,9 +149,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server.listen(config.port, config.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  hosts.listening(address.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${address.port}`;
-  log.info('gateway listening', { url, pool: link.connection.url });
+  log.info('gateway listening', { url, pool: link.connection.url, allowedHosts: hosts.describe() });
 
   let closing: Promise<void> | undefined;
   const close = (drainMs = 0): Promise<void> =>

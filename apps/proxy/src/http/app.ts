@@ -1,9 +1,10 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type Request } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { extensionRoutes } from '../extensions/routes.ts';
 import { isSecure } from './client-address.ts';
-import { ApiError, notFound, sendError } from './errors.ts';
+import { ApiError, badRequest, clientError, errorHandler, notFound, sendError, sendRefusal } from './errors.ts';
 import { eventStream } from './event-stream.ts';
+import type { AllowedHosts } from './host-check.ts';
 import { objectRoutes } from './object-routes.ts';
 import { originAllowed, type OriginPolicy } from './origin.ts';
 import { requireSession } from './require-session.ts';
@@ -13,8 +14,13 @@ import { staticUi } from './static.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The HTTP side of the gateway: security headers, the Origin check on writes, the API, the UI. */
-export function createApp(ctx: GatewayContext, origin: OriginPolicy, uiDir: string): Express {
+export interface RequestGuards {
+  origin: OriginPolicy;
+  hosts: AllowedHosts;
+}
+
+/** The HTTP side of the gateway: security headers, Host and Origin checks, the API, the UI, one error handler. */
+export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: string): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
@@ -24,16 +30,28 @@ export function createApp(ctx: GatewayContext, origin: OriginPolicy, uiDir: stri
     setSecurityHeaders(res, isSecure(req, ctx.config.trustProxy));
     next();
   });
+  app.use((req, res, next) => {
+    const refusal = guards.hosts.refusal(req) ?? targetRefusal(req);
+    if (!refusal) return next();
+    ctx.log.debug('request refused', { status: refusal.status, why: refusal.message, host: req.headers.host });
+    sendRefusal(req, res, refusal);
+  });
 
   const api = express.Router();
   api.use((req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
-    if (!SAFE_METHODS.has(req.method) && !originAllowed(req, origin)) {
+    if (!SAFE_METHODS.has(req.method) && !originAllowed(req, guards.origin)) {
       return sendError(res, new ApiError(403, 'ORIGIN_REFUSED', 'Cross-site request refused (Origin not allowed).'));
     }
     next();
   });
-  api.use(express.json({ limit: '256kb', strict: true }));
+  api.use((req, res, next) => {
+    // JSON in UTF-8 only: a library would otherwise decode UTF-7 or UTF-16 into what the routes read.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return sendError(res, clientError(415));
+    next();
+  });
+  api.use(express.json({ limit: '256kb', strict: true, inflate: false }));
   api.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -42,16 +60,24 @@ export function createApp(ctx: GatewayContext, origin: OriginPolicy, uiDir: stri
   api.use(extensionRoutes(ctx));
   api.use(objectRoutes(ctx));
   api.use((_req, res) => sendError(res, notFound('No such API route.')));
-  api.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = (error as { status?: unknown } | null)?.status;
-    if (status === 400 || status === 413 || status === 415) {
-      const message = status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.';
-      return sendError(res, new ApiError(status, status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST', message));
-    }
-    ctx.log.error('unhandled API error', { error });
-    if (!res.headersSent) sendError(res, new ApiError(500, 'INTERNAL', 'Unexpected server error.'));
-  });
   app.use('/api', api);
   app.use(staticUi(uiDir));
+  // The UI is only read: GET and HEAD (answered above) are all it takes.
+  app.use((req, res) => {
+    res.setHeader('Allow', 'GET, HEAD');
+    sendRefusal(req, res, clientError(405));
+  });
+  app.use(errorHandler(ctx.log));
   return app;
+}
+
+/** Only origin-form targets whose path decodes: an absolute-form target would name a host the Host check never saw. */
+function targetRefusal(req: Request): ApiError | undefined {
+  if (!req.url.startsWith('/')) return badRequest('The request target must be a path.');
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    return badRequest('The URL is not validly percent-encoded.');
+  }
+  return undefined;
 }

@@ -1,7 +1,10 @@
-import type { NextFunction, Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { XapiError, XapiTransportError } from '@xwc/api-client';
 import { SessionStoreUnavailable } from '../auth/session-store.ts';
 import type { UserSession } from '../auth/sessions.ts';
+import type { Logger } from '../log.ts';
 
 /** An error with the HTTP status and JSON body the API documents (docs/api.md). */
 export class ApiError extends Error {
@@ -62,6 +65,68 @@ export function sendError(res: Response, error: ApiError): void {
     res.setHeader('Retry-After', String(error.extra.retryAfter));
   }
   res.status(error.status).json({ error: error.code, message: error.message, ...error.extra });
+}
+
+const isApiPath = (url: string): boolean => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+
+/** A refusal outside the API's routes: its JSON error under /api, one short plain-text line elsewhere. */
+export function sendRefusal(req: Request, res: Response, error: ApiError): void {
+  res.setHeader('Cache-Control', 'no-store');
+  if (isApiPath(req.originalUrl)) return sendError(res, error);
+  res.status(error.status).type('text/plain').send(error.message);
+}
+
+/** The same JSON refusal written on a socket whose upgrade is refused before any WebSocket exists. */
+export function writeUpgradeRefusal(socket: Duplex, error: ApiError): void {
+  const body = JSON.stringify({ error: error.code, message: error.message });
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Client errors that Express, its static files and its body parser raise, as the API names them. */
+const CLIENT_ERRORS: Record<number, [code: string, message: string]> = {
+  400: ['BAD_REQUEST', 'Bad request.'],
+  403: ['FORBIDDEN', 'Forbidden.'],
+  404: ['NOT_FOUND', 'Not found.'],
+  405: ['METHOD_NOT_ALLOWED', 'Method not allowed.'],
+  413: ['TOO_LARGE', 'The request body is too large.'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON in UTF-8, not compressed.'],
+};
+
+/** One of the client errors above, with its fixed sentence. */
+export function clientError(status: 400 | 403 | 404 | 405 | 413 | 415): ApiError {
+  const [code, message] = CLIENT_ERRORS[status]!;
+  return new ApiError(status, code, message);
+}
+
+/**
+ * The last handler of the whole app. No response carries a stack, a file path, a library's name or its message:
+ * known client errors get a fixed sentence with their status, anything else a 500, and the detail goes to the
+ * log once.
+ */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    const fields = { method: req.method, path: req.path.slice(0, 200), error };
+    if (res.headersSent) {
+      log.warn('request failed after its response began', fields);
+      return next(error);
+    }
+    const found = error as { status?: unknown; statusCode?: unknown; type?: unknown } | null;
+    const status = Number(found?.status ?? found?.statusCode);
+    const known = CLIENT_ERRORS[status];
+    if (known) {
+      log.debug('request refused', { ...fields, status });
+      const message = found?.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : known[1];
+      return sendRefusal(req, res, new ApiError(status, known[0], message));
+    }
+    log.error('unexpected error while answering a request', {
+      ...fields,
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    sendRefusal(req, res, new ApiError(500, 'INTERNAL', 'Unexpected server error.'));
+  };
 }
 
 const sessionInvalid = (error: unknown): boolean => error instanceof XapiError && error.code === 'SESSION_INVALID';
