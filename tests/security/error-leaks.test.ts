@@ -170,6 +170,34 @@ describe('16. errors answer with a status and a fixed sentence', () => {
   });
 });
 
+describe('16. console upgrades refused at any step leak nothing', () => {
+  it('a broken handshake, an unknown path, a bad uuid, no session', async () => {
+    const { cookie } = await stack.login('root');
+    const uuid = String(stack.pool.vm('Windows Server 2022').record.uuid);
+    const upgrade = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13' };
+    const key = { 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    const cases: [string, RawRequest, number][] = [
+      ['no key', { target: `/api/consoles/vm/${uuid}`, headers: { origin: SELF, cookie, ...upgrade } }, 400],
+      [
+        'a bad version',
+        {
+          target: `/api/consoles/vm/${uuid}`,
+          headers: { origin: SELF, cookie, ...upgrade, ...key, 'sec-websocket-version': '99' },
+        },
+        400,
+      ],
+      ['an unknown path', { target: '/api/nope', headers: { origin: SELF, cookie, ...upgrade, ...key } }, 404],
+      ['a bad uuid', { target: '/api/consoles/vm/%zz', headers: { origin: SELF, cookie, ...upgrade, ...key } }, 400],
+      ['no session', { target: `/api/consoles/vm/${uuid}`, headers: { origin: SELF, ...upgrade, ...key } }, 401],
+    ];
+    for (const [what, request, status] of cases) {
+      const response = await send(request);
+      expect(response.status, what).toBe(status);
+      expect(leaks(what, response)).toEqual([]);
+    }
+  });
+});
+
 describe('16. an unexpected error is a plain 500, its detail in the log only', () => {
   it.each([
     ['/api/boom', 'application/json'],
