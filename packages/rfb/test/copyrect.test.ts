@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Framebuffer, RfbSession } from '../src/index.ts';
-import { duplexPair, random, serve, until } from './harness.ts';
+import { Framebuffer } from '../src/index.ts';
+import { duplexPair, random, serve, sessionOn, until } from './harness.ts';
 import { ENCODING, NOVNC_ENCODINGS, NOVNC_FORMAT, TestViewer, differingPixels } from './novnc-viewer.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -53,14 +53,7 @@ describe('CopyRect to viewers', () => {
     const fb = new Framebuffer(256, 256);
     paintText(fb, 5);
     const [server, client] = duplexPair(1024);
-    new RfbSession(server, {
-      framebuffer: fb,
-      name: 'copy after',
-      version: '3.8',
-      onReady: () => undefined,
-      onInput: () => undefined,
-      onClosed: () => undefined,
-    });
+    sessionOn(server, fb);
     const v = new TestViewer(client);
     cleanups.push(() => void client.destroy());
     await v.handshake();
@@ -97,13 +90,7 @@ describe('CopyRect to viewers', () => {
       const viewers = await Promise.all(
         kinds.map(async (encodings) => {
           const [server, client] = duplexPair(1024 + next(8192));
-          new RfbSession(server, {
-            framebuffer: fb,
-            name: 'random',
-            version: '3.8',
-            onReady: () => undefined,
-            onInput: () => undefined,
-            onClosed: () => undefined,
+          sessionOn(server, fb, {
             onProtocolError: (reason) => {
               throw new Error(reason);
             },

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { rawVariant, tightVariant } from '../src/encoders/variant.ts';
-import { Framebuffer, SERVER_PIXEL_FORMAT, type Rect } from '../src/index.ts';
+import { Framebuffer, type PixelFormat, type Rect } from '../src/index.ts';
 import { updateHeader } from '../src/messages.ts';
 import { duplexPair, random } from './harness.ts';
-import { Display, NOVNC_FORMAT, TestViewer, differingPixels, quantize, type WireFormat } from './novnc-viewer.ts';
+import { Display, FORMATS, NOVNC_FORMAT, TestViewer, differingPixels, quantize } from './novnc-viewer.ts';
 
 /** Feeds encoded rectangles, as one FramebufferUpdate, to a viewer decoding with noVNC's decoders. */
-async function decode(fb: Framebuffer, rects: Buffer[], format: WireFormat = NOVNC_FORMAT): Promise<Display> {
+async function decode(fb: Framebuffer, rects: Buffer[], format: PixelFormat = NOVNC_FORMAT): Promise<Display> {
   const [server, client] = duplexPair();
   const viewer = new TestViewer(client);
   viewer.format = format;
@@ -86,31 +86,18 @@ describe('Raw', () => {
   it("is noVNC's format byte for byte (decoded by noVNC's Raw decoder)", async () => {
     const fb = new Framebuffer(70, 70);
     paintColours(fb, fb.bounds, 4900, 3);
-    const pf = { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16 };
-    const shown = await decode(fb, [rawVariant(pf).encode(fb, { x: 0, y: 0, w: 64, h: 64 })]);
+    const shown = await decode(fb, [rawVariant(NOVNC_FORMAT).encode(fb, { x: 0, y: 0, w: 64, h: 64 })]);
     expect(differingPixels(shown.rgba, only(fb, [{ x: 0, y: 0, w: 64, h: 64 }]))).toBe(0);
   });
 
-  it.each<[string, WireFormat]>([
-    ['32bpp big-endian', { ...NOVNC_FORMAT, bigEndian: true, shift: [16, 8, 0] }],
-    ['16bpp RGB565', { bpp: 16, depth: 16, bigEndian: false, trueColour: true, max: [31, 63, 31], shift: [11, 5, 0] }],
-    ['8bpp BGR233', { bpp: 8, depth: 8, bigEndian: false, trueColour: true, max: [7, 7, 3], shift: [0, 3, 6] }],
+  it.each<[string, PixelFormat]>([
+    ['32bpp big-endian', FORMATS.bigEndian888],
+    ['16bpp RGB565', FORMATS.rgb565],
+    ['8bpp BGR233', FORMATS.bgr233],
   ])('converts to %s', async (_name, f) => {
     const fb = new Framebuffer(64, 64);
     paintColours(fb, fb.bounds, 4096, 5);
-    const pf = {
-      bitsPerPixel: f.bpp,
-      depth: f.depth,
-      bigEndian: f.bigEndian,
-      trueColour: true,
-      redMax: f.max[0],
-      greenMax: f.max[1],
-      blueMax: f.max[2],
-      redShift: f.shift[0],
-      greenShift: f.shift[1],
-      blueShift: f.shift[2],
-    };
-    const shown = await decode(fb, [rawVariant(pf).encode(fb, fb.bounds)], f);
+    const shown = await decode(fb, [rawVariant(f).encode(fb, fb.bounds)], f);
     expect(differingPixels(shown.rgba, quantize(fb.rgba(), f))).toBe(0);
   });
 });

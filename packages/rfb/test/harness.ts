@@ -12,6 +12,19 @@ export interface Served {
   closed: boolean;
 }
 
+/** A session on `fb` over `stream`, with a host that records nothing unless `host` says otherwise. */
+export function sessionOn(stream: Duplex, fb: Framebuffer, host: Partial<SessionHost> = {}): RfbSession {
+  return new RfbSession(stream, {
+    framebuffer: fb,
+    name: 'test screen',
+    version: '3.8',
+    onReady: () => undefined,
+    onInput: () => undefined,
+    onClosed: () => undefined,
+    ...host,
+  });
+}
+
 /** A loopback RFB server: one RfbSession per connection, all on `fb`. */
 export async function serve(fb: Framebuffer, host: Partial<SessionHost> = {}) {
   const served: Served[] = [];
@@ -26,11 +39,7 @@ export async function serve(fb: Framebuffer, host: Partial<SessionHost> = {}) {
       errors,
       input,
       closed: false,
-      session: new RfbSession(socket, {
-        framebuffer: fb,
-        name: 'test screen',
-        version: '3.8',
-        onReady: () => undefined,
+      session: sessionOn(socket, fb, {
         onInput: (m) => input.push(m),
         onProtocolError: (reason) => errors.push(reason),
         onClosed: () => (entry.closed = true),

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Framebuffer, MAX_CUT_TEXT } from '../src/index.ts';
+import { encodePixelFormat, Framebuffer, MAX_CUT_TEXT, type PixelFormat } from '../src/index.ts';
 import { serve, until } from './harness.ts';
-import { NOVNC_FORMAT, encodeFormat, differingPixels } from './novnc-viewer.ts';
+import { NOVNC_FORMAT, differingPixels } from './novnc-viewer.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const pixelFormat = (f: Parameters<typeof encodeFormat>[0]) => [0, 0, 0, 0, ...encodeFormat(f)];
+const pixelFormat = (f: PixelFormat) => [0, 0, 0, 0, ...encodePixelFormat(f)];
 
 describe('a viewer that breaks the protocol', () => {
   it.each<[string, number[], RegExp]>([
@@ -29,12 +29,12 @@ describe('a viewer that breaks the protocol', () => {
     ['a colour-map pixel format', pixelFormat({ ...NOVNC_FORMAT, trueColour: false }), /colour-map/],
     [
       'a pixel format whose channels overlap',
-      pixelFormat({ ...NOVNC_FORMAT, shift: [0, 0, 0] }),
+      pixelFormat({ ...NOVNC_FORMAT, redShift: 0, greenShift: 0, blueShift: 0 }),
       /^colour channels overlap or are not runs of bits$/,
     ],
     [
       'a pixel format whose channel max is not a run of bits',
-      pixelFormat({ ...NOVNC_FORMAT, max: [200, 255, 255] }),
+      pixelFormat({ ...NOVNC_FORMAT, redMax: 200 }),
       /^colour channels overlap or are not runs of bits$/,
     ],
   ])('%s ends that session alone, and the host hears why', async (_what, bytes, reason) => {

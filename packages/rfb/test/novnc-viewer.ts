@@ -5,6 +5,7 @@
  * independently of the server's converter.
  */
 import type { Duplex } from 'node:stream';
+import { encodePixelFormat, SERVER_PIXEL_FORMAT, type PixelFormat } from '../src/index.ts';
 
 interface Decoder {
   decodeRect(x: number, y: number, w: number, h: number, sock: SockQueue, display: Display, depth: number): boolean;
@@ -60,35 +61,41 @@ export const NOVNC_ENCODINGS = [
   -239,
 ];
 
-export interface WireFormat {
-  bpp: 8 | 16 | 32;
-  depth: number;
-  bigEndian: boolean;
-  trueColour: boolean;
-  max: [number, number, number];
-  shift: [number, number, number];
-}
-
 /** noVNC's format: 32bpp depth 24, little-endian, red in the lowest byte. */
-export const NOVNC_FORMAT: WireFormat = {
-  bpp: 32,
-  depth: 24,
-  bigEndian: false,
-  trueColour: true,
-  max: [255, 255, 255],
-  shift: [0, 8, 16],
-};
+export const NOVNC_FORMAT: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16 };
 
-export function encodeFormat(f: WireFormat): Buffer {
-  const b = Buffer.alloc(16);
-  b[0] = f.bpp;
-  b[1] = f.depth;
-  b[2] = f.bigEndian ? 1 : 0;
-  b[3] = f.trueColour ? 1 : 0;
-  f.max.forEach((m, i) => b.writeUInt16BE(m, 4 + 2 * i));
-  f.shift.forEach((s, i) => (b[10 + i] = s));
-  return b;
-}
+/** Formats the tests use besides noVNC's. */
+export const FORMATS = {
+  bigEndian888: { ...SERVER_PIXEL_FORMAT, bigEndian: true },
+  rgb565: {
+    ...SERVER_PIXEL_FORMAT,
+    bitsPerPixel: 16,
+    depth: 16,
+    redMax: 31,
+    greenMax: 63,
+    blueMax: 31,
+    redShift: 11,
+    greenShift: 5,
+    blueShift: 0,
+  },
+  bgr233: {
+    ...SERVER_PIXEL_FORMAT,
+    bitsPerPixel: 8,
+    depth: 8,
+    redMax: 7,
+    greenMax: 7,
+    blueMax: 3,
+    redShift: 0,
+    greenShift: 3,
+    blueShift: 6,
+  },
+} satisfies Record<string, PixelFormat>;
+
+const channels = (f: PixelFormat): [number, number][] => [
+  [f.redMax, f.redShift],
+  [f.greenMax, f.greenShift],
+  [f.blueMax, f.blueShift],
+];
 
 /** The methods of noVNC's Websock receive queue that its decoders call. */
 class SockQueue {
@@ -212,7 +219,7 @@ export class TestViewer {
     [ENCODING.copyRect, new CopyRectDecoder()],
     [ENCODING.tight, new TightDecoder()],
   ]);
-  format: WireFormat = NOVNC_FORMAT;
+  format: PixelFormat = NOVNC_FORMAT;
   display = new Display(0, 0);
   name = '';
   /** Rectangles received, by encoding. */
@@ -285,8 +292,8 @@ export class TestViewer {
     this.display = new Display(w, h);
   }
 
-  setPixelFormat(f: WireFormat): void {
-    this.send(Buffer.concat([Buffer.from([0, 0, 0, 0]), encodeFormat(f)]));
+  setPixelFormat(f: PixelFormat): void {
+    this.send(Buffer.concat([Buffer.from([0, 0, 0, 0]), encodePixelFormat(f)]));
     this.format = f;
   }
 
@@ -393,7 +400,7 @@ export class TestViewer {
 
   private async rawOtherFormat(r: { x: number; y: number; w: number; h: number }): Promise<void> {
     const f = this.format;
-    const bpp = f.bpp / 8;
+    const bpp = f.bitsPerPixel / 8;
     await this.need(r.w * r.h * bpp);
     const data = Buffer.from(this.sock.rQshiftBytes(r.w * r.h * bpp));
     const out = new Uint8Array(r.w * r.h * 4);
@@ -409,27 +416,25 @@ export class TestViewer {
               ? data.readUInt16BE(o)
               : data.readUInt16LE(o)
             : data[o]!;
-      for (let c = 0; c < 3; c++) {
-        const max = f.max[c]!;
-        out[i * 4 + c] = Math.round((Math.floor(v / 2 ** f.shift[c]!) % (max + 1)) * (255 / max));
-      }
+      channels(f).forEach(([max, shift], c) => {
+        out[i * 4 + c] = Math.round((Math.floor(v / 2 ** shift) % (max + 1)) * (255 / max));
+      });
     }
     this.display.blitImage(r.x, r.y, r.w, r.h, out, 0);
   }
 }
 
-function isNoVncFormat(f: WireFormat): boolean {
-  return JSON.stringify(f) === JSON.stringify(NOVNC_FORMAT);
+function isNoVncFormat(f: PixelFormat): boolean {
+  return (Object.keys(NOVNC_FORMAT) as (keyof PixelFormat)[]).every((k) => f[k] === NOVNC_FORMAT[k]);
 }
 
 /** RGBA of an expected picture in format `f`: each channel reduced to the format's precision and expanded back. */
-export function quantize(rgba: Uint8Array, f: WireFormat): Uint8Array {
+export function quantize(rgba: Uint8Array, f: PixelFormat): Uint8Array {
   const out = new Uint8Array(rgba.length);
   for (let i = 0; i < rgba.length; i += 4) {
-    for (let c = 0; c < 3; c++) {
-      const max = f.max[c]!;
+    channels(f).forEach(([max], c) => {
       out[i + c] = Math.round(Math.floor((rgba[i + c]! * max + 127) / 255) * (255 / max));
-    }
+    });
     out[i + 3] = 255;
   }
   return out;

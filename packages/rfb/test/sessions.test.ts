@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Framebuffer, TILE_SIZE, type Rect } from '../src/index.ts';
+import { Framebuffer, TILE_SIZE, type PixelFormat, type Rect } from '../src/index.ts';
 import { random, serve } from './harness.ts';
 import {
   ENCODING,
@@ -8,7 +8,7 @@ import {
   differingPixels,
   quantize,
   type TestViewer,
-  type WireFormat,
+  FORMATS,
 } from './novnc-viewer.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -164,15 +164,12 @@ describe('many viewers of one screen', () => {
     const fb = new Framebuffer(320, 200);
     paintScreen(fb, 7);
     const s = await server(fb);
-    const formats: [WireFormat, number[]][] = [
+    const formats: [PixelFormat, number[]][] = [
       [NOVNC_FORMAT, NOVNC_ENCODINGS],
-      [{ ...NOVNC_FORMAT, bigEndian: true, shift: [16, 8, 0] }, [ENCODING.tight, ENCODING.copyRect, -256 + 9]],
+      [FORMATS.bigEndian888, [ENCODING.tight, ENCODING.copyRect, -256 + 9]],
       [NOVNC_FORMAT, [ENCODING.raw, ENCODING.copyRect]],
-      [
-        { bpp: 16, depth: 16, bigEndian: true, trueColour: true, max: [31, 63, 31], shift: [11, 5, 0] },
-        NOVNC_ENCODINGS,
-      ],
-      [{ bpp: 8, depth: 8, bigEndian: false, trueColour: true, max: [7, 7, 3], shift: [0, 3, 6] }, [ENCODING.raw]],
+      [{ ...FORMATS.rgb565, bigEndian: true }, NOVNC_ENCODINGS],
+      [FORMATS.bgr233, [ENCODING.raw]],
     ];
     const viewers: TestViewer[] = [];
     for (const [format, encodings] of formats) {
