@@ -133,9 +133,12 @@ test.describe('a console that becomes shared', () => {
       });
       const sockets: string[] = [];
       first.on('websocket', (ws) => sockets.push(ws.url()));
+      await first.locator('.console-screen canvas').click();
       const second = await joinConsole(browser, stack, 'vmoperator');
       await expect(first.getByRole('button', { name: 'People on this console: 2' })).toBeVisible();
       expect(sockets).toHaveLength(1);
+      // The keys stay with the console across the move.
+      await expect.poll(() => first.evaluate(() => document.activeElement?.tagName)).toBe('CANVAS');
       expect(await first.evaluate(() => (window as unknown as { seen: { overlay: boolean } }).seen.overlay)).toBe(
         false,
       );

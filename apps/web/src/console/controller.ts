@@ -140,7 +140,12 @@ export class ConsoleController {
   };
 
   private readonly onFocusOut = (event: Event): void => {
-    if ((event.target as Node | null)?.isConnected) this.screenFocused = false;
+    // Chrome fires focusout while noVNC takes its screen out on a close, with the screen still in the page: look
+    // once that is over. A screen gone by then was removed, not left.
+    const left = event.target as Node | null;
+    queueMicrotask(() => {
+      if (left?.isConnected && !this.target?.contains(document.activeElement)) this.screenFocused = false;
+    });
   };
 
   /** Called with the VM as the cache has it now; decides whether to connect, re-attach, wait or stop. */
