@@ -140,11 +140,14 @@ export class ConsoleController {
   };
 
   private readonly onFocusOut = (event: Event): void => {
-    // Chrome fires focusout while noVNC takes its screen out on a close, with the screen still in the page: look
-    // once that is over. A screen gone by then was removed, not left.
-    const left = event.target as Node | null;
-    queueMicrotask(() => {
-      if (left?.isConnected && !this.target?.contains(document.activeElement)) this.screenFocused = false;
+    if ((event as FocusEvent).relatedTarget) {
+      this.screenFocused = false;
+      return;
+    }
+    // Focus went nowhere: a click outside, or noVNC taking its screen out as its socket closes (Chrome fires focusout
+    // for that too). Decide once the close, if that is what it was, has been handled: a rejoin keeps the keys.
+    setTimeout(() => {
+      if (!this.state.get().rejoining) this.screenFocused = false;
     });
   };
 
