@@ -107,11 +107,12 @@ export function testClient(options: { encodings?: readonly number[]; width?: num
   };
 }
 
-/** The client messages sent after the handshake (which ends where SetPixelFormat, type 0, starts), parsed. */
+/**
+ * The client messages among sent bytes, parsed; the handshake's replies (the version banner, the security choice and
+ * ClientInit: "RFB …", [1] or [1, 1], never a client message) are left out.
+ */
 export function clientMessages(sent: Buffer[]): ClientMessage[] {
-  const first = sent.findIndex((b) => b[0] === 0);
-  if (first < 0) return [];
-  let rest = Buffer.concat(sent.slice(first));
+  let rest = Buffer.concat(sent.filter((b) => b[0] !== 0x52 && !(b[0] === 1 && b.length <= 2)));
   const out: ClientMessage[] = [];
   while (rest.length > 0) {
     const parsed = parseClientMessage(rest);
