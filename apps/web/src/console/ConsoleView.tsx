@@ -290,7 +290,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
     return () => clearTimeout(timer);
   }, [typedAt]);
 
-  const presence = state.presence;
+  // Between a connection's welcome and its first people list there is nothing to show.
+  const presence = state.presence?.viewers.length ? state.presence : undefined;
   const holder = presence ? keyboardHolder(presence) : undefined;
   const haveKeyboard = holder !== undefined && holder.id === presence?.me;
   const follower = presence !== undefined && isFollower(presence);
