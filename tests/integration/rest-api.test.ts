@@ -7,7 +7,7 @@ let root: string;
 const uuidOf = (name: string): string => String(stack.pool.vm(name).record.uuid);
 
 beforeAll(async () => {
-  stack = await startStack({ env: { LOGIN_ATTEMPTS_PER_USER: '3' } });
+  stack = await startStack({ env: { LOGIN_FREE_ATTEMPTS: '3' } });
   root = (await stack.login('root')).cookie;
 });
 afterAll(() => stack?.close());
@@ -40,13 +40,14 @@ describe('login', () => {
     expect(response.body).toEqual({ error: 'AUTHENTICATION_FAILED', message: 'Wrong user name or password.' });
   });
 
-  it('rate-limits attempts per user name with "try again in N s"', async () => {
+  it('rate-limits failed attempts per user name and address with "try again in N s"', async () => {
     const attempt = () => api(stack, 'POST', '/api/session', { body: { username: 'nosuchuser', password: 'nope' } });
     for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
     const limited = await attempt();
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({
       error: 'RATE_LIMITED',
+      scope: 'user',
       message: expect.stringMatching(/Try again in \d+ s\./),
     });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -25,6 +25,10 @@ export interface GatewayConfig {
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   session: { idleTimeoutMs: number; maxAgeMs: number };
   login: {
+    /** See auth/login-limits.ts. */
+    freeAttempts: number;
+    firstDelayMs: number;
+    maxDelayMs: number;
     perUser: number;
     perAddress: number;
     windowMs: number;
@@ -154,9 +158,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxAgeMs: seconds(env, 'SESSION_MAX_AGE', 24 * 3600, 5),
     },
     login: {
-      perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER', 5, 1),
-      perAddress: integer(env, 'LOGIN_ATTEMPTS_PER_ADDRESS', 20, 1),
-      windowMs: seconds(env, 'LOGIN_WINDOW', 300, 1),
+      freeAttempts: integer(env, 'LOGIN_FREE_ATTEMPTS', 5, 1),
+      firstDelayMs: seconds(env, 'LOGIN_FIRST_DELAY', 1, 1),
+      maxDelayMs: seconds(env, 'LOGIN_MAX_DELAY', 300, 1),
+      perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER', 100, 1),
+      perAddress: integer(env, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),
+      windowMs: seconds(env, 'LOGIN_WINDOW', 900, 1),
       reloginAfterPoolRestart: env.RELOGIN_AFTER_POOL_RESTART === undefined || flag(env, 'RELOGIN_AFTER_POOL_RESTART'),
     },
     consoles: {

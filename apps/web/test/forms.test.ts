@@ -184,9 +184,14 @@ describe('guest-side access and power actions', () => {
 describe('login errors', () => {
   it('explains each failure, with the wait after too many attempts', () => {
     expect(loginErrorMessage(new ApiError(401, 'AUTHENTICATION_FAILED', 'x')).message).toMatch(/wrong/);
-    expect(loginErrorMessage(new ApiError(429, 'RATE_LIMITED', 'x', { retryAfter: 12.2 }))).toEqual({
-      message: 'Too many login attempts.',
-      retryAfter: 13,
+    expect(loginErrorMessage(new ApiError(429, 'RATE_LIMITED', 'x', { retryAfter: 12.2, scope: 'user' }))).toEqual({
+      message: 'Too many failed logins for this user name.',
+      limit: { retryAfter: 13, scope: 'user' },
+    });
+    // Without a scope the stricter reading: every name from this address waits.
+    expect(loginErrorMessage(new ApiError(429, 'RATE_LIMITED', 'x', { retryAfter: 3 }))).toEqual({
+      message: 'Too many failed logins from this address.',
+      limit: { retryAfter: 3, scope: 'address' },
     });
     expect(loginErrorMessage(new ApiError(503, 'POOL_UNREACHABLE', 'connection refused')).message).toBe(
       'The pool cannot be reached: connection refused',

@@ -10,3 +10,4 @@ export {
   type ReleaseWhy,
 } from './console-control.ts';
 export { RDP_REFUSED, rdpAddressOf, rdpTarget, type RdpTarget } from './remote-desktop.ts';
+export { LIMIT_CODES, parseLimitRefusal, type LimitRefusal, type LoginLimitScope } from './limits.ts';

@@ -2,6 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { isRole, type Role } from '@xwc/api-client';
 import { createClient } from 'redis';
 import type { Logger } from '../log.ts';
+import type { LoginCounters } from './login-counters.ts';
+import { RedisLoginCounters } from './redis-login-counters.ts';
 import { deriveKey, open, seal } from './seal.ts';
 import {
   SessionStoreUnavailable,
@@ -27,7 +29,8 @@ type Client = ReturnType<typeof createClient>;
  * `xwc:session-ended:<id>` = reason for a while and publishes `{id, reason}` on `xwc:session-ended`, so
  * every instance closes that login's consoles with the right code. A record that simply expired is noticed
  * by each instance that served it (on its next read, or by a sweep at the memory store's cadence), which
- * also covers an announcement missed while an instance was reconnecting.
+ * also covers an announcement missed while an instance was reconnecting. Login attempts are counted under
+ * `xwc:login:*` (see redis-login-counters.ts).
  */
 const sessionKey = (id: string): string => `xwc:session:${id}`;
 const endedKey = (id: string): string => `xwc:session-ended:${id}`;
@@ -65,6 +68,7 @@ export class RedisSessionStore implements SessionStore {
   private subscribed = false;
   private down = false;
   readonly shared = true;
+  readonly loginCounters: LoginCounters;
 
   /** Connects, waiting up to `waitMs` for Redis; past that the store starts unavailable and recovers by itself. */
   static async connect(options: RedisStoreOptions, waitMs = 5000): Promise<RedisSessionStore> {
@@ -104,6 +108,7 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber.connect().catch(() => {});
     this.sweeper = setInterval(() => void this.sweep(), sweepInterval(options.limits));
     this.sweeper.unref();
+    this.loginCounters = new RedisLoginCounters(this.client, (command) => this.run(command));
   }
 
   get available(): boolean {

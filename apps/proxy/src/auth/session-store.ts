@@ -1,4 +1,5 @@
 import type { Role } from '@xwc/api-client';
+import { MemoryLoginCounters, type LoginCounters } from './login-counters.ts';
 
 /** What the gateway keeps for a logged-in browser. Keyed by a hash of the cookie, never the cookie. */
 export interface StoredSession {
@@ -19,6 +20,8 @@ export interface SessionStore {
   readonly available: boolean;
   /** Whether other gateway instances use the same store. */
   readonly shared: boolean;
+  /** Login attempts, counted where the sessions are kept: shared by the instances that share the store. */
+  readonly loginCounters: LoginCounters;
   get(id: string): Promise<StoredSession | undefined>;
   set(session: StoredSession): Promise<void>;
   touch(id: string, at: number): Promise<void>;
@@ -47,6 +50,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly sweeper: NodeJS.Timeout;
   readonly available = true;
   readonly shared = false;
+  readonly loginCounters: LoginCounters;
 
   constructor(
     private readonly limits: { idleTimeoutMs: number; maxAgeMs: number; maxSessions?: number },
@@ -54,6 +58,7 @@ export class MemorySessionStore implements SessionStore {
   ) {
     this.sweeper = setInterval(() => this.sweep(), sweepInterval(limits));
     this.sweeper.unref();
+    this.loginCounters = new MemoryLoginCounters(undefined, now);
   }
 
   async get(id: string): Promise<StoredSession | undefined> {

@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { XapiError, type Role, type XapiSession } from '@xwc/api-client';
+import type { LoginLimitScope } from '@xwc/contracts';
 import type { Audit } from '../audit.ts';
 import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
-import { AttemptLimiter } from './attempt-limiter.ts';
 import { newToken, readToken, sessionIdOf } from './cookie.ts';
 import { CredentialVault } from './credential-vault.ts';
+import { LoginLimited, LoginLimits, type LoginAttempt, type LoginLimitSettings } from './login-limits.ts';
 import type { EndReason, SessionStore, StoredSession } from './session-store.ts';
 
 export type { EndReason } from './session-store.ts';
@@ -29,7 +30,7 @@ export class LoginError extends Error {
   constructor(
     readonly kind: 'bad-credentials' | 'rate-limited' | 'invalid',
     message: string,
-    readonly retryAfter = 0,
+    readonly limit?: { retryAfter: number; scope: LoginLimitScope },
   ) {
     super(message);
   }
@@ -49,8 +50,7 @@ const RENEWAL_WAIT_MS = 10_000;
  */
 export class Sessions extends EventEmitter<SessionEvents> {
   private readonly live = new Map<string, UserSession>();
-  private readonly byUser: AttemptLimiter;
-  private readonly byAddress: AttemptLimiter;
+  private readonly limiter: LoginLimits;
   private readonly vault = new CredentialVault();
   /** The pool's toolstack run (`PoolLink.epoch`) each held login last saw. */
   private readonly epochs = new Map<string, string>();
@@ -59,18 +59,12 @@ export class Sessions extends EventEmitter<SessionEvents> {
   constructor(
     private readonly store: SessionStore,
     private readonly link: PoolLink,
-    private readonly limits: {
-      perUser: number;
-      perAddress: number;
-      windowMs: number;
-      reloginAfterPoolRestart: boolean;
-    },
+    private readonly limits: LoginLimitSettings & { reloginAfterPoolRestart: boolean },
     private readonly audit: Audit,
     private readonly log: Logger,
   ) {
     super();
-    this.byUser = new AttemptLimiter(limits.perUser, limits.windowMs);
-    this.byAddress = new AttemptLimiter(limits.perAddress, limits.windowMs);
+    this.limiter = new LoginLimits(store.loginCounters, limits);
     store.onDelete((id, reason) => this.forget(id, reason));
   }
 
@@ -79,14 +73,14 @@ export class Sessions extends EventEmitter<SessionEvents> {
       throw new LoginError('invalid', 'Send a JSON body {"username": "…", "password": "…"}.');
     }
     if (password.length > 1024) throw new LoginError('invalid', 'The password is too long.');
-    const userKey = username.toLowerCase();
-    const wait = Math.max(this.byUser.retryAfter(userKey), this.byAddress.retryAfter(source));
-    if (wait > 0) {
-      this.audit({ event: 'login', user: username, outcome: 'rate-limited' }, { source });
-      throw new LoginError('rate-limited', `Too many login attempts. Try again in ${wait} s.`, wait);
+    let attempt: LoginAttempt;
+    try {
+      attempt = await this.limiter.begin(username.toLowerCase(), source);
+    } catch (error) {
+      if (!(error instanceof LoginLimited)) throw error;
+      this.audit({ event: 'login', user: username, outcome: 'rate-limited', reason: error.scope }, { source });
+      throw new LoginError('rate-limited', error.message, { retryAfter: error.retryAfter, scope: error.scope });
     }
-    this.byUser.record(userKey);
-    this.byAddress.record(source);
     let xapi: XapiSession;
     try {
       xapi = await this.link.login(username, password);
@@ -96,9 +90,10 @@ export class Sessions extends EventEmitter<SessionEvents> {
         throw new LoginError('bad-credentials', 'Wrong user name or password.');
       }
       this.audit({ event: 'login', user: username, outcome: 'error', reason: errorCode(error) }, { source });
+      await attempt.undecided().catch(() => undefined);
       throw error;
     }
-    this.byUser.reset(userKey);
+    await attempt.succeeded().catch((error: unknown) => this.log.warn('could not clear login counters', { error }));
     const role = (await xapi.role().catch(() => undefined)) ?? 'read-only';
     const token = newToken();
     const now = Date.now();

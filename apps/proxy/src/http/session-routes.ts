@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { LIMIT_CODES } from '@xwc/contracts';
 import { LoginError } from '../auth/sessions.ts';
 import { clearedCookie, sessionCookie } from '../auth/cookie.ts';
 import type { GatewayContext } from '../context.ts';
@@ -23,8 +24,8 @@ export function sessionRoutes(ctx: GatewayContext): Router {
       } catch (error) {
         if (!(error instanceof LoginError)) throw error;
         if (error.kind === 'invalid') throw badRequest(error.message);
-        if (error.kind === 'rate-limited') {
-          throw new ApiError(429, 'RATE_LIMITED', error.message, { retryAfter: error.retryAfter });
+        if (error.kind === 'rate-limited' && error.limit) {
+          throw new ApiError(429, LIMIT_CODES.login, error.message, { ...error.limit });
         }
         throw new ApiError(401, 'AUTHENTICATION_FAILED', error.message);
       }

@@ -3,6 +3,22 @@ import { loginErrorMessage } from './login-errors.ts';
 
 /** User name and password with the gateway's login errors explained; shared by the login page and the re-login modal. */
 
+/** A login limit the gateway announced: until when, and the sentence that explains it. */
+interface Lock {
+  until: number;
+  message: string;
+}
+
+/** The key of a limit on every name (the address itself is limited); no typed name can be empty. */
+const EVERY_NAME = '';
+const nameKey = (username: string): string => username.trim().toLowerCase();
+
+/** The lock that applies to this name now: its own, or one on every name, whichever ends later. */
+function lockOf(locks: ReadonlyMap<string, Lock>, username: string, now: number): Lock | undefined {
+  const live = [locks.get(nameKey(username)), locks.get(EVERY_NAME)].filter((lock) => lock && lock.until > now);
+  return live.sort((a, b) => b!.until - a!.until)[0];
+}
+
 export function LoginForm({
   initialUser = '',
   submitLabel,
@@ -18,27 +34,29 @@ export function LoginForm({
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const [lockedUntil, setLockedUntil] = useState<number | undefined>();
+  // Per user name: a limit on one name must not stop someone who types another (docs/SECURITY.md, row 21).
+  const [locks, setLocks] = useState<ReadonlyMap<string, Lock>>(() => new Map());
   const [now, setNow] = useState(() => Date.now());
   const userId = useId();
   const passId = useId();
   const errorId = useId();
 
   useEffect(() => {
-    if (lockedUntil === undefined) return;
+    if (locks.size === 0) return;
     const timer = setInterval(() => {
       const t = Date.now();
       setNow(t);
-      if (t >= lockedUntil) setLockedUntil(undefined);
+      if ([...locks.values()].every((lock) => lock.until <= t)) setLocks(new Map());
     }, 250);
     return () => clearInterval(timer);
-  }, [lockedUntil]);
+  }, [locks]);
 
-  const remaining = lockedUntil === undefined ? 0 : Math.max(0, Math.ceil((lockedUntil - now) / 1000));
+  const lock = lockOf(locks, username, now);
+  const remaining = lock ? Math.max(1, Math.ceil((lock.until - now) / 1000)) : 0;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (busy || remaining > 0) return;
+    if (busy || lock) return;
     if (username.trim() === '') {
       setError('Enter your user name.');
       return;
@@ -48,20 +66,25 @@ export function LoginForm({
     try {
       await onSubmit(username.trim(), password);
     } catch (failure) {
-      const { message, retryAfter } = loginErrorMessage(failure);
-      setError(message);
-      if (retryAfter !== undefined) {
+      const { message, limit } = loginErrorMessage(failure);
+      if (limit) {
         const t = Date.now();
         setNow(t);
-        setLockedUntil(t + retryAfter * 1000);
-      }
+        setError(undefined);
+        setLocks((previous) =>
+          new Map(previous).set(limit.scope === 'user' ? nameKey(username) : EVERY_NAME, {
+            until: t + limit.retryAfter * 1000,
+            message,
+          }),
+        );
+      } else setError(message);
       setPassword('');
     } finally {
       setBusy(false);
     }
   };
 
-  const shownError = error ? (remaining > 0 ? `${error} Try again in ${remaining} s.` : error) : undefined;
+  const shownError = lock ? `${lock.message} Try again in ${remaining} s.` : error;
 
   return (
     <form className="login-form" onSubmit={submit} noValidate aria-describedby={shownError ? errorId : undefined}>
@@ -93,8 +116,8 @@ export function LoginForm({
           {shownError}
         </p>
       ) : null}
-      <button type="submit" className="primary" disabled={busy || remaining > 0}>
-        {busy ? 'Logging in…' : remaining > 0 ? `Try again in ${remaining} s` : submitLabel}
+      <button type="submit" className="primary" disabled={busy || lock !== undefined}>
+        {busy ? 'Logging in…' : lock ? `Try again in ${remaining} s` : submitLabel}
       </button>
     </form>
   );

@@ -1,15 +1,24 @@
 import { ApiError } from '../api/http.ts';
+import { LIMIT_CODES, parseLimitRefusal, type LimitRefusal } from '../shared/contracts.ts';
 
-/** The login form's explanation of a failed login, and how long to wait after too many attempts. */
-export function loginErrorMessage(error: unknown): { message: string; retryAfter?: number } {
+/**
+ * The login form's explanation of a failed login; after too many attempts, how long to wait and whether only the user
+ * name that was tried is limited (`scope: 'user'`) or every name from this address.
+ */
+export function loginErrorMessage(error: unknown): { message: string; limit?: LimitRefusal } {
   if (error instanceof ApiError) {
     switch (error.code) {
       case 'AUTHENTICATION_FAILED':
         return { message: 'The user name or password is wrong.' };
-      case 'RATE_LIMITED': {
-        const seconds = Number(error.details.retryAfter);
-        const retryAfter = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 30;
-        return { message: 'Too many login attempts.', retryAfter };
+      case LIMIT_CODES.login: {
+        const limit = parseLimitRefusal(error.details);
+        return {
+          message:
+            limit.scope === 'user'
+              ? 'Too many failed logins for this user name.'
+              : 'Too many failed logins from this address.',
+          limit,
+        };
       }
       case 'POOL_UNREACHABLE':
         return { message: `The pool cannot be reached: ${error.message}` };
