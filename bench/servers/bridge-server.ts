@@ -30,7 +30,7 @@ wss.on('connection', (ws) => {
   upstream.once('connect', () => {
     upstream.removeAllListeners('error');
     upstream.pause();
-    bridge(ws, upstream, limits);
+    bridge(ws, upstream, { limits });
   });
 });
 wss.on('listening', () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleOf, openViewer } from '../../apps/xapi-sim/test/console-client.ts';
+import { login } from '../../apps/xapi-sim/test/sim-client.ts';
 import { ConsoleClient, consoleUrl } from '../support/console-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -111,15 +113,38 @@ describe('failures after the upgrade map to close codes', () => {
     own.close();
   });
 
-  it('4009 when the pool allows one console per VM and it is taken', async () => {
+  it('4009 naming the holder when the pool allows one console per VM and another client has it', async () => {
+    const poolRef = stack.pool.findRefs('pool')[0]!;
+    stack.pool.setField('pool', poolRef, 'limit_console_sessions', true);
+    const vm = stack.pool.vm('Ubuntu 24.04 build agent').ref;
+    // XenCenter, say: a client of the pool that is not this gateway.
+    const other = await openViewer(stack.pool, consoleOf(stack.pool, vm, 'rfb'), await login(stack.pool, 'operator'));
+    try {
+      const refused = await open('vm', uuidOf('Ubuntu 24.04 build agent'));
+      const closed = await refused.closed;
+      expect(closed).toEqual({ code: 4009, reason: 'In use by operator from another client.' });
+      await refused.closed;
+    } finally {
+      other.socket.destroy();
+      stack.pool.setField('pool', poolRef, 'limit_console_sessions', false);
+    }
+  });
+
+  it('shares one console among its viewers instead of refusing the second under the pool’s limit', async () => {
     const poolRef = stack.pool.findRefs('pool')[0]!;
     stack.pool.setField('pool', poolRef, 'limit_console_sessions', true);
     try {
       const first = await open('vm', uuidOf('Ubuntu 24.04 build agent'));
-      await first.read(12);
+      await first.handshake();
       const second = await open('vm', uuidOf('Ubuntu 24.04 build agent'));
-      expect((await second.closed).code).toBe(4009);
-      first.close();
+      // The lone viewer is moved onto the shared console: told to rejoin, it reconnects and is served again.
+      expect((await first.closed).code).toBe(4020);
+      const rejoined = await open('vm', uuidOf('Ubuntu 24.04 build agent'));
+      await second.handshake();
+      await rejoined.handshake();
+      rejoined.close();
+      second.close();
+      await Promise.all([rejoined.closed, second.closed]);
     } finally {
       stack.pool.setField('pool', poolRef, 'limit_console_sessions', false);
     }
@@ -189,6 +214,9 @@ describe('sessions and caps', () => {
     const { cookie } = await stack.login('poweradmin');
     const clients: ConsoleClient[] = [];
     for (let i = 0; i < 6; i++) clients.push(await open('vm', uuidOf('Windows Server 2022'), cookie));
+    // The first was moved onto the shared console when the second arrived; a browser rejoins at once.
+    expect((await clients[0]!.closed).code).toBe(4020);
+    clients[0] = await open('vm', uuidOf('Windows Server 2022'), cookie);
     const extra = await open('vm', uuidOf('Windows Server 2022'), cookie);
     expect((await extra.closed).code).toBe(4029);
     for (const client of clients) client.close();

@@ -44,11 +44,11 @@ describe('7. WebSocket protocol abuse', () => {
     expect(await ws.closeCode()).toBe(1009);
   });
 
-  it('closes on a text frame: consoles are binary (1003)', async () => {
+  it('closes on a text frame that is not a console command (4400): text carries only presence commands', async () => {
     const ws = await open();
     await new Promise((resolve) => setTimeout(resolve, 300));
     ws.frame({ opcode: 1, payload: Buffer.from('hello') });
-    expect(await ws.closeCode()).toBe(1003);
+    expect(await ws.closeCode()).toBe(4400);
   });
 
   it('closes on a ping flood (1008)', async () => {

@@ -10,7 +10,15 @@ export type AuditEvent =
       reason?: string;
     }
   | { event: 'logout'; user: string; reason: 'user' | 'expired' | 'ended-by-pool' }
-  | { event: 'console-open'; user: string; object: string; objectName?: string; consoleId: string }
+  | {
+      event: 'console-open';
+      user: string;
+      object: string;
+      objectName?: string;
+      consoleId: string;
+      /** `direct`: a lone viewer bridged to the pool; `shared`: a viewer of the console engine. */
+      mode: 'direct' | 'shared';
+    }
   | {
       event: 'console-close';
       user: string;
@@ -24,6 +32,10 @@ export type AuditEvent =
       inputEvents: number;
     }
   | { event: 'console-refused'; user: string; object: string; outcome: string }
+  /** The keyboard of a shared console changed hands (`how`: request, hand-over, take, typed); `from` had it. */
+  | { event: 'console-control'; user: string; object: string; how: string; from?: string }
+  /** The pool's console broke the RFB protocol; its viewers were disconnected. */
+  | { event: 'console-fault'; object: string; reason: string }
   | {
       event: 'extension-change';
       user: string;

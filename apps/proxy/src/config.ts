@@ -44,6 +44,12 @@ export interface GatewayConfig {
     keepaliveMs: number;
     highWaterMark: number;
     connectTimeoutMs: number;
+    /** When consoles go through the shared engine (see console-hubs.ts). */
+    sharing: 'on-demand' | 'always';
+    /** The viewer with the keyboard loses it after this long without key or pointer input (0 = never). */
+    controlIdleMs: number;
+    /** How long a shared console whose VM rebooted or migrated is looked for while its viewers wait. */
+    reattachMs: number;
   };
   auditLog: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -78,6 +84,13 @@ function flag(env: Env, name: string): boolean {
   if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false;
   if (raw === '1' || raw.toLowerCase() === 'true') return true;
   throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
+function oneOf<const V extends readonly string[]>(env: Env, name: string, values: V, fallback: V[number]): V[number] {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!values.includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw;
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -175,6 +188,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       keepaliveMs: seconds(env, 'CONSOLE_KEEPALIVE', 20, 1),
       highWaterMark: hwmKiB * 1024,
       connectTimeoutMs: seconds(env, 'CONSOLE_CONNECT_TIMEOUT', 10, 1),
+      sharing: oneOf(env, 'CONSOLE_SHARING', ['on-demand', 'always'] as const, 'on-demand'),
+      controlIdleMs: seconds(env, 'CONSOLE_CONTROL_IDLE', 300),
+      reattachMs: seconds(env, 'CONSOLE_REATTACH_TIMEOUT', 180, 5),
     },
     auditLog: optional(env, 'AUDIT_LOG') ?? path.join(dataDir, 'audit.log'),
     logLevel: logLevel as GatewayConfig['logLevel'],

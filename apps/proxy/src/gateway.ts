@@ -107,6 +107,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     origin,
     trustProxy: config.trustProxy,
     limits: { ...config.consoles, lowWaterMark: Math.floor(config.consoles.highWaterMark / 4) },
+    instance,
+    ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
   });
   const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
   const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR));

@@ -28,6 +28,8 @@ export interface Bridge {
   readonly done: Promise<BridgeResult>;
 }
 
+/** How long finding out why the host ended a console may take before it is simply reported as ended. */
+const END_KIND_WAIT_MS = 3000;
 /** How long a close handshake may take before the socket is simply destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -36,7 +38,18 @@ const CLOSE_GRACE_MS = 2000;
  * directions: the host side pauses while the browser has too much unsent data, and the browser
  * side pauses while the host is not draining. Memory per console is bounded by the marks above.
  */
-export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, initial?: Buffer): Bridge {
+export interface BridgeOptions {
+  limits: BridgeLimits;
+  /** Console bytes that arrived with the tunnel's reply. */
+  initial?: Buffer;
+  /** Why the host ended the stream (e.g. the pool's own idle timeout), given when input was last seen. */
+  endKind?: (lastInput: number) => Promise<CloseKind>;
+  /** Text frames (presence and control commands); without it a text frame closes the console. */
+  onText?: (text: string) => void;
+}
+
+export function bridge(ws: WebSocket, upstream: Duplex, options: BridgeOptions): Bridge {
+  const { limits, initial, endKind, onText } = options;
   let unflushed = 0;
   let bytesToBrowser = 0;
   let bytesToHost = 0;
@@ -94,12 +107,13 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
   }
 
   const toHost = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (!isBinary) {
+      if (onText) return onText(chunk.toString('utf8'));
       ws.close(1003, 'Console data must be binary.');
       finish('peer-gone');
       return;
     }
-    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     bytesToHost += chunk.length;
     if (scanner.feed(chunk)) lastInput = Date.now();
     if (!upstream.write(chunk)) {
@@ -114,10 +128,24 @@ export function bridge(ws: WebSocket, upstream: Duplex, limits: BridgeLimits, in
     ws.resume();
   });
   upstream.on('data', toBrowser);
-  // The host ended the stream (VM halted, rebooted or migrated away): deliver what is queued, then close.
-  upstream.on('end', () => finish('ended'));
-  upstream.on('error', () => finish('ended'));
-  upstream.on('close', () => finish('ended'));
+  // The host ended the stream (VM halted, rebooted or migrated away, or the pool's idle timeout): deliver what is
+  // queued, then close with the reason.
+  let ending = false;
+  const hostEnded = (): void => {
+    if (ending || finished) return;
+    ending = true;
+    if (!endKind) return finish('ended');
+    const fallback = setTimeout(() => finish('ended'), END_KIND_WAIT_MS);
+    endKind(lastInput)
+      .catch((): CloseKind => 'ended')
+      .then((kind) => {
+        clearTimeout(fallback);
+        finish(kind);
+      });
+  };
+  upstream.on('end', hostEnded);
+  upstream.on('error', hostEnded);
+  upstream.on('close', hostEnded);
 
   ws.on('message', toHost);
   ws.on('close', () => finish('peer-gone'));

@@ -8,8 +8,15 @@ import { clientAddress } from '../http/client-address.ts';
 import { originAllowed, type OriginPolicy } from '../http/origin.ts';
 import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
+import { roleAtLeast } from '@xwc/api-client';
+import { parseConsoleCommand, type ConsoleNotice, type ConsoleViewer } from '@xwc/contracts';
 import { bridge, type Bridge, type BridgeLimits } from './bridge.ts';
 import { CLOSE, ConsoleError, truncateReason, type CloseKind } from './close-codes.ts';
+import type { SharingPolicy } from './engine/console-hubs.ts';
+import { ConsoleEngine } from './engine/console-engine.ts';
+import { poolIdleTimeout } from './engine/upstream-connection.ts';
+import type { SharedConsole, SharedViewer } from './engine/shared-console.ts';
+import { ViewerChannel, type ViewerEnd } from './engine/viewer-channel.ts';
 import { isXapiUuid } from './location.ts';
 import { resolveConsole, type ConsoleOwner } from './resolve.ts';
 import { openTunnel, type Tunnel } from './tunnel.ts';
@@ -18,20 +25,36 @@ export interface ConsoleLimits extends BridgeLimits {
   perUser: number;
   total: number;
   connectTimeoutMs: number;
+  sharing: SharingPolicy;
+  controlIdleMs: number;
+  reattachMs: number;
 }
 
 interface LiveConsole {
   id: string;
   session: UserSession;
-  /** Set once bytes flow; until then closing aborts the set-up. */
+  /** When the viewer connected (ms since the epoch). */
+  opened: number;
+  /** Direct path: set once bytes flow; until then closing aborts the set-up. */
   bridge?: Bridge;
+  /** Direct path: resolves once the connection to the pool is closed (its slot free again). */
+  upstreamClosed?: Promise<void>;
+  /** Shared path: the console and this viewer's place in it. */
+  shared?: { console: SharedConsole; viewer: SharedViewer };
   abort: AbortController;
   ws?: WebSocket;
 }
 
+/** xapi lets vm-operators and above open VM consoles, and only pool admins the control domain's (`http/connect_console`). */
+const mayOpen = (session: UserSession, owner: ConsoleOwner): boolean =>
+  roleAtLeast(session.role, owner === 'host' ? 'pool-admin' : 'vm-operator');
+
 const ROUTE = /^\/api\/consoles\/(vm|host)\/([^/?#]+)$/;
 /** Client frames carry key, pointer and clipboard messages; nothing legitimate comes near this. */
 const MAX_CLIENT_FRAME = 1024 * 1024;
+
+/** The pool's idle clock and ours differ by a round trip and their polling: allow for it. */
+const POOL_IDLE_SLACK_MS = 1500;
 
 const END_KIND: Record<EndReason, CloseKind> = {
   user: 'loggedOut',
@@ -55,6 +78,7 @@ export class ConsoleService {
   private readonly bySession = new Map<string, Set<LiveConsole>>();
   private total = 0;
   private accepting = true;
+  private readonly engine: ConsoleEngine;
 
   constructor(
     private readonly deps: {
@@ -65,10 +89,26 @@ export class ConsoleService {
       origin: OriginPolicy;
       trustProxy: boolean;
       limits: ConsoleLimits;
+      /** This gateway instance (presence across instances). */
+      instance: string;
+      redisUrl?: string;
     },
   ) {
     deps.sessions.on('ended', (session, reason) => this.closeSession(session.id, END_KIND[reason]));
+    this.engine = new ConsoleEngine({
+      link: deps.link,
+      audit: deps.audit,
+      log: deps.log,
+      instance: deps.instance,
+      ...(deps.redisUrl ? { redisUrl: deps.redisUrl } : {}),
+      limits: deps.limits,
+      sourceOf: (id) => this.sources.get(id) ?? '',
+      onViewerEnd: (viewer, end, inputEvents) => this.sharedViewerEnded(viewer, end, inputEvents),
+    });
   }
+
+  /** Client addresses of shared viewers, for their audit lines. */
+  private readonly sources = new Map<string, string>();
 
   /** Whether this request is a console upgrade (handled, or refused with an HTTP status). */
   handles(req: IncomingMessage): boolean {
@@ -77,7 +117,9 @@ export class ConsoleService {
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { sessions, origin, trustProxy, limits } = this.deps;
-    const [, owner, uuid] = ROUTE.exec((req.url ?? '').split('?')[0]!)!;
+    const [path, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
+    const [, owner, uuid] = ROUTE.exec(path)!;
+    const viewOnly = new URLSearchParams(query).get('view') === 'only';
     const source = clientAddress(req, trustProxy);
     if (!this.accepting) return refuse(socket, 503, 'SHUTTING_DOWN', 'The gateway is shutting down.');
     if (!originAllowed(req, origin)) {
@@ -99,7 +141,7 @@ export class ConsoleService {
       });
       return;
     }
-    const live: LiveConsole = { id: randomUUID(), session, abort: new AbortController() };
+    const live: LiveConsole = { id: randomUUID(), session, opened: Date.now(), abort: new AbortController() };
     this.track(live);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Protocol violations surface as 'error' (then 'close'); unhandled, one would end the process.
@@ -107,8 +149,99 @@ export class ConsoleService {
       // Nothing is listening for console data until the tunnel is up: hold it in the socket, not drop it.
       ws.pause();
       live.ws = ws;
-      void this.serve(live, ws, owner as ConsoleOwner, uuid!, source);
+      this.open(live, ws, owner as ConsoleOwner, uuid!, source, viewOnly);
     });
+  }
+
+  /** Sends the viewer down the direct path (alone on the console) or into the console's shared engine. */
+  private open(
+    live: LiveConsole,
+    ws: WebSocket,
+    owner: ConsoleOwner,
+    uuid: string,
+    source: string,
+    viewOnly: boolean,
+  ): void {
+    const { session } = live;
+    const object = `${owner}/${uuid}`;
+    // Checked before routing, so a viewer who may not open this console cannot move others off the direct path.
+    if (!mayOpen(session, owner)) {
+      this.deps.audit({ event: 'console-refused', user: session.user, object, outcome: 'forbidden' }, { source });
+      ws.resume();
+      ws.close(CLOSE.forbidden.code, CLOSE.forbidden.reason);
+      return this.untrack(live);
+    }
+    const route = this.engine.route(object, !viewOnly, () => ({
+      evict: () => this.evict(live),
+      viewer: () => this.aloneViewer(live),
+      announce: (remote) => this.announceAlone(live, remote),
+    }));
+    if (route.kind === 'direct') {
+      void this.serve(live, ws, owner, uuid, source).finally(route.release);
+      return;
+    }
+    this.join(route.console, live, ws, object, source, viewOnly);
+  }
+
+  private join(
+    console: SharedConsole,
+    live: LiveConsole,
+    ws: WebSocket,
+    object: string,
+    source: string,
+    viewOnly: boolean,
+  ): void {
+    const { session } = live;
+    const { limits } = this.deps;
+    const viewer: SharedViewer = {
+      id: live.id,
+      session,
+      since: new Date(),
+      canControl: true,
+      canTake: roleAtLeast(session.role, 'pool-admin'),
+      viewOnly,
+      channel: new ViewerChannel(ws, limits, {
+        onCommand: (command) => console.command(viewer, command),
+        onEnd: (end) => console.leave(viewer, end),
+      }),
+    };
+    live.shared = { console, viewer };
+    this.sources.set(live.id, source);
+    this.deps.audit(
+      { event: 'console-open', user: session.user, object, consoleId: live.id, mode: 'shared' },
+      { source },
+    );
+    console.join(viewer);
+  }
+
+  private sharedViewerEnded(viewer: SharedViewer, end: ViewerEnd, inputEvents: number): void {
+    const live = [...(this.bySession.get(viewer.session.id) ?? [])].find((l) => l.id === viewer.id);
+    const source = this.sources.get(viewer.id) ?? '';
+    this.sources.delete(viewer.id);
+    if (!live?.shared) return;
+    this.untrack(live);
+    this.deps.audit(
+      {
+        event: 'console-close',
+        user: viewer.session.user,
+        object: live.shared.console.key,
+        objectName: live.shared.console.objectName,
+        consoleId: live.id,
+        outcome: end,
+        durationMs: Date.now() - live.opened,
+        bytesToBrowser: viewer.channel.bytesSent,
+        bytesToHost: 0,
+        inputEvents,
+      },
+      { source },
+    );
+  }
+
+  /** Closes a lone viewer's direct console so that it rejoins the shared one; resolves once the pool's slot is free. */
+  private evict(live: LiveConsole): Promise<void> {
+    const closed = live.upstreamClosed ?? Promise.resolve();
+    this.end(live, 'rejoin');
+    return closed;
   }
 
   private async serve(
@@ -175,9 +308,21 @@ export class ConsoleService {
       return this.untrack(live);
     }
     const started = Date.now();
-    audit({ event: 'console-open', user: session.user, object, objectName: name, consoleId: live.id }, { source });
-    live.bridge = bridge(ws, tunnel.socket, limits, tunnel.initial);
+    audit(
+      { event: 'console-open', user: session.user, object, objectName: name, consoleId: live.id, mode: 'direct' },
+      { source },
+    );
+    const socket = tunnel.socket;
+    live.upstreamClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    live.bridge = bridge(ws, socket, {
+      limits,
+      initial: tunnel.initial,
+      endKind: (lastInput) => this.endOfUpstream(session, owner, uuid, lastInput),
+      onText: (text) => this.directCommand(live, text),
+    });
+    this.greetAlone(live, object);
     const result = await live.bridge.done;
+    this.engine.publishDirect(object, undefined);
     this.untrack(live);
     audit(
       {
@@ -196,6 +341,52 @@ export class ConsoleService {
     );
   }
 
+  /** The lone viewer of a direct console, as presence lists it: it has the keyboard. */
+  private aloneViewer(live: LiveConsole): ConsoleViewer {
+    const { session, id } = live;
+    return {
+      id,
+      user: session.user,
+      role: session.role,
+      since: new Date(live.opened).toISOString(),
+      viewOnly: false,
+      keyboard: true,
+      remote: false,
+    };
+  }
+
+  /** Tells a lone viewer who is on its console: itself, and anyone on other instances. */
+  private announceAlone(live: LiveConsole, remote: readonly ConsoleViewer[]): void {
+    const notice: ConsoleNotice = { type: 'presence', viewers: [this.aloneViewer(live), ...remote], requests: [] };
+    if (live.ws?.readyState === live.ws?.OPEN) live.ws?.send(JSON.stringify(notice));
+  }
+
+  /** The first text frames of a direct console: who this viewer is, and who is on the console. */
+  private greetAlone(live: LiveConsole, key: string): void {
+    const canTake = roleAtLeast(live.session.role, 'pool-admin');
+    live.ws?.send(JSON.stringify({ type: 'welcome', viewer: live.id, canControl: true, canTake } as ConsoleNotice));
+    this.engine.publishDirect(key, this.aloneViewer(live));
+    this.announceAlone(live, this.engine.remote(key));
+  }
+
+  /** Commands on the direct path: asking to watch only moves the console onto the engine, where that is enforced. */
+  private directCommand(live: LiveConsole, text: string): void {
+    const command = parseConsoleCommand(text);
+    if (!command) return this.end(live, 'badViewer');
+    if (command.type === 'view-only' && command.on) this.end(live, 'rejoin');
+  }
+
+  /** Why a direct console's upstream ended: the pool's idle timeout, or the console moved (reboot, migration). */
+  private async endOfUpstream(
+    session: UserSession,
+    owner: ConsoleOwner,
+    uuid: string,
+    lastInput: number,
+  ): Promise<CloseKind> {
+    const timeout = await poolIdleTimeout(session.xapi, owner, uuid).catch(() => 0);
+    return timeout > 0 && Date.now() - lastInput + POOL_IDLE_SLACK_MS >= timeout * 1000 ? 'poolIdle' : 'ended';
+  }
+
   /** Closes every console of one login (logout, expiry, the pool ending the session). */
   closeSession(sessionId: string, kind: CloseKind): void {
     for (const live of [...(this.bySession.get(sessionId) ?? [])]) this.end(live, kind);
@@ -208,6 +399,7 @@ export class ConsoleService {
     while (this.total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const set of [...this.bySession.values()]) for (const live of [...set]) this.end(live, 'goingAway');
     this.wss.close();
+    await this.engine.close();
   }
 
   get count(): number {
@@ -215,6 +407,7 @@ export class ConsoleService {
   }
 
   private end(live: LiveConsole, kind: CloseKind): void {
+    if (live.shared) return live.shared.viewer.channel.end(kind);
     if (live.bridge) return live.bridge.close(kind);
     live.abort.abort();
     live.ws?.resume();

@@ -50,6 +50,9 @@ export class ClientHandshake {
   private state: HandshakeState = 'version';
   private negotiated: NegotiatedVersion = '3.3';
 
+  /** `highest`: the newest version this client agrees to speak (the server's, if older, is used). */
+  constructor(private readonly highest: NegotiatedVersion = '3.8') {}
+
   get version(): NegotiatedVersion {
     return this.negotiated;
   }
@@ -85,7 +88,8 @@ export class ClientHandshake {
     const [major, minor] = [Number(match[1]), Number(match[2])];
     if (major !== 3) throw new RfbProtocolError(`server speaks RFB ${major}.${minor}; this client speaks 3.3 to 3.8`);
     // RFC 6143 §7.1.1: versions other than 3.7 and 3.8 (Apple's 3.889 among them) are to be treated as 3.3.
-    this.negotiated = minor === 8 ? '3.8' : minor === 7 ? '3.7' : '3.3';
+    const offered: NegotiatedVersion = minor === 8 ? '3.8' : minor === 7 ? '3.7' : '3.3';
+    this.negotiated = offered < this.highest ? offered : this.highest;
     this.state = this.negotiated === '3.3' ? 'security-type' : 'security-types';
     return { kind: 'progress', reply: Buffer.from(`RFB 003.00${this.negotiated.slice(2)}\n`, 'latin1') };
   }

@@ -15,6 +15,8 @@ export type RfbClientEvent =
   /** The server refused us or broke the protocol; the client reads nothing more. Close the connection. */
   | { type: 'error'; error: RfbProtocolError };
 
+const NO_RECTS: ReadonlyMap<number, number> = new Map();
+
 export type RfbClientState = 'handshake' | 'running' | 'failed';
 
 export interface RfbClientOptions {
@@ -24,6 +26,8 @@ export interface RfbClientOptions {
   readonly send: (bytes: Buffer) => boolean;
   /** Encodings to ask for, in preference order (DEFAULT_ENCODINGS unless given; `[ClientEncoding.Raw]` for Raw only). */
   readonly encodings?: readonly number[];
+  /** The newest protocol version to speak (3.8 unless given). */
+  readonly version?: NegotiatedVersion;
 }
 
 /**
@@ -35,7 +39,7 @@ export interface RfbClientOptions {
  */
 export class RfbClient {
   private readonly pending = new ByteQueue();
-  private readonly handshake = new ClientHandshake();
+  private readonly handshake: ClientHandshake;
   private readonly encodings: readonly number[];
   private reader: ServerMessageReader | null = null;
   private current: RfbClientState = 'handshake';
@@ -44,6 +48,7 @@ export class RfbClient {
 
   constructor(private readonly options: RfbClientOptions) {
     this.encodings = checkEncodings(options.encodings ?? DEFAULT_ENCODINGS);
+    this.handshake = new ClientHandshake(options.version);
   }
 
   get state(): RfbClientState {
@@ -53,6 +58,11 @@ export class RfbClient {
   /** The server acknowledged QEMU extended key events. */
   get extendedKeys(): boolean {
     return this.acknowledgedKeys;
+  }
+
+  /** Rectangles received per encoding since the connection opened: which encodings the server actually uses. */
+  get rectCounts(): ReadonlyMap<number, number> {
+    return this.reader?.rectCounts ?? NO_RECTS;
   }
 
   /** Bytes received and not yet parsed: at most one unfinished protocol unit, bounded by CLIENT_LIMITS. */

@@ -1,0 +1,117 @@
+import type { ConsoleViewer } from '@xwc/contracts';
+import type { Audit } from '../../audit.ts';
+import type { Logger } from '../../log.ts';
+import type { PoolLink } from '../../pool/link.ts';
+import { ConsoleError } from '../close-codes.ts';
+import { busyReason } from '../limit-reply.ts';
+import type { ConsoleOwner } from '../resolve.ts';
+import { ConsoleBusy } from '../tunnel.ts';
+import { ConsoleHubs, type ConsoleRoute, type DirectConsole, type SharingPolicy } from './console-hubs.ts';
+import { PresenceBoard } from './presence.ts';
+import { RedisPresence } from './redis-presence.ts';
+import type { SharedViewer } from './shared-console.ts';
+import { poolIdleTimeout, upstreamConnector } from './upstream-connection.ts';
+import type { ViewerEnd } from './viewer-channel.ts';
+
+export interface ConsoleEngineOptions {
+  link: PoolLink;
+  audit: Audit;
+  log: Logger;
+  instance: string;
+  /** Presence spans instances through Redis when set. */
+  redisUrl?: string;
+  limits: {
+    sharing: SharingPolicy;
+    connectTimeoutMs: number;
+    controlIdleMs: number;
+    reattachMs: number;
+  };
+  /** The client address a viewer connected from, for audit lines. */
+  sourceOf(viewerId: string): string;
+  onViewerEnd(viewer: SharedViewer, end: ViewerEnd, inputEvents: number): void;
+}
+
+/**
+ * The gateway's consoles as a whole: which are direct and which shared (ConsoleHubs), how a shared console reaches
+ * the pool, and presence across instances.
+ */
+export class ConsoleEngine {
+  private readonly hubs: ConsoleHubs;
+  private readonly board: PresenceBoard;
+
+  constructor(private readonly options: ConsoleEngineOptions) {
+    const { link, audit, log, limits } = options;
+    this.board = new PresenceBoard(
+      options.instance,
+      options.redisUrl ? new RedisPresence(options.redisUrl, log) : undefined,
+      (key) => this.remoteChanged(key),
+    );
+    this.hubs = new ConsoleHubs(limits.sharing, (key) => {
+      const [owner, uuid] = key.split('/') as [ConsoleOwner, string];
+      const connect = upstreamConnector({ link, owner, uuid, connectTimeoutMs: limits.connectTimeoutMs });
+      return {
+        connect: (request) => connect(request).catch((error: unknown) => this.explainBusy(key, error)),
+        poolIdleTimeout: (session) => poolIdleTimeout(session.xapi, owner, uuid),
+        controlIdleMs: limits.controlIdleMs,
+        reattachMs: limits.reattachMs,
+        presence: { publish: (viewers) => this.board.publish(key, viewers), remote: () => this.board.remote(key) },
+        onControl: (change, viewers) => {
+          if (change.kind !== 'granted' || change.how === 'first') return;
+          const to = viewers.get(change.viewer);
+          const from = change.from === undefined ? undefined : viewers.get(change.from);
+          if (!to) return;
+          audit(
+            {
+              event: 'console-control',
+              user: to.session.user,
+              object: key,
+              how: change.how,
+              ...(from ? { from: from.session.user } : {}),
+            },
+            { source: options.sourceOf(to.id) },
+          );
+        },
+        onUpstreamFault: (reason) => {
+          log.warn('console upstream broke the RFB protocol', { object: key, reason });
+          audit({ event: 'console-fault', object: key, reason }, { source: '' });
+        },
+        onViewerEnd: options.onViewerEnd,
+      };
+    });
+  }
+
+  route(key: string, wantsDirect: boolean, direct: () => DirectConsole): ConsoleRoute {
+    return this.hubs.route(key, wantsDirect, direct);
+  }
+
+  /** A lone viewer's presence changed (it started or ended): other instances learn of it. */
+  publishDirect(key: string, viewer: ConsoleViewer | undefined): void {
+    this.board.publish(key, viewer ? [viewer] : []);
+  }
+
+  /** Viewers of `key` on other instances, as last read. */
+  remote(key: string): readonly ConsoleViewer[] {
+    return this.board.remote(key);
+  }
+
+  /**
+   * The pool refused because someone holds the console: when they are on another instance of this gateway (a load
+   * balancer that split a console's viewers), say so rather than "another client".
+   */
+  async explainBusy(key: string, error: unknown): Promise<never> {
+    if (!(error instanceof ConsoleBusy)) throw error;
+    const elsewhere = await this.board.elsewhere(key);
+    if (elsewhere.length === 0) throw error;
+    throw new ConsoleError('busy', busyReason([...new Set(elsewhere.map((v) => v.user))], 'another gateway'));
+  }
+
+  close(): Promise<void> {
+    return this.board.close();
+  }
+
+  private remoteChanged(key: string): void {
+    const found = this.hubs.find(key);
+    if (found?.kind === 'shared') found.console.broadcastPresence();
+    else if (found?.kind === 'direct') found.console.announce(this.board.remote(key));
+  }
+}

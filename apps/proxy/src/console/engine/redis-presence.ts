@@ -1,0 +1,99 @@
+import type { ConsoleViewer } from '@xwc/contracts';
+import { createClient } from 'redis';
+import type { Logger } from '../../log.ts';
+import { PRESENCE_STALE_MS, type PresenceEntry, type PresenceTransport } from './presence.ts';
+
+/**
+ * Presence in Redis: `xwc:presence:<console>` is a hash of instance → JSON entry, expiring when no instance refreshes
+ * it; every change is announced on `xwc:presence` with the console key.
+ */
+const presenceKey = (key: string): string => `xwc:presence:${key}`;
+const CHANNEL = 'xwc:presence';
+const COMMAND_TIMEOUT_MS = 2000;
+/** What one console's presence may hold in Redis: far more viewers than any console has. */
+const MAX_ENTRY_BYTES = 64 * 1024;
+
+type Client = ReturnType<typeof createClient>;
+
+export class RedisPresence implements PresenceTransport {
+  private readonly client: Client;
+  private readonly subscriber: Client;
+
+  constructor(url: string, log: Logger) {
+    this.client = createClient({
+      url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+      socket: {
+        connectTimeout: COMMAND_TIMEOUT_MS,
+        reconnectStrategy: (retries) => Math.min(3000, 100 * 2 ** retries),
+      },
+    });
+    this.subscriber = this.client.duplicate();
+    this.client.on('error', (error: unknown) => log.debug('presence (Redis) connection failed', { error }));
+    this.subscriber.on('error', (error: unknown) => log.debug('presence (Redis) subscriber failed', { error }));
+    this.client.connect().catch(() => {});
+    this.subscriber.connect().catch(() => {});
+  }
+
+  async publish(key: string, entry: PresenceEntry): Promise<void> {
+    const k = presenceKey(key);
+    await this.client
+      .multi()
+      .hSet(k, entry.instance, JSON.stringify(entry))
+      .pExpire(k, PRESENCE_STALE_MS)
+      .publish(CHANNEL, key)
+      .exec();
+  }
+
+  async remove(key: string, instance: string): Promise<void> {
+    await this.client.multi().hDel(presenceKey(key), instance).publish(CHANNEL, key).exec();
+  }
+
+  async read(key: string): Promise<PresenceEntry[]> {
+    const fields = await this.client.hGetAll(presenceKey(key));
+    return Object.values(fields).flatMap((text) => parseEntry(text) ?? []);
+  }
+
+  subscribe(onChange: (key: string) => void): void {
+    void this.subscriber.subscribe(CHANNEL, (message) => onChange(message)).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.client.close(), this.subscriber.close()]);
+  }
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** Entries come from other instances of ours, but through a shared store: parsed strictly, dropped when odd. */
+export function parseEntry(text: string): PresenceEntry | undefined {
+  if (text.length > MAX_ENTRY_BYTES) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { instance, viewers, at } = value as Record<string, unknown>;
+  if (!isString(instance) || typeof at !== 'number' || !Array.isArray(viewers)) return undefined;
+  const parsed: ConsoleViewer[] = [];
+  for (const v of viewers as unknown[]) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    const { id, user, role, since, viewOnly, keyboard } = v as Record<string, unknown>;
+    if (![id, user, role, since].every(isString) || typeof viewOnly !== 'boolean' || typeof keyboard !== 'boolean') {
+      return undefined;
+    }
+    parsed.push({
+      id: id as string,
+      user: user as string,
+      role: role as string,
+      since: since as string,
+      viewOnly,
+      keyboard,
+      remote: true,
+    });
+  }
+  return { instance, viewers: parsed, at };
+}

@@ -1,0 +1,71 @@
+import type { XapiSession } from '@xwc/api-client';
+import type { PoolLink } from '../../pool/link.ts';
+import { ConsoleError } from '../close-codes.ts';
+import { resolveConsole, type ConsoleOwner, type ResolvedConsole } from '../resolve.ts';
+import { openTunnel } from '../tunnel.ts';
+import { rfbUpstream } from './rfb-upstream.ts';
+import type { ConnectUpstream } from './upstream.ts';
+
+export interface ConnectorOptions {
+  link: PoolLink;
+  owner: ConsoleOwner;
+  uuid: string;
+  connectTimeoutMs: number;
+}
+
+/**
+ * How a shared console reaches the pool: resolve the console afresh with the given viewer's session (renewing it
+ * once if the pool restarted), open the verified CONNECT tunnel, then speak RFB as a client over it.
+ */
+export function upstreamConnector(options: ConnectorOptions): ConnectUpstream {
+  const { link, owner, uuid, connectTimeoutMs } = options;
+  return async ({ session, framebuffer, events, signal }) => {
+    let resolved: ResolvedConsole;
+    const used = session.xapi;
+    try {
+      resolved = await resolveConsole(used, link, owner, uuid);
+    } catch (error) {
+      if (!(error instanceof ConsoleError) || error.kind !== 'notLoggedIn' || !(await session.renew(used))) throw error;
+      resolved = await resolveConsole(session.xapi, link, owner, uuid);
+    }
+    let tunnel;
+    try {
+      tunnel = await openTunnel({
+        target: resolved.target,
+        trust: link.trust.policy,
+        sessionRef: session.xapi.ref,
+        timeoutMs: connectTimeoutMs,
+        signal,
+      });
+    } catch (error) {
+      // A console ref that went stale between the lookup and the CONNECT (a reboot under way) is answered with 500:
+      // the console is on its way back rather than the VM being off.
+      if (error instanceof ConsoleError && error.kind === 'notRunning') throw new ConsoleError('unavailable');
+      throw error;
+    }
+    if (signal.aborted) {
+      tunnel.socket.destroy();
+      throw new ConsoleError('goingAway');
+    }
+    return rfbUpstream({
+      socket: tunnel.socket,
+      initial: tunnel.initial,
+      framebuffer,
+      events,
+      objectName: resolved.name,
+      handshakeTimeoutMs: connectTimeoutMs,
+    });
+  };
+}
+
+/** The pool's own idle timeout for this console, in seconds (`pool.vm_console_idle_timeout` or the host's). */
+export async function poolIdleTimeout(xapi: XapiSession, owner: ConsoleOwner, uuid: string): Promise<number> {
+  if (owner === 'host') {
+    const host = await xapi.getByUuid('host', uuid);
+    return await xapi.getField('host', host, 'console_idle_timeout');
+  }
+  const pools = await xapi.call('pool.get_all');
+  const pool = Array.isArray(pools) && typeof pools[0] === 'string' ? pools[0] : undefined;
+  if (!pool) return 0;
+  return await xapi.getField('pool', pool, 'vm_console_idle_timeout');
+}
