@@ -7,6 +7,7 @@ packages=(
   chromium            # browser tests (Playwright drives /usr/bin/chromium)
   tigervnc-standalone-server  # Xvnc: a real VNC server behind simulated consoles
   x11vnc xvfb xterm   # a second real VNC server and something to draw
+  qemu-system-x86 qemu-system-data seabios ipxe-qemu  # QEMU: the VNC server of HVM consoles, for the RFB client
   redis-server        # the shared session store for several gateway instances
   nginx-light         # the load balancer in the scale-out test
   websockify          # the peer measured by `npm run bench`

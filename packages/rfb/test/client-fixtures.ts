@@ -2,11 +2,13 @@
  * Server-side byte streams built by hand for the RFB client's unit tests, and a client wired to a framebuffer that
  * records what it sends.
  */
+import { connect } from 'node:net';
 import { constants, createDeflate, type Deflate } from 'node:zlib';
 import { Framebuffer, RfbClient, type RfbClientEvent } from '../src/index.ts';
 import { parseClientMessage, rectHeader, serverInit, updateHeader, type ClientMessage } from '../src/messages.ts';
 import { SERVER_PIXEL_FORMAT } from '../src/pixel-format.ts';
 import type { Rect } from '../src/rect.ts';
+import { until } from './harness.ts';
 
 export const u8 = (...bytes: number[]) => Buffer.from(bytes);
 
@@ -130,3 +132,33 @@ export function updateRequests(sent: Buffer[]) {
 
 /** Every cut position of a stream: each split test feeds it in two pieces cut there. */
 export const everyCut = (length: number) => Array.from({ length: length - 1 }, (_, i) => i + 1);
+
+/** The client on a loopback TCP connection: the socket feeds it, it writes to the socket. */
+export interface Connected {
+  readonly client: RfbClient;
+  readonly fb: Framebuffer;
+  readonly events: RfbClientEvent[];
+  /** Updates applied so far. */
+  readonly updates: () => number;
+  close(): void;
+}
+
+export async function connectRfb(port: number, encodings?: readonly number[]): Promise<Connected> {
+  const socket = connect({ host: '127.0.0.1', port });
+  const fb = new Framebuffer(1, 1);
+  const events: RfbClientEvent[] = [];
+  const client = new RfbClient({ target: fb, send: (b) => socket.write(b), ...(encodings ? { encodings } : {}) });
+  socket.on('data', (chunk: Buffer) => events.push(...client.receive(chunk)));
+  socket.on('error', () => undefined);
+  await until(() => client.state !== 'handshake' || socket.destroyed, `the RFB handshake on port ${port}`);
+  const failure = events.find((e) => e.type === 'error');
+  if (failure?.type === 'error') throw failure.error;
+  if (client.state !== 'running') throw new Error('connection closed during the handshake');
+  return {
+    client,
+    fb,
+    events,
+    updates: () => events.filter((e) => e.type === 'update').length,
+    close: () => socket.destroy(),
+  };
+}

@@ -194,6 +194,7 @@ describe('RFB client: updates', () => {
     ]);
     expect(t.feed(stream).map((e) => e.type)).toEqual(['update', 'bell', 'update', 'cut-text']);
     expect([pixel(t, 0, 0), pixel(t, 1, 0)]).toEqual([1, 2]);
+    expect([...t.client.rectCounts]).toEqual([[E.Raw, 2]]);
   });
 
   it('takes Raw even when not listed (every client must), and nothing else it did not ask for', () => {

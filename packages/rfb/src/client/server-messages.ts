@@ -55,6 +55,8 @@ export class ServerMessageReader {
   private state: ReaderState = { at: 'message' };
   private readonly decoders = new Map<number, RectDecoder>();
   private acknowledgedKeys = false;
+  /** Rectangles received per encoding, over the connection (what the server chose to send). */
+  readonly rectCounts = new Map<number, number>();
 
   constructor(
     private readonly target: DecodeTarget,
@@ -148,6 +150,7 @@ export class ServerMessageReader {
     if (encoding !== ClientEncoding.Raw && !this.requested.has(encoding)) {
       throw new RfbProtocolError(`server sent ${encodingName(encoding)}, which the client did not ask for`);
     }
+    this.rectCounts.set(encoding, (this.rectCounts.get(encoding) ?? 0) + 1);
     const next = { at: 'rect-header', left: left - 1, done: done + 1 } as const;
     switch (encoding) {
       case ClientEncoding.LastRect:
