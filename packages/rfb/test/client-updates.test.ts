@@ -3,9 +3,12 @@ import { ClientEncoding, CLIENT_LIMITS } from '../src/index.ts';
 import { bell, desktopName, serverCutText } from '../src/messages.ts';
 import {
   clientMessages,
+  everyCut,
   handshake38,
   rawPixels,
   rect,
+  rgb,
+  ServerZlib,
   testClient,
   u16,
   u32,
@@ -75,12 +78,12 @@ describe('RFB client: updates', () => {
     expect(t.sent).toEqual([]);
     t.feed(one.subarray(one.length - 1));
     expect(updateRequests(t.sent)).toEqual([{ type: 'update-request', incremental: true, rect: whole }]);
-    // Two updates in one read are answered with one request.
+    // One request per update, however the input was cut.
     t.feed(Buffer.concat([update(), update()]));
-    expect(updateRequests(t.sent)).toHaveLength(2);
+    expect(updateRequests(t.sent)).toHaveLength(3);
     // Other messages do not ask for more.
     t.feed(Buffer.concat([bell(), serverCutText('x')]));
-    expect(updateRequests(t.sent)).toHaveLength(2);
+    expect(updateRequests(t.sent)).toHaveLength(3);
   });
 
   it('asks for the whole screen on refresh and after a resize', () => {
@@ -203,6 +206,52 @@ describe('RFB client: updates', () => {
     expect(pixel(t, 0, 0)).toBe(5);
     t.feed(update(rect({ x: 0, y: 0, w: 1, h: 1 }, E.CopyRect, u32(0))));
     expect(t.error).toBe('server sent CopyRect, which the client did not ask for');
+  });
+});
+
+describe('RFB client: a whole session cut anywhere', () => {
+  it('gives the same events, requests and picture whether read whole, cut at any byte, or byte by byte', async () => {
+    const zlib = new ServerZlib();
+    const zrleTiles = await zlib.piece(Buffer.concat([u8(130), rgb(1, 2), u8(0x81, 1, 0, 1)]));
+    zlib.close();
+    const stream = Buffer.concat([
+      handshake38(8, 6, 'before'),
+      update(
+        rect({ x: 0, y: 0, w: 0, h: 0 }, E.QemuExtendedKeyEvent),
+        rect({ x: 0, y: 0, w: 10, h: 8 }, E.ExtendedDesktopSize, screens([7, 0, 0, 10, 8, 0])),
+        rect({ x: 0, y: 0, w: 2, h: 2 }, E.Raw, rawPixels([1, 2, 3, 4])),
+        rect({ x: 4, y: 4, w: 2, h: 2 }, E.CopyRect, Buffer.concat([u16(0), u16(0)])),
+        rect({ x: 8, y: 0, w: 2, h: 2 }, E.ZRLE, Buffer.concat([u32(zrleTiles.length), zrleTiles])),
+        rect({ x: 6, y: 6, w: 3, h: 1 }, E.Tight, Buffer.concat([u8(0), rgb(9, 8, 7)])),
+        desktopName('after'),
+      ),
+      bell(),
+      serverCutText('copied'),
+      update(rect({ x: 0, y: 0, w: 1, h: 1 }, E.Tight, Buffer.concat([u8(0x80), rgb(0xabcdef)]))),
+    ]);
+    const whole = testClient();
+    whole.feed(stream);
+    expect(whole.error).toBeUndefined();
+    expect(whole.events.map((e) => e.type)).toEqual([
+      'ready',
+      'extended-keys',
+      'resize',
+      'name',
+      'update',
+      'bell',
+      'cut-text',
+      'update',
+    ]);
+    expect([pixel(whole, 9, 1), pixel(whole, 5, 5), pixel(whole, 8, 6), pixel(whole, 0, 0)]).toEqual([
+      0x000002, 4, 0x000007, 0xabcdef,
+    ]);
+    for (const cuts of [...everyCut(stream.length).map((c) => [c]), everyCut(stream.length)]) {
+      const t = testClient();
+      t.feed(stream, cuts);
+      expect(t.events).toEqual(whole.events);
+      expect(Buffer.concat(t.sent)).toEqual(Buffer.concat(whole.sent));
+      expect(Buffer.from(t.fb.rgba()).equals(Buffer.from(whole.fb.rgba()))).toBe(true);
+    }
   });
 });
 

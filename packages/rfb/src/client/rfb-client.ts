@@ -128,14 +128,13 @@ export class RfbClient {
   }
 
   private run(events: RfbClientEvent[]): void {
-    let updated = false;
     this.reader!.read(this.pending, (event) => {
       events.push(event);
       if (event.type === 'resize') this.fullNext = true;
       else if (event.type === 'extended-keys') this.acknowledgedKeys = true;
-      else if (event.type === 'update') updated = true;
+      // Each applied update answered one request: ask again at once, so one stays outstanding however input is cut.
+      else if (event.type === 'update') this.options.send(this.nextRequest());
     });
-    if (updated) this.options.send(this.nextRequest());
   }
 
   private nextRequest(): Buffer {
