@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import { isIP } from 'node:net';
 import { protocolError, XapiError, XapiTransportError } from './errors.ts';
+import type { KnownClass, XapiRef } from './schema.ts';
 import { XapiSession } from './session.ts';
 import { plainAgent, VerifiedAgent } from './transport/agent.ts';
 import type { TransportKind } from './transport/call.ts';
@@ -38,6 +39,13 @@ export interface LoginOptions extends CallOptions {
   version?: string;
 }
 
+/** A record left out of a reply that holds many (`get_all_records`, `event.from`) because it does not parse. */
+export interface MalformedRecord {
+  cls: KnownClass;
+  ref: XapiRef;
+  error: XapiTransportError;
+}
+
 export interface RetargetEvent {
   from: string;
   to: string;
@@ -50,6 +58,8 @@ export type ConnectionEvents = {
   transport: [TransportKind];
   /** A call could not reach the pool (refused, reset, timed out): the pool may be restarting. */
   unreachable: [XapiTransportError];
+  /** One record of a many-record reply was malformed: it was left out, the rest of the reply was used. */
+  'malformed-record': [MalformedRecord];
 };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;

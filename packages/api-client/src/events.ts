@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { protocolError, XapiError, XapiTransportError } from './errors.ts';
 import { expectStruct } from './expect.ts';
-import { parseRecord } from './records.ts';
+import type { MalformedRecord } from './connection.ts';
+import { parseRecordOrReport } from './records.ts';
 import { classFromLowerCase, type KnownClass, type XapiRecord, type XapiRef } from './schema.ts';
 import type { XapiSession } from './session.ts';
 import { float, isStruct, type XapiValue } from './wire/values.ts';
@@ -59,9 +60,14 @@ interface EventFromResult<C extends KnownClass> {
   changes: XapiChange<C>[];
 }
 
+/**
+ * One event. An event whose record does not parse costs only that object: it is reported and becomes a `del`, so
+ * that no cache keeps a record that is no longer the pool's; the object returns with its next readable change.
+ */
 function parseChange<C extends KnownClass>(
   raw: XapiValue,
   watched: ReadonlySet<KnownClass>,
+  report: (malformed: MalformedRecord) => void,
 ): XapiChange<C> | undefined {
   if (!isStruct(raw)) throw protocolError('event.from: event is not a struct');
   const cls = typeof raw.class === 'string' ? classFromLowerCase(raw.class) : undefined;
@@ -71,16 +77,21 @@ function parseChange<C extends KnownClass>(
   if (operation === 'del') return { operation, cls, ref } as XapiChange<C>;
   if (operation !== 'add' && operation !== 'mod') throw protocolError('event.from: unknown event operation');
   if (raw.snapshot === undefined) throw protocolError(`event.from: ${operation} event without a snapshot`);
-  return { operation, cls, ref, record: parseRecord(cls, raw.snapshot) } as XapiChange<C>;
+  const record = parseRecordOrReport(cls, ref, raw.snapshot, report);
+  return (record ? { operation, cls, ref, record } : { operation: 'del', cls, ref }) as XapiChange<C>;
 }
 
-function parseEventFrom<C extends KnownClass>(value: XapiValue, watched: ReadonlySet<KnownClass>): EventFromResult<C> {
+function parseEventFrom<C extends KnownClass>(
+  value: XapiValue,
+  watched: ReadonlySet<KnownClass>,
+  report: (malformed: MalformedRecord) => void,
+): EventFromResult<C> {
   const result = expectStruct(value, 'event.from');
   if (typeof result.token !== 'string') throw protocolError('event.from: result without a token');
   if (!Array.isArray(result.events)) throw protocolError('event.from: result without events');
   const changes: XapiChange<C>[] = [];
   for (const raw of result.events as readonly XapiValue[]) {
-    const change = parseChange<C>(raw, watched);
+    const change = parseChange<C>(raw, watched, report);
     if (change) changes.push(change);
   }
   return { token: result.token, changes };
@@ -133,7 +144,9 @@ async function* watch<C extends KnownClass>(
           [classes, since, float(token === undefined ? SNAPSHOT_WAIT_SECONDS : timeoutSeconds)],
           { signal: stop.signal, timeoutMs },
         );
-        const result = parseEventFrom<C>(value, watched);
+        const result = parseEventFrom<C>(value, watched, (malformed) =>
+          session.connection.emit('malformed-record', malformed),
+        );
         delay = initialDelay;
         token = result.token;
         if (since === '') {

@@ -1,3 +1,4 @@
+export * from './dict.ts';
 export * from './errors.ts';
 export * from './roles.ts';
 export * from './schema.ts';

@@ -1,5 +1,7 @@
-import { protocolError } from './errors.ts';
-import { defaultValue, SCHEMA, type FieldSpec, type KnownClass, type XapiRecord } from './schema.ts';
+import { asDict } from './dict.ts';
+import type { MalformedRecord } from './connection.ts';
+import { protocolError, XapiTransportError } from './errors.ts';
+import { defaultValue, SCHEMA, type FieldSpec, type KnownClass, type XapiRecord, type XapiRef } from './schema.ts';
 import { isStruct, parseXapiDate, type XapiValue } from './wire/values.ts';
 
 /**
@@ -12,9 +14,28 @@ export function parseRecord<C extends KnownClass>(cls: C, raw: XapiValue): XapiR
   const fields: Readonly<Record<string, FieldSpec>> = SCHEMA[cls].fields;
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(fields)) {
-    out[name] = name in raw ? parseField(cls, name, spec, raw[name]!) : defaultValue(spec);
+    out[name] = Object.hasOwn(raw, name) ? parseField(cls, name, spec, raw[name]!) : defaultValue(spec);
   }
   return out as XapiRecord<C>;
+}
+
+/**
+ * Parses one record of a reply that holds many: a malformed record is reported and left out (undefined),
+ * so that it fails only itself, never the other records or the reply.
+ */
+export function parseRecordOrReport<C extends KnownClass>(
+  cls: C,
+  ref: XapiRef,
+  raw: XapiValue,
+  report: (malformed: MalformedRecord) => void,
+): XapiRecord<C> | undefined {
+  try {
+    return parseRecord(cls, raw);
+  } catch (error) {
+    if (!(error instanceof XapiTransportError)) throw error;
+    report({ cls, ref, error });
+    return undefined;
+  }
 }
 
 export function parseField(cls: string, name: string, spec: FieldSpec, value: XapiValue): unknown {
@@ -44,31 +65,32 @@ export function parseField(cls: string, name: string, spec: FieldSpec, value: Xa
       return date ?? bad();
     }
     // Decoded values are fresh and ours: well-formed sets and maps are used as they are, not copied
-    // (a large pool's snapshot is tens of thousands of records).
+    // (a large pool's snapshot is tens of thousands of records). Maps lose their prototype, so that
+    // every key is data and a key they lack (`toString`) reads as absent.
     case 'set':
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : bad();
     case 'map':
     case 'ops_map': {
       if (!isStruct(value)) return bad();
-      let out: Record<string, string> | undefined;
-      for (const key in value) {
-        const v = value[key];
+      const map = asDict(value as Record<string, XapiValue>);
+      for (const key in map) {
+        const v = map[key];
         if (typeof v === 'string') continue;
         if (typeof v !== 'number' && typeof v !== 'boolean') return bad();
-        out ??= { ...(value as Record<string, string>) };
-        out[key] = String(v);
+        map[key] = String(v);
       }
-      return out ?? value;
+      return map;
     }
     case 'float_map': {
       if (!isStruct(value)) return bad();
-      const out: Record<string, number> = {};
-      for (const [key, v] of Object.entries(value)) {
+      const map = asDict(value as Record<string, XapiValue>);
+      for (const key in map) {
+        const v = map[key];
         const n = typeof v === 'string' ? Number(v) : v;
-        if (typeof n !== 'number' || Number.isNaN(n)) bad();
-        out[key] = n as number;
+        if (typeof n !== 'number' || Number.isNaN(n)) return bad();
+        map[key] = n;
       }
-      return out;
+      return map;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { emptyDict } from './dict.ts';
 import type { Role } from './roles.ts';
 
 /**
@@ -419,7 +420,7 @@ export function defaultValue(spec: FieldSpec): unknown {
     case 'set':
       return [];
     default:
-      return {};
+      return emptyDict();
   }
 }
 

@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
-import type { CallOptions, XapiConnection } from './connection.ts';
+import type { CallOptions, MalformedRecord, XapiConnection } from './connection.ts';
 import { XapiError } from './errors.ts';
 import { expectString, expectStrings, expectStruct } from './expect.ts';
-import { parseField, parseRecord } from './records.ts';
+import { parseField, parseRecord, parseRecordOrReport } from './records.ts';
 import { ROLES, type Role } from './roles.ts';
 import { fieldSpec, NULL_REF, type KnownClass, type XapiRecord, type XapiRef } from './schema.ts';
 import type { XapiValue } from './wire/values.ts';
@@ -62,7 +62,11 @@ export class XapiSession {
     const method = `${cls}.get_all_records`;
     const raw = expectStruct(await this.call(method, [], options), method);
     const records = new Map<XapiRef, XapiRecord<C>>();
-    for (const [ref, record] of Object.entries(raw)) records.set(ref, parseRecord(cls, record));
+    const report = (malformed: MalformedRecord): boolean => this.connection.emit('malformed-record', malformed);
+    for (const [ref, record] of Object.entries(raw)) {
+      const parsed = parseRecordOrReport(cls, ref, record, report);
+      if (parsed) records.set(ref, parsed);
+    }
     return records;
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { XapiConnection } from '../src/connection.ts';
+import { XapiConnection, type MalformedRecord } from '../src/connection.ts';
 import { XapiError, XapiTransportError } from '../src/errors.ts';
 import { watchEvents, type EventBatch, type WatchOptions } from '../src/events.ts';
 import type { XapiSession } from '../src/session.ts';
@@ -237,6 +237,55 @@ describe('watchEvents', () => {
     const batches = await take(h.session, 2, { onRetry: (error) => void retries.push(error) });
     expect(batches.map((b) => b.kind)).toEqual(['snapshot', 'snapshot']);
     expect((retries[0] as XapiTransportError).kind).toBe('protocol');
+  });
+
+  it('leaves out a record that does not parse, reporting it, and goes on with every other record and change', async () => {
+    const h = await harness([
+      batch(
+        't1',
+        event('vm', 'add', 'OpaqueRef:bad', { ...vm('bad'), power_state: 42 }),
+        event('vm', 'add', 'OpaqueRef:vm1', vm('web01')),
+        event('host', 'add', 'OpaqueRef:h1', { uuid: 'h1', other_config: { __proto__: null, toString: 'x' } }),
+      ),
+      batch(
+        't2',
+        event('vm', 'mod', 'OpaqueRef:vm1', { ...vm('web01'), other_config: 'not a map' }),
+        event('host', 'mod', 'OpaqueRef:h1', { uuid: 'h1', name_label: 'renamed' }),
+      ),
+      batch(
+        't3',
+        event('vm', 'mod', 'OpaqueRef:vm1', vm('web01', 'Halted')),
+        event('vm', 'mod', 'OpaqueRef:bad', vm('fixed')),
+      ),
+    ]);
+    const reported: MalformedRecord[] = [];
+    h.connection.on('malformed-record', (malformed) => reported.push(malformed));
+    const retries: unknown[] = [];
+    const [snapshot, changes, later] = await take(h.session, 3, { onRetry: (error) => void retries.push(error) });
+
+    if (snapshot?.kind !== 'snapshot') return expect.unreachable('the first batch is a snapshot');
+    expect([...snapshot.records.of('VM').keys()]).toEqual(['OpaqueRef:vm1']);
+    expect(snapshot.records.of('host').get('OpaqueRef:h1')?.other_config).toEqual({ toString: 'x' });
+    // A record that became unreadable leaves the caches (a del) rather than staying as it was.
+    if (changes?.kind !== 'changes') return expect.unreachable('the second batch holds changes');
+    expect(changes.changes.map((c) => [c.operation, c.cls, c.ref])).toEqual([
+      ['del', 'VM', 'OpaqueRef:vm1'],
+      ['mod', 'host', 'OpaqueRef:h1'],
+    ]);
+    if (later?.kind !== 'changes') return expect.unreachable('the third batch holds changes');
+    expect(
+      later.changes.map((c) => [c.operation, c.ref, c.cls === 'VM' && c.operation !== 'del' && c.record.name_label]),
+    ).toEqual([
+      ['mod', 'OpaqueRef:vm1', 'web01'],
+      ['mod', 'OpaqueRef:bad', 'fixed'],
+    ]);
+    expect(reported.map(({ cls, ref, error }) => [cls, ref, error.message])).toEqual([
+      ['VM', 'OpaqueRef:bad', 'VM.power_state: unexpected number for a enum field'],
+      ['VM', 'OpaqueRef:vm1', 'VM.other_config: unexpected string for a map field'],
+    ]);
+    // No retry, no resync: every call went on from the previous token.
+    expect(retries).toEqual([]);
+    expect(h.calls.map((c) => c.token)).toEqual(['', 't1', 't2']);
   });
 
   it('ends with other XAPI errors', async () => {

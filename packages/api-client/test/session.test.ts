@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { retargetUrl } from '../src/connection.ts';
+import { retargetUrl, type MalformedRecord } from '../src/connection.ts';
 import { XapiError, XapiTransportError } from '../src/errors.ts';
 import { REDACTED_SESSION } from '../src/session.ts';
 import { customTrust } from '../src/trust.ts';
@@ -245,6 +245,33 @@ describe('typed helpers', () => {
       expect((error as XapiTransportError).kind).toBe('protocol');
     }
   });
+
+  for (const transport of ['json-rpc', 'xml-rpc'] as const) {
+    it(`leaves a malformed record out of get_all_records, reporting it, and keeps the others (${transport})`, async () => {
+      const records: Record<string, XapiValue> = {
+        'OpaqueRef:vm1': VM_RAW,
+        'OpaqueRef:bad': { ...VM_RAW, uuid: 'vm-uuid-2', power_state: ['Running'] },
+        'OpaqueRef:vm3': { ...VM_RAW, uuid: 'vm-uuid-3', other_config: JSON.parse('{"__proto__": "p"}') as XapiValue },
+      };
+      const answers: Record<string, XapiValue> = {
+        'VM.get_all_records': records,
+        'VM.get_record': records['OpaqueRef:bad']!,
+      };
+      const server = await fake({ handler: master((method) => answers[method] ?? '') });
+      const connection = connect(server.url, { transport });
+      const reported: MalformedRecord[] = [];
+      connection.on('malformed-record', (malformed) => reported.push(malformed));
+      const session = await connection.login('root', 'secret');
+      const all = await session.getAllRecords('VM');
+      expect([...all.keys()]).toEqual(['OpaqueRef:vm1', 'OpaqueRef:vm3']);
+      expect(Object.getOwnPropertyDescriptor(all.get('OpaqueRef:vm3')!.other_config, '__proto__')?.value).toBe('p');
+      expect(reported.map(({ cls, ref, error }) => [cls, ref, error.kind, error.message])).toEqual([
+        ['VM', 'OpaqueRef:bad', 'protocol', 'VM.power_state: unexpected array for a enum field'],
+      ]);
+      // Asked for alone, the malformed record fails its own call.
+      expect(await failure(session.getRecord('VM', 'OpaqueRef:bad'))).toBeInstanceOf(XapiTransportError);
+    });
+  }
 
   it('derives the role: local superuser, highest subject role, or none', async () => {
     const sessions: Record<string, XapiValue> = {

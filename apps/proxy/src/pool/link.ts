@@ -46,6 +46,9 @@ export class PoolLink {
       this.lastDisruption = Date.now();
     });
     this.connection.on('unreachable', () => (this.lastDisruption = Date.now()));
+    this.connection.on('malformed-record', ({ cls, ref, error }) =>
+      log.warn('left out a record the pool sent malformed', { cls, ref, reason: error.message }),
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import { isRole, type Role } from '../shared/roles.ts';
 import { ApiError, request } from './http.ts';
-import { isObject, type AnyRec, type WireClass } from './wire.ts';
+import { asRecord, isObject, type AnyRec, type WireClass } from './wire.ts';
 
 /** The gateway's REST calls (docs/api.md), each parsed into the UI's types. */
 
@@ -51,7 +51,8 @@ export async function logout(): Promise<void> {
 export interface ObjectDetails {
   readonly cls: WireClass;
   readonly uuid: string;
-  readonly record: AnyRec;
+  /** Undefined when the answer carried no usable record. */
+  readonly record: AnyRec | undefined;
 }
 
 /** Values are the exact strings to store; null removes the key. */
@@ -62,7 +63,7 @@ export async function patchExtensions(cls: WireClass, uuid: string, patch: Patch
     method: 'PATCH',
     body: patch,
   });
-  return { cls, uuid, record: (isObject(body) && isObject(body.record) ? body.record : {}) as AnyRec };
+  return { cls, uuid, record: isObject(body) ? asRecord(body.record) : undefined };
 }
 
 export async function patchOtherConfig(cls: WireClass, uuid: string, patch: Patch): Promise<void> {

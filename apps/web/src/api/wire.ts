@@ -1,3 +1,4 @@
+import { asDict, emptyDict } from '../shared/dict.ts';
 import type * as S from '../shared/schema.ts';
 
 /**
@@ -93,18 +94,27 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A record is usable when it is an object carrying its ref; anything else is dropped at the boundary. */
+/**
+ * A record is usable when it is an object carrying its ref; anything else is dropped at the boundary. Its maps lose
+ * their prototype here, in place (the parsed JSON is ours alone): every key a tool wrote into a map (`__proto__`,
+ * `toString`) is then data, and a key a map lacks reads as absent, never as an inherited method.
+ */
 export function asRecord(value: unknown): AnyRec | undefined {
-  return isObject(value) && typeof value.$ref === 'string' ? (value as AnyRec) : undefined;
+  if (!isObject(value) || typeof value.$ref !== 'string') return undefined;
+  for (const field of Object.keys(value)) {
+    const map = value[field];
+    if (isObject(map)) asDict(map);
+  }
+  return value as AnyRec;
 }
 
-/** A string → string map field, tolerating absence. */
+/** A string → string map field (without a prototype), tolerating absence. */
 export function mapField(record: AnyRec | undefined, field: string): Readonly<Record<string, string>> {
   const value = record?.[field];
-  return isObject(value) ? (value as Record<string, string>) : EMPTY_MAP;
+  return isObject(value) ? asDict(value as Record<string, string>) : EMPTY_MAP;
 }
 
-const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze(emptyDict<string>());
 
 export function textField(record: AnyRec | undefined, field: string): string {
   const value = record?.[field];

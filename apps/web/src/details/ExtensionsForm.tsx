@@ -15,6 +15,7 @@ import {
   type RecordExtension,
   type Role,
 } from '../shared/catalogue.ts';
+import { dictOf } from '../shared/dict.ts';
 import { cache } from '../store/cache.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { SaveBar } from '../ui/SaveBar.tsx';
@@ -102,7 +103,7 @@ export function ExtensionsForm({
     [added, xapiCls, record, role],
   );
 
-  const patch: Record<string, string | null> = { ...check.patch };
+  const patch = dictOf(Object.entries(check.patch));
   for (const { entry, result } of addedChecks)
     if (result.ok) patch[`${entry.field}:${entry.key.trim()}`] = result.normalized;
   const changeCount = Object.keys(patch).length;
@@ -114,9 +115,7 @@ export function ExtensionsForm({
     setServerError(undefined);
     try {
       const result = await patchExtensions(cls, uuid, patch);
-      if (result.record && typeof result.record.$ref === 'string') {
-        cache.apply([{ op: 'mod', cls, uuid, ref: result.record.$ref, record: result.record }]);
-      }
+      if (result.record) cache.apply([{ op: 'mod', cls, uuid, ref: result.record.$ref, record: result.record }]);
       // Everything left was either saved or equal to the stored value.
       clearDrafts(form);
       removeNewEntry(form);

@@ -2,7 +2,8 @@ import { useMemo, useState } from 'react';
 import { patchOtherConfig } from '../api/endpoints.ts';
 import { describeError } from '../api/http.ts';
 import { mapField, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
-import { findAliasOf, findEntry, roleAtLeast, type Role } from '../shared/catalogue.ts';
+import { findAliasOf, findEntry, mapTextProblem, roleAtLeast, type Role } from '../shared/catalogue.ts';
+import { emptyDict, ownValue } from '../shared/dict.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { SaveBar } from '../ui/SaveBar.tsx';
 import { toast } from '../ui/toasts.ts';
@@ -27,17 +28,26 @@ export function isDocumentedKey(xapiCls: string, key: string): boolean {
   return findEntry(xapiCls, patchKey) !== undefined || findAliasOf(xapiCls, patchKey) !== undefined;
 }
 
+/** The gateway's own character rule (the catalogue's), so that the browser refuses exactly what it would. */
 function keyProblem(key: string, xapiCls: string, existing: Readonly<Record<string, string>>): string | undefined {
   if (key === '') return 'Enter a key.';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'Keys cannot contain control characters.';
+  const problem = mapTextProblem(key);
+  if (problem !== undefined) return `The key ${problem}.`;
   if (isDocumentedKey(xapiCls, key)) return `${key} is a documented extension: change it in the Extensions tab.`;
   if (Object.hasOwn(existing, key)) return `${key} already exists: edit its value above.`;
   return undefined;
 }
 
 function valueProblem(value: string): string | undefined {
-  return value.includes('\u0000') ? 'Values cannot contain NUL.' : undefined;
+  const problem = mapTextProblem(value);
+  return problem === undefined ? undefined : `The value ${problem}.`;
+}
+
+/** Why a new value for a key the object holds cannot be saved: the value, or a key only other tools can write. */
+function draftProblem(key: string, value: string): string | undefined {
+  const problem = mapTextProblem(key);
+  if (problem !== undefined) return `This key ${problem}: it can be removed, not rewritten.`;
+  return valueProblem(value);
 }
 
 export function OtherConfigTab({
@@ -70,12 +80,14 @@ export function OtherConfigTab({
     };
   }, [map, xapiCls]);
 
-  const patch: Record<string, string | null> = {};
-  let problems = 0;
+  const patch = emptyDict<string | null>();
+  const draftProblems = new Map<string, string>();
   for (const [key, value] of drafts) {
-    if (value !== null && valueProblem(value)) problems++;
-    else if (value !== map[key]) patch[key] = value;
+    const problem = value === null ? undefined : draftProblem(key, value);
+    if (problem !== undefined) draftProblems.set(key, problem);
+    else if (value !== ownValue(map, key)) patch[key] = value;
   }
+  let problems = draftProblems.size;
   const addedProblems = added.map((entry) => keyProblem(entry.key.trim(), xapiCls, map) ?? valueProblem(entry.value));
   added.forEach((entry, i) => {
     if (addedProblems[i]) problems++;
@@ -141,6 +153,8 @@ export function OtherConfigTab({
           {unknown.map((key) => {
             const draft = drafts.get(key);
             const removed = draft === null;
+            const stored = ownValue(map, key) ?? '';
+            const problem = draftProblems.get(key);
             return (
               <tr key={key} className={removed ? 'removed' : draft !== undefined ? 'changed' : ''}>
                 <th scope="row">
@@ -148,14 +162,22 @@ export function OtherConfigTab({
                 </th>
                 <td>
                   {canEdit ? (
-                    <input
-                      aria-label={`Value of ${key}`}
-                      value={draft ?? map[key] ?? ''}
-                      disabled={removed}
-                      onChange={(e) => setDraft(form, key, e.target.value === map[key] ? undefined : e.target.value)}
-                    />
+                    <>
+                      <input
+                        aria-label={`Value of ${key}`}
+                        value={draft ?? stored}
+                        disabled={removed}
+                        aria-invalid={problem !== undefined}
+                        onChange={(e) => setDraft(form, key, e.target.value === stored ? undefined : e.target.value)}
+                      />
+                      {problem ? (
+                        <p className="field-error" role="alert">
+                          {problem}
+                        </p>
+                      ) : null}
+                    </>
                   ) : (
-                    <output className="raw-value">{map[key]}</output>
+                    <output className="raw-value">{stored}</output>
                   )}
                 </td>
                 {canEdit ? (

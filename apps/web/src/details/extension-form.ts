@@ -7,6 +7,7 @@ import {
   type RecordExtension,
   type Role,
 } from '../shared/catalogue.ts';
+import { emptyDict } from '../shared/dict.ts';
 
 /**
  * The extension form's logic, free of React: what a control shows for a stored value, how a typed value is checked
@@ -68,7 +69,7 @@ export interface FormCheck {
 }
 
 export function checkForm(cls: string, record: ExtensionRecord, role: Role, drafts: Drafts): FormCheck {
-  const patch: Record<string, string | null> = {};
+  const patch = emptyDict<string | null>();
   const errors = new Map<string, string>();
   const changed = new Set<string>();
   for (const [key, draft] of drafts) {

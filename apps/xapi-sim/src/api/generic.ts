@@ -1,4 +1,4 @@
-import { protectedKey, XapiError, type FieldSpec, type Role } from '@xwc/api-client';
+import { dictOf, ownValue, protectedKey, XapiError, type FieldSpec, type Role } from '@xwc/api-client';
 import type { Database } from '../db/database.ts';
 import { compileFilter, parseFilter } from '../db/filter.ts';
 import { fieldsOf, GET_ALL_TABLES, TABLE_NAMES, TABLES, type TableName } from '../db/tables.ts';
@@ -115,6 +115,7 @@ function writers(
   const name = (msg: string): string => `${table}.${msg}`.toLowerCase();
   const value: ParamSpec = { name: 'value', type: paramTypeOf(spec) };
 
+  // Maps are written as new objects without a prototype: any key a client sends (`__proto__`, `toString`) is data.
   if (spec.type === 'map') {
     const current = (ref: string): Record<string, string> => db.require(table, ref)[field] as Record<string, string>;
     /** A protected key needs only its keyed permission; any other key the field's writer role. */
@@ -127,7 +128,8 @@ function writers(
         `set_${field}`,
         [value],
         (_, [ref, map]) => {
-          set(ref as string, { ...(map as Record<string, string>) });
+          if (Object.hasOwn(map as object, '')) throw emptyKey();
+          set(ref as string, dictOf(Object.entries(map as Record<string, string>)));
           return VOID;
         },
         ([ref, map]) => [check(name(`set_${field}`), writer), ...changedKeyChecks(db, table, field, spec, ref, map)],
@@ -137,11 +139,11 @@ function writers(
         [str('key'), str('value')],
         (_, [ref, key, v]) => {
           const map = current(ref as string);
-          if (key === '') throw new XapiError('INTERNAL_ERROR', ['Db_exn.Empty_key_in_map']);
+          if (key === '') throw emptyKey();
           if (Object.hasOwn(map, key as string)) {
             throw new XapiError('MAP_DUPLICATE_KEY', [table, field, ref as string, key as string]);
           }
-          write(ref as string, { ...map, [key as string]: v as string });
+          write(ref as string, dictOf([...Object.entries(map), [key as string, v as string]]));
           return VOID;
         },
         ([, key]) => keyChecks(`add_to_${field}`, key as string),
@@ -152,8 +154,7 @@ function writers(
         (_, [ref, key]) => {
           const map = current(ref as string);
           if (!Object.hasOwn(map, key as string)) return VOID;
-          const { [key as string]: _removed, ...rest } = map;
-          write(ref as string, rest);
+          write(ref as string, dictOf(Object.entries(map).filter(([k]) => k !== key)));
           return VOID;
         },
         ([, key]) => keyChecks(`remove_from_${field}`, key as string),
@@ -191,6 +192,9 @@ function writers(
   ];
 }
 
+/** XAPI's database refuses an empty map key, in `add_to_` and `set_` alike (`Db_exn.Empty_key_in_map`). */
+const emptyKey = (): XapiError => new XapiError('INTERNAL_ERROR', ['Db_exn.Empty_key_in_map']);
+
 /**
  * `Helpers.set_map_with_rbac`: replacing a whole map needs, besides the setter's own permission, the keyed
  * permission of every protected key it adds, changes or removes; unchanged protected entries need nothing.
@@ -209,7 +213,7 @@ function changedKeyChecks(
   const checks: PermissionCheck[] = [];
   const lower = `${table}.`.toLowerCase();
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (before[key] === after[key]) continue;
+    if (ownValue(before, key) === ownValue(after, key)) continue;
     const guarded = protectedKey(spec, key);
     if (!guarded) continue;
     const msg = Object.hasOwn(after, key) ? `add_to_${field}` : `remove_from_${field}`;

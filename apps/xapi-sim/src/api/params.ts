@@ -1,4 +1,4 @@
-import { isStruct, parseXapiDate, XapiError, type FieldSpec, type XapiValue } from '@xwc/api-client';
+import { dictOf, isStruct, parseXapiDate, XapiError, type FieldSpec, type XapiValue } from '@xwc/api-client';
 
 /** The wire types a method parameter can have, as the generated XAPI server unmarshals them. */
 export type ParamType =
@@ -103,9 +103,7 @@ export function coerce(type: ParamType, value: XapiValue): unknown {
       return value.map((item: XapiValue) => coerce('string', item));
     case 'map': {
       if (!isStruct(value)) throw expected('dict', value);
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = coerce('string', v) as string;
-      return out;
+      return dictOf(Object.entries(value).map(([k, v]) => [k, coerce('string', v) as string]));
     }
     case 'struct':
       if (!isStruct(value)) throw expected('dict', value);

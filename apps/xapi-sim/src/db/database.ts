@@ -68,7 +68,7 @@ export class Database {
   /** Creates a row, filling unspecified fields with their defaults; returns its new ref. */
   create(table: TableName, fields: Record<string, unknown>, ref = refOf(this.ids.uuid())): string {
     const row: Record<string, unknown> = { ...DEFAULTS.get(table)! };
-    for (const name of Object.keys(fields)) if (name in row) row[name] = fields[name];
+    for (const name of Object.keys(fields)) if (Object.hasOwn(row, name)) row[name] = fields[name];
     if (!row.uuid) row.uuid = this.ids.uuid();
     const generation = ++this.#generation;
     const entry: Entry = { table, ref, row, created: generation, modified: generation, deleted: 0 };

@@ -1,4 +1,4 @@
-import { float, type FieldSpec, type XapiStruct, type XapiValue } from '@xwc/api-client';
+import { dictOf, float, type FieldSpec, type XapiStruct, type XapiValue } from '@xwc/api-client';
 import type { Row } from './database.ts';
 import { fieldsOf, type TableName } from './tables.ts';
 
@@ -7,11 +7,8 @@ export function wireValue(spec: FieldSpec, value: unknown): XapiValue {
   switch (spec.type) {
     case 'float':
       return float(value as number);
-    case 'float_map': {
-      const out: Record<string, XapiValue> = {};
-      for (const [k, v] of Object.entries(value as Record<string, number>)) out[k] = float(v);
-      return out;
-    }
+    case 'float_map':
+      return dictOf(Object.entries(value as Record<string, number>).map(([k, v]) => [k, float(v)]));
     default:
       return value as XapiValue;
   }

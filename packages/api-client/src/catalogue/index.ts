@@ -9,6 +9,7 @@ export {
   type DisplayOptions,
 } from './display.ts';
 export { MAP_WRITES } from './fields.ts';
+export { mapTextProblem, quoteMapText } from './map-text.ts';
 export { catalogueJson, type CatalogueJson } from './json.ts';
 export { entriesOf, entryById, findAliasOf, findEntry, parsePatchKey, patchKeyOf, type PatchKey } from './lookup.ts';
 export {

@@ -1,6 +1,8 @@
+import { dictOf, ownValue } from '../dict.ts';
 import type { Role } from '../roles.ts';
 import { mapWriteOf } from './fields.ts';
 import { findAliasOf, findEntry, isPlainField, parsePatchKey, patchKeyOf } from './lookup.ts';
+import { mapTextProblem, quoteMapText } from './map-text.ts';
 import { mapOf } from './read.ts';
 import type { Entry, ExtensionRecord } from './types.ts';
 import { validateValue } from './validate.ts';
@@ -75,8 +77,11 @@ export function planPatch(
       );
     }
     const { key } = parsePatchKey(patchKey);
-    if (entry.editable && entry.keyRule && key !== undefined && !new RegExp(entry.keyRule.regex).test(key)) {
-      return refusal(entry.keyRule.message);
+    if (entry.editable && entry.keyPattern !== undefined && key !== undefined) {
+      // A pattern entry's key is the caller's own text: the same character rule as every map write.
+      const problem = mapTextProblem(key);
+      if (problem !== undefined) return refusal(`The key ${quoteMapText(key)} ${problem}`);
+      if (entry.keyRule && !new RegExp(entry.keyRule.regex).test(key)) return refusal(entry.keyRule.message);
     }
     const checked = validateValue(entry, input, { record, ...(ctx.role ? { role: ctx.role } : {}) });
     if (!checked.ok) return refusal(checked.message);
@@ -155,12 +160,12 @@ function setField(cls: string, record: ExtensionRecord, write: Write, ref: strin
 
 function setMap(cls: string, record: ExtensionRecord, field: string, writes: readonly Write[], ref: string) {
   const old = mapOf(record, field);
-  const next: Record<string, string> = { ...old };
+  const next = dictOf(Object.entries(old));
   for (const { key, value } of writes) {
     if (value === null) delete next[key!];
     else next[key!] = value;
   }
-  const changed = writes.filter(({ key, value }) => (value ?? undefined) !== old[key!]);
+  const changed = writes.filter(({ key, value }) => (value ?? undefined) !== ownValue(old, key!));
   if (changed.length === 0) return [];
   const method = `${cls}.set_${field}`;
   const what = changed.map(({ key, value }) => (value === null ? `remove ${key}` : `${key} = ${quote(value)}`));
@@ -181,7 +186,7 @@ function editMap(cls: string, record: ExtensionRecord, field: string, writes: re
   const operations: PlannedOperation[] = [];
   for (const { key, value } of writes) {
     const k = key!;
-    const before = Object.hasOwn(old, k) ? old[k] : undefined;
+    const before = ownValue(old, k);
     if ((value ?? undefined) === before) continue;
     if (before !== undefined) {
       operations.push({

@@ -1,3 +1,4 @@
+import { dictOf, emptyDict, ownValue } from '../dict.ts';
 import { entriesOf, findEntry, isPlainField, patchKeyOf } from './lookup.ts';
 import type { Entry, ExtensionRecord, ValueLocation, ParsedValue } from './types.ts';
 import { parseStored } from './values.ts';
@@ -20,20 +21,17 @@ export interface RecordExtension extends ExtensionValue {
   readonly entry: Entry;
 }
 
-/** A map field of a record; anything else (missing field, wrong shape) reads as empty. */
+/** A map field of a record, without a prototype (every key is data); anything else reads as empty. */
 export function mapOf(record: ExtensionRecord, field: string): Readonly<Record<string, string>> {
   const value = record[field];
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  return out;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) return emptyDict();
+  return dictOf(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 /** The text stored at a location, or undefined when absent (an empty plain string field counts as absent). */
 function rawAt(record: ExtensionRecord, at: ValueLocation): string | undefined {
   if (at.key !== undefined) {
-    const map = mapOf(record, at.field);
-    return Object.hasOwn(map, at.key) ? map[at.key] : undefined;
+    return ownValue(mapOf(record, at.field), at.key);
   }
   const value = record[at.field];
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -43,7 +41,7 @@ function rawAt(record: ExtensionRecord, at: ValueLocation): string | undefined {
 function compositeRaw(record: ExtensionRecord, field: string, keys: readonly string[]): string | undefined {
   const map = mapOf(record, field);
   if (!keys.some((k) => Object.hasOwn(map, k))) return undefined;
-  return keys.map((k) => map[k] ?? '?').join('.');
+  return keys.map((k) => ownValue(map, k) ?? '?').join('.');
 }
 
 /**

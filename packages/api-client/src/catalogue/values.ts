@@ -1,5 +1,6 @@
 import { formatXapiDate, parseXapiDate } from '../wire/values.ts';
 import { isHostnameOrIp, isOpaqueRef, isRepositoryUrl, isUuid } from './addresses.ts';
+import { mapTextProblem } from './map-text.ts';
 import type { ParsedValue, ValueType, VersionValue } from './types.ts';
 
 /**
@@ -181,8 +182,8 @@ export function normalizeInput(type: ValueType, input: string, label: string, cu
     case 'version':
       return refuse(`${label} is reported by the guest and cannot be written`);
     case 'text': {
-      // eslint-disable-next-line no-control-regex
-      if (/[\u0000-\u001f\u007f]/.test(input)) return refuse(`${label} must not contain control characters`);
+      const problem = mapTextProblem(input);
+      if (problem !== undefined) return refuse(`${label} ${problem}`);
       if (type.maxLength !== undefined && input.length > type.maxLength) {
         return refuse(`${label} must be at most ${type.maxLength} characters`);
       }

@@ -33,15 +33,13 @@ function checkParsed(value: unknown, depth: number): void {
     return;
   }
   const struct = value as Record<string, unknown>;
-  for (const key in struct) {
-    if (key === '__proto__') throw protocolError('JSON-RPC: reserved member name');
-    checkParsed(struct[key], depth + 1);
-  }
+  for (const key in struct) checkParsed(struct[key], depth + 1);
 }
 
 /**
  * Accepts what `JSON.parse` produced as a value of the shared model, in place: JSON only has the
- * model's types, so this only bounds nesting and refuses `__proto__` members.
+ * model's types, so this only bounds nesting. Every member, `__proto__` included, is an own data
+ * property of its struct (as `JSON.parse` makes it): map keys from the pool are data.
  */
 export function fromJson(value: unknown): XapiValue {
   checkParsed(value, 0);

@@ -107,18 +107,17 @@ export function decodeValue(element: XmlElement): XapiValue {
       return elementChildren(data[0]!).map(decodeValue);
     }
     case 'struct': {
-      const out: Record<string, XapiValue> = {};
+      const members: [string, XapiValue][] = [];
       for (const member of elementChildren(inner)) {
         if (member.name !== 'member') throw protocolError(`XML-RPC: <${member.name}> inside <struct>`);
         const parts = elementChildren(member);
         const name = parts.find((p) => p.name === 'name');
         const value = parts.find((p) => p.name === 'value');
         if (!name || !value || parts.length !== 2) throw protocolError('XML-RPC: malformed <member>');
-        const key = textOf(name);
-        if (key === '__proto__') throw protocolError('XML-RPC: reserved struct member name');
-        out[key] = decodeValue(value);
+        members.push([textOf(name), decodeValue(value)]);
       }
-      return out;
+      // As JSON.parse builds objects: every member an own data property, `__proto__` included.
+      return Object.fromEntries(members);
     }
     default:
       throw protocolError(`XML-RPC: unknown value type <${inner.name}>`);
