@@ -110,4 +110,13 @@ describe('input control', () => {
     expect(control.setViewOnly('a', true)).toEqual([{ kind: 'released', viewer: 'a', why: 'view-only' }]);
     expect(control.setViewOnly('v', false)).toEqual([{ kind: 'granted', viewer: 'v', how: 'request' }]);
   });
+
+  it('keeps the keyboard free for a returning holder, then offers it to the longest present', () => {
+    const { control } = setup();
+    expect(control.join(operator('b'), false, true)).toEqual([]);
+    expect(control.join(operator('c'), false, true)).toEqual([]);
+    expect(control.controller).toBeNull();
+    expect(control.offerFirst()).toEqual([{ kind: 'granted', viewer: 'b', how: 'first' }]);
+    expect(control.offerFirst()).toEqual([]);
+  });
 });

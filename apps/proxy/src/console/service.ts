@@ -172,6 +172,7 @@ export class ConsoleService {
       return this.untrack(live);
     }
     const route = this.engine.route(object, !viewOnly, () => ({
+      session: session.id,
       evict: () => this.evict(live),
       viewer: () => this.aloneViewer(live),
       announce: (remote) => this.announceAlone(live, remote),

@@ -11,6 +11,8 @@ export type SharingPolicy = 'on-demand' | 'always';
 
 /** A lone viewer's byte-for-byte console. */
 export interface DirectConsole {
+  /** The viewer's login (it keeps the keyboard when the console becomes shared). */
+  readonly session: string;
   /** Closes it (the viewer rejoins the shared console) and resolves once the pool's slot is free. */
   evict(): Promise<void>;
   /** The lone viewer, as presence lists it. */
@@ -51,15 +53,11 @@ export class ConsoleHubs {
       this.direct.set(key, entry);
       return { kind: 'direct', release: () => this.direct.get(key) === entry && this.direct.delete(key) };
     }
-    let evicted: Promise<void> | undefined;
-    if (lone) {
-      this.direct.delete(key);
-      evicted = lone.evict();
-    }
+    if (lone) this.direct.delete(key);
     const console = new SharedConsole(
       key,
       { ...this.options(key), onClosed: () => this.shared.get(key) === console && this.shared.delete(key) },
-      evicted,
+      lone ? { session: lone.session, freeing: lone.evict() } : undefined,
     );
     this.shared.set(key, console);
     return { kind: 'shared', console };

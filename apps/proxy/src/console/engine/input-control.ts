@@ -49,9 +49,20 @@ export class InputControl {
     return this.waiting;
   }
 
-  join(member: ControlMember, viewOnly = false): readonly ControlChange[] {
+  /**
+   * `waitForHolder`: someone else is expected to take the keyboard back (a lone viewer moving onto the shared
+   * console), so this member does not get it for arriving first; `offerFirst` ends the wait.
+   */
+  join(member: ControlMember, viewOnly = false, waitForHolder = false): readonly ControlChange[] {
     this.members.set(member.id, { ...member, viewOnly });
-    return this.holder === null && this.eligible(member.id) ? this.grant(member.id, 'first') : [];
+    return this.holder === null && !waitForHolder && this.eligible(member.id) ? this.grant(member.id, 'first') : [];
+  }
+
+  /** Nobody has the keyboard: the longest-present viewer able to type gets it. */
+  offerFirst(): readonly ControlChange[] {
+    if (this.holder !== null) return [];
+    for (const id of this.members.keys()) if (this.eligible(id)) return this.grant(id, 'first');
+    return [];
   }
 
   leave(id: string): readonly ControlChange[] {

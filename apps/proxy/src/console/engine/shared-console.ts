@@ -50,6 +50,8 @@ type State =
 
 /** The pool says a console is idle a little before our clock does: allow for the two clocks and the round trip. */
 const IDLE_SLACK_MS = 1500;
+/** How long the keyboard is kept for a lone viewer moving onto the shared console (it rejoins at once). */
+const KEYBOARD_RETURN_MS = 5000;
 /** While another of our own connections is letting go of the pool's single slot, a 503 is retried this long. */
 const SLOT_HANDOVER_MS = 3000;
 
@@ -81,13 +83,26 @@ export class SharedConsole {
   /** When our own direct connection to this console let go of the pool's slot (0: there was none). */
   private slotFreedAt = 0;
 
+  /** The login whose lone viewer had the keyboard before this console was shared: it gets it back on rejoining. */
+  private keyboardFor: string | undefined;
+  private readonly keyboardWait: NodeJS.Timeout | undefined;
+
   constructor(
     readonly key: string,
     private readonly options: SharedConsoleOptions,
-    /** Set when this console replaces one of our own direct connections, which is letting go of the pool's slot. */
-    private readonly freeing?: Promise<void>,
+    /** Set when this console replaces one of our own direct connections: that viewer and the slot it is freeing. */
+    private readonly replacing?: { readonly session: string; readonly freeing: Promise<void> },
   ) {
     this.control = new InputControl({ idleReleaseMs: options.controlIdleMs });
+    this.keyboardFor = replacing?.session;
+    if (replacing) {
+      this.keyboardWait = setTimeout(() => {
+        this.keyboardFor = undefined;
+        this.announce(this.control.offerFirst());
+        this.broadcastPresence();
+      }, KEYBOARD_RETURN_MS);
+      this.keyboardWait.unref();
+    }
     this.controlTimer = setInterval(() => {
       const changes = this.control.tick();
       if (changes.length === 0) return;
@@ -111,8 +126,8 @@ export class SharedConsole {
     if (!this.started) {
       // The first viewer's session opens the upstream, once our own direct connection (if any) has let go.
       this.started = true;
-      void (this.freeing ?? Promise.resolve()).then(() => {
-        if (this.freeing) this.slotFreedAt = Date.now();
+      void (this.replacing?.freeing ?? Promise.resolve()).then(() => {
+        if (this.replacing) this.slotFreedAt = Date.now();
         return this.attach(false);
       });
     }
@@ -123,7 +138,12 @@ export class SharedConsole {
       canControl: viewer.canControl,
       canTake: viewer.canTake,
     });
-    this.announce(this.control.join(viewer, viewer.viewOnly));
+    const returning = this.keyboardFor === viewer.session.id;
+    if (returning) {
+      this.keyboardFor = undefined;
+      clearTimeout(this.keyboardWait);
+    }
+    this.announce(this.control.join(viewer, viewer.viewOnly, this.keyboardFor !== undefined));
     if (this.state.kind === 'live') this.serve(viewer);
     else if (this.state.kind === 'reattaching') viewer.channel.notify({ type: 'upstream', state: 'reattaching' });
     this.broadcastPresence();
@@ -338,6 +358,7 @@ export class SharedConsole {
     const previous = this.state;
     this.state = { kind: 'closed' };
     clearInterval(this.controlTimer);
+    clearTimeout(this.keyboardWait);
     this.abort.abort();
     if (previous.kind === 'live') previous.upstream.close();
     for (const session of this.sessions.values()) session.close();
