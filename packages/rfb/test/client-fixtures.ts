@@ -3,6 +3,7 @@
  * records what it sends.
  */
 import { connect } from 'node:net';
+import { afterEach } from 'vitest';
 import { constants, createDeflate, type Deflate } from 'node:zlib';
 import { Framebuffer, RfbClient, type RfbClientEvent } from '../src/index.ts';
 import { parseClientMessage, rectHeader, serverInit, updateHeader, type ClientMessage } from '../src/messages.ts';
@@ -70,6 +71,17 @@ export class ServerZlib {
   close(): void {
     this.deflate.close();
   }
+}
+
+/** Server zlib streams for one test file, closed after each test. */
+export function serverZlibs(): () => ServerZlib {
+  const open: ServerZlib[] = [];
+  afterEach(() => open.splice(0).forEach((s) => s.close()));
+  return () => {
+    const s = new ServerZlib();
+    open.push(s);
+    return s;
+  };
 }
 
 /** A client on a framebuffer, recording what it sent and every event. */

@@ -1,16 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClientEncoding, Framebuffer } from '../src/index.ts';
 import type { Rect } from '../src/rect.ts';
-import { everyCut, handshake38, rect, rgb, ServerZlib, testClient, u8, update } from './client-fixtures.ts';
+import {
+  everyCut,
+  handshake38,
+  rect,
+  rgb,
+  serverZlibs,
+  testClient,
+  type ServerZlib,
+  u8,
+  update,
+} from './client-fixtures.ts';
 import { random } from './harness.ts';
 
-const streams: ServerZlib[] = [];
-afterEach(() => streams.splice(0).forEach((s) => s.close()));
-function zlib(): ServerZlib {
-  const s = new ServerZlib();
-  streams.push(s);
-  return s;
-}
+const zlib = serverZlibs();
 
 /** Tight's compact length: 7 bits a byte, low first, at most 3 bytes. */
 function compact(n: number): Buffer {

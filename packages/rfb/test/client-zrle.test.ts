@@ -1,16 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLIENT_LIMITS, ClientEncoding, Framebuffer } from '../src/index.ts';
 import type { Rect } from '../src/rect.ts';
-import { everyCut, handshake38, rect, rgb, ServerZlib, testClient, u32, u8, update } from './client-fixtures.ts';
+import {
+  everyCut,
+  handshake38,
+  rect,
+  rgb,
+  serverZlibs,
+  testClient,
+  type ServerZlib,
+  u32,
+  u8,
+  update,
+} from './client-fixtures.ts';
 import { random } from './harness.ts';
 
-const streams: ServerZlib[] = [];
-afterEach(() => streams.splice(0).forEach((s) => s.close()));
-function zlib(): ServerZlib {
-  const s = new ServerZlib();
-  streams.push(s);
-  return s;
-}
+const zlib = serverZlibs();
 
 /** A tile's pixels (0xRRGGBB, row-major) and where it goes. */
 interface Tile {

@@ -30,12 +30,17 @@ export function updateRequest(incremental: boolean, area: Rect): Buffer {
   return b;
 }
 
-export function keyEvent(down: boolean, keysym: number): Buffer {
+/** KeyEvent and XenServer's scan-code message share a layout: u8 type, u8 down, 2 bytes padding, u32 value. */
+function keyLike(type: number, down: boolean, value: number): Buffer {
   const b = Buffer.alloc(8);
-  b.writeUInt8(ClientMessageType.KeyEvent, 0);
+  b.writeUInt8(type, 0);
   b.writeUInt8(down ? 1 : 0, 1);
-  b.writeUInt32BE(keysym, 4);
+  b.writeUInt32BE(value, 4);
   return b;
+}
+
+export function keyEvent(down: boolean, keysym: number): Buffer {
+  return keyLike(ClientMessageType.KeyEvent, down, keysym);
 }
 
 export function pointerEvent(mask: number, x: number, y: number): Buffer {
@@ -72,13 +77,9 @@ export function qemuKeyEvent(down: boolean, keysym: number, keycode: number): Bu
   return b;
 }
 
-/** XenServer's scan-code message (XenCenter's VNCStream): u8 254, u8 down, 2 bytes padding, u32 scan code. */
+/** XenServer's scan-code message (XenCenter's VNCStream). */
 export function xenScanCode(down: boolean, scancode: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt8(ClientMessageType.XenServerScanCode, 0);
-  b.writeUInt8(down ? 1 : 0, 1);
-  b.writeUInt32BE(scancode, 4);
-  return b;
+  return keyLike(ClientMessageType.XenServerScanCode, down, scancode);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Encoding } from '../messages.ts';
-import type { PixelFormat } from '../pixel-format.ts';
+import { SERVER_PIXEL_FORMAT, type PixelFormat } from '../pixel-format.ts';
 
 /** The encodings and pseudo-encodings this client can decode (RFC 6143 §7.7, §7.8 and the community registry). */
 export const ClientEncoding = {
@@ -57,15 +57,4 @@ export function checkEncodings(list: readonly number[]): readonly number[] {
  * pixel is then the bytes R, G, B, X, which is RGBA as the framebuffer stores it (Raw rows are copied as they come),
  * and ZRLE's CPIXEL and Tight's TPIXEL are the three bytes R, G, B.
  */
-export const CLIENT_PIXEL_FORMAT: PixelFormat = {
-  bitsPerPixel: 32,
-  depth: 24,
-  bigEndian: false,
-  trueColour: true,
-  redMax: 255,
-  greenMax: 255,
-  blueMax: 255,
-  redShift: 0,
-  greenShift: 8,
-  blueShift: 16,
-};
+export const CLIENT_PIXEL_FORMAT: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16 };
