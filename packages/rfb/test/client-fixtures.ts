@@ -3,7 +3,7 @@
  * records what it sends.
  */
 import { connect } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { constants, createDeflate, type Deflate } from 'node:zlib';
 import { Framebuffer, RfbClient, type RfbClientEvent } from '../src/index.ts';
 import { parseClientMessage, rectHeader, serverInit, updateHeader, type ClientMessage } from '../src/messages.ts';
@@ -140,6 +140,18 @@ export function clientMessages(sent: Buffer[]): ClientMessage[] {
 /** The FramebufferUpdateRequests the client sent. */
 export function updateRequests(sent: Buffer[]) {
   return clientMessages(sent).flatMap((m) => (m.type === 'update-request' ? [m] : []));
+}
+
+export const samePicture = (a: Framebuffer, b: Framebuffer) => Buffer.from(a.rgba()).equals(Buffer.from(b.rgba()));
+
+/** Feeds `stream` to a fresh client once per cut (two pieces) and expects `expected` every time, without errors. */
+export function expectPictureAtCuts(stream: Buffer, cuts: number[], encodings: number[], expected: Framebuffer) {
+  for (const cut of cuts) {
+    const t = testClient({ encodings });
+    t.feed(stream, [cut]);
+    expect(t.error).toBeUndefined();
+    expect(samePicture(t.fb, expected)).toBe(true);
+  }
 }
 
 /** Every cut position of a stream: each split test feeds it in two pieces cut there. */
