@@ -262,6 +262,59 @@ describe('two instances sharing sessions through Redis', () => {
     connection.close();
   });
 
+  it("keeps a console's viewers on one instance through nginx, sharing its one connection under the pool's limit", async () => {
+    const [poolRef] = pool.findRefs('pool');
+    pool.setField('pool', poolRef!, 'limit_console_sessions', true);
+    try {
+      const vm = 'Ubuntu 24.04 build agent';
+      const viewers = [
+        await open(nginx.url, vm, await login(nginx.url, 'root')),
+        await open(nginx.url, vm, await login(nginx.url, 'vmoperator')),
+        await open(nginx.url, vm, await login(nginx.url, 'admin')),
+      ];
+      // The lone first viewer is moved onto the shared console when the second arrives: it rejoins, as browsers do.
+      expect((await viewers[0]!.closed).code).toBe(4020);
+      viewers[0] = await open(nginx.url, vm, await login(nginx.url, 'root'));
+      for (const viewer of viewers) await viewer.handshake();
+      const seen = await viewers[2]!.notice((n) => n.type === 'presence' && (n.viewers as unknown[]).length === 3);
+      expect((seen.viewers as { remote: boolean }[]).every((v) => !v.remote)).toBe(true);
+      const serving = [a, b].filter((i) => i.gateway.context.consoles.count > 0);
+      expect(serving).toHaveLength(1);
+      for (const viewer of viewers) viewer.close();
+      await Promise.all(viewers.map((v) => v.closed));
+    } finally {
+      pool.setField('pool', poolRef!, 'limit_console_sessions', false);
+    }
+  });
+
+  it("viewers split across instances see each other; under the pool's limit the second instance says who holds it", async () => {
+    const vm = 'Debian 12 web';
+    const onA = await open(a.url, vm, await login(a.url, 'vmoperator'));
+    await onA.handshake();
+    const onB = await open(b.url, vm, await login(b.url, 'admin'));
+    await onB.handshake();
+    const seenOnA = await onA.notice((n) => n.type === 'presence' && (n.viewers as unknown[]).length === 2);
+    expect(seenOnA.viewers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ user: 'vmoperator', remote: false }),
+        expect.objectContaining({ user: 'admin', remote: true }),
+      ]),
+    );
+    onB.close();
+    await onB.closed;
+
+    const [poolRef] = pool.findRefs('pool');
+    pool.setField('pool', poolRef!, 'limit_console_sessions', true);
+    try {
+      const refused = await open(b.url, vm, await login(b.url, 'admin'));
+      expect(await refused.closed).toEqual({ code: 4009, reason: 'In use by vmoperator from another gateway.' });
+    } finally {
+      pool.setField('pool', poolRef!, 'limit_console_sessions', false);
+      onA.close();
+      await onA.closed;
+    }
+  });
+
   it('lets consoles run through the drain of a stopping instance, closes them with 1001, and they re-attach through nginx', async () => {
     const cookie = await login(nginx.url, 'root');
     const vm = 'Windows Server 2022';

@@ -108,7 +108,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.trustProxy,
     limits: { ...config.consoles, lowWaterMark: Math.floor(config.consoles.highWaterMark / 4) },
     instance,
-    ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    ...(config.redisUrl && config.sessionSecret
+      ? { redis: { url: config.redisUrl, secret: config.sessionSecret } }
+      : {}),
   });
   const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
   const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR));

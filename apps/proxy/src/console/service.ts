@@ -19,7 +19,7 @@ import type { SharedConsole, SharedViewer } from './engine/shared-console.ts';
 import { ViewerChannel, type ViewerEnd } from './engine/viewer-channel.ts';
 import { isXapiUuid } from './location.ts';
 import { resolveConsole, type ConsoleOwner } from './resolve.ts';
-import { openTunnel, type Tunnel } from './tunnel.ts';
+import { ConsoleBusy, openTunnel, type Tunnel } from './tunnel.ts';
 
 export interface ConsoleLimits extends BridgeLimits {
   perUser: number;
@@ -91,7 +91,7 @@ export class ConsoleService {
       limits: ConsoleLimits;
       /** This gateway instance (presence across instances). */
       instance: string;
-      redisUrl?: string;
+      redis?: { url: string; secret: string };
     },
   ) {
     deps.sessions.on('ended', (session, reason) => this.closeSession(session.id, END_KIND[reason]));
@@ -100,7 +100,7 @@ export class ConsoleService {
       audit: deps.audit,
       log: deps.log,
       instance: deps.instance,
-      ...(deps.redisUrl ? { redisUrl: deps.redisUrl } : {}),
+      ...(deps.redis ? { redis: deps.redis } : {}),
       limits: deps.limits,
       sourceOf: (id) => this.sources.get(id) ?? '',
       onViewerEnd: (viewer, end, inputEvents) => this.sharedViewerEnded(viewer, end, inputEvents),
@@ -295,7 +295,12 @@ export class ConsoleService {
         }
       }
     } catch (error) {
-      const failure = error instanceof ConsoleError ? error : new ConsoleError('internal');
+      const failure =
+        error instanceof ConsoleBusy
+          ? await this.engine.whoHolds(object, error)
+          : error instanceof ConsoleError
+            ? error
+            : new ConsoleError('internal');
       if (!(error instanceof ConsoleError)) log.error('console set-up failed', { error });
       audit({ event: 'console-refused', user: session.user, object, outcome: failure.kind }, { source });
       ws.off('close', early);

@@ -18,8 +18,8 @@ export interface ConsoleEngineOptions {
   audit: Audit;
   log: Logger;
   instance: string;
-  /** Presence spans instances through Redis when set. */
-  redisUrl?: string;
+  /** Presence spans instances through Redis when set (entries sealed with the shared SESSION_SECRET). */
+  redis?: { url: string; secret: string };
   limits: {
     sharing: SharingPolicy;
     connectTimeoutMs: number;
@@ -43,14 +43,17 @@ export class ConsoleEngine {
     const { link, audit, log, limits } = options;
     this.board = new PresenceBoard(
       options.instance,
-      options.redisUrl ? new RedisPresence(options.redisUrl, log) : undefined,
+      options.redis ? new RedisPresence(options.redis.url, options.redis.secret, log) : undefined,
       (key) => this.remoteChanged(key),
     );
     this.hubs = new ConsoleHubs(limits.sharing, (key) => {
       const [owner, uuid] = key.split('/') as [ConsoleOwner, string];
       const connect = upstreamConnector({ link, owner, uuid, connectTimeoutMs: limits.connectTimeoutMs });
       return {
-        connect: (request) => connect(request).catch((error: unknown) => this.explainBusy(key, error)),
+        connect: (request) =>
+          connect(request).catch(async (error: unknown) => {
+            throw error instanceof ConsoleBusy ? await this.whoHolds(key, error) : error;
+          }),
         poolIdleTimeout: (session) => poolIdleTimeout(session.xapi, owner, uuid),
         controlIdleMs: limits.controlIdleMs,
         reattachMs: limits.reattachMs,
@@ -98,11 +101,10 @@ export class ConsoleEngine {
    * The pool refused because someone holds the console: when they are on another instance of this gateway (a load
    * balancer that split a console's viewers), say so rather than "another client".
    */
-  async explainBusy(key: string, error: unknown): Promise<never> {
-    if (!(error instanceof ConsoleBusy)) throw error;
+  async whoHolds(key: string, busy: ConsoleBusy): Promise<ConsoleError> {
     const elsewhere = await this.board.elsewhere(key);
-    if (elsewhere.length === 0) throw error;
-    throw new ConsoleError('busy', busyReason([...new Set(elsewhere.map((v) => v.user))], 'another gateway'));
+    if (elsewhere.length === 0) return busy;
+    return new ConsoleError('busy', busyReason([...new Set(elsewhere.map((v) => v.user))], 'another gateway'));
   }
 
   close(): Promise<void> {

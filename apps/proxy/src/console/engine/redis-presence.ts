@@ -1,11 +1,14 @@
+import type { KeyObject } from 'node:crypto';
 import type { ConsoleViewer } from '@xwc/contracts';
 import { createClient } from 'redis';
+import { deriveKey, open, seal } from '../../auth/seal.ts';
 import type { Logger } from '../../log.ts';
 import { PRESENCE_STALE_MS, type PresenceEntry, type PresenceTransport } from './presence.ts';
 
 /**
- * Presence in Redis: `xwc:presence:<console>` is a hash of instance → JSON entry, expiring when no instance refreshes
- * it; every change is announced on `xwc:presence` with the console key.
+ * Presence in Redis: `xwc:presence:<console>` is a hash of instance → entry, expiring when no instance refreshes it;
+ * every change is announced on `xwc:presence` with the console key. Entries name users, so they are sealed with the
+ * instances' shared SESSION_SECRET, as session records are: Redis holds no user name in plain text.
  */
 const presenceKey = (key: string): string => `xwc:presence:${key}`;
 const CHANNEL = 'xwc:presence';
@@ -18,8 +21,10 @@ type Client = ReturnType<typeof createClient>;
 export class RedisPresence implements PresenceTransport {
   private readonly client: Client;
   private readonly subscriber: Client;
+  private readonly key: KeyObject;
 
-  constructor(url: string, log: Logger) {
+  constructor(url: string, secret: string, log: Logger) {
+    this.key = deriveKey(secret);
     this.client = createClient({
       url,
       disableOfflineQueue: true,
@@ -40,7 +45,7 @@ export class RedisPresence implements PresenceTransport {
     const k = presenceKey(key);
     await this.client
       .multi()
-      .hSet(k, entry.instance, JSON.stringify(entry))
+      .hSet(k, entry.instance, seal(this.key, JSON.stringify(entry), `${k}/${entry.instance}`))
       .pExpire(k, PRESENCE_STALE_MS)
       .publish(CHANNEL, key)
       .exec();
@@ -51,8 +56,15 @@ export class RedisPresence implements PresenceTransport {
   }
 
   async read(key: string): Promise<PresenceEntry[]> {
-    const fields = await this.client.hGetAll(presenceKey(key));
-    return Object.values(fields).flatMap((text) => parseEntry(text) ?? []);
+    const k = presenceKey(key);
+    const fields = await this.client.hGetAll(k);
+    return Object.entries(fields).flatMap(([instance, sealed]) => {
+      try {
+        return parseEntry(open(this.key, sealed, `${k}/${instance}`)) ?? [];
+      } catch {
+        return [];
+      }
+    });
   }
 
   subscribe(onChange: (key: string) => void): void {
