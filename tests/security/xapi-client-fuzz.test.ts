@@ -2,14 +2,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  caTrust,
+  CLASS_NAMES,
   jsonrpc,
+  SCHEMA,
+  watchEvents,
   XapiConnection,
   XapiError,
   XapiSession,
   XapiTransportError,
   xmlrpc,
+  type FieldSpec,
+  type KnownClass,
   type XapiValue,
 } from '@xwc/api-client';
+import { startPool, type SimulatedPool } from '@xwc/xapi-sim';
+import { HOSTILE_KEYS, hostileMap, prototypeFingerprint } from '../support/hostile-keys.ts';
 import { pick, prng } from '../support/prng.ts';
 
 /**
@@ -154,6 +162,145 @@ describe('12. the XAPI client under malformed replies', () => {
       expect(kinds.get('protocol') ?? 0).toBeGreaterThan(25);
       expect(kinds.get('timeout') ?? 0).toBeGreaterThan(3);
       expect((kinds.get('http') ?? 0) + (kinds.get('too-large') ?? 0)).toBeGreaterThan(3);
+    },
+    120_000,
+  );
+});
+
+/**
+ * Case 13: map keys from the pool are data. Every map field of every modelled class carries the hostile keys
+ * (`__proto__`, `constructor`, `toString`, dots, slashes, spaces, Unicode, XML specials, 4 KiB), written through the
+ * generic set_/add_to_ messages where XAPI has them (behind the API's back otherwise, as the toolstack writes), and
+ * reads back exactly through get_record, get_all_records and event.from over both protocols, then goes again through
+ * remove_from_; Object.prototype is untouched and unrelated calls keep working.
+ */
+describe('13. map keys from the pool are data', () => {
+  let pool: SimulatedPool;
+  const MAP_TYPES = new Set<FieldSpec['type']>(['map', 'ops_map', 'float_map']);
+
+  beforeAll(async () => {
+    pool = await startPool({ authFailureDelayMs: 20, operationMs: 10 });
+  });
+  afterAll(() => pool?.close());
+
+  interface Target {
+    cls: KnownClass;
+    ref: string;
+    field: string;
+    spec: FieldSpec;
+    /** Written through the generic messages (else with the toolstack's own hand). */
+    viaApi: boolean;
+    expected: Record<string, XapiValue>;
+  }
+
+  function targets(): Target[] {
+    const strings = hostileMap();
+    const floats = Object.fromEntries(HOSTILE_KEYS.map((key, i) => [key, i + 0.5]));
+    return CLASS_NAMES.flatMap((cls) => {
+      const ref = pool.findRefs(cls, (record) => record.is_control_domain !== true)[0];
+      if (ref === undefined) return [];
+      const fields: Readonly<Record<string, FieldSpec>> = SCHEMA[cls].fields;
+      return Object.entries(fields)
+        .filter(([, spec]) => MAP_TYPES.has(spec.type))
+        .map(([field, spec]) => ({
+          cls,
+          ref,
+          field,
+          spec,
+          viaApi: spec.rw && spec.type === 'map',
+          expected: spec.type === 'float_map' ? floats : strings,
+        }));
+    });
+  }
+
+  const mapOf = (record: unknown, field: string): Record<string, unknown> =>
+    (record as Record<string, Record<string, unknown>>)[field]!;
+
+  it.each(['json-rpc', 'xml-rpc'] as const)(
+    'carries hostile keys in every map field of every class over %s',
+    async (transport) => {
+      const fingerprint = prototypeFingerprint();
+      const connection = new XapiConnection({ url: pool.master.url, transport, trust: caTrust(pool.caPem) });
+      const root = pool.users.find((u) => u.username === 'root')!;
+      const session = await connection.login(root.username, root.password);
+      const all = targets();
+      expect(new Set(all.map((t) => t.cls)).size).toBe(CLASS_NAMES.length);
+      expect(all.filter((t) => t.viaApi).length).toBeGreaterThan(20);
+      expect(all.filter((t) => t.spec.type !== 'map').length).toBeGreaterThan(1);
+
+      const watch = watchEvents(session, { classes: CLASS_NAMES, timeoutSeconds: 5 })[Symbol.asyncIterator]();
+      expect((await watch.next()).value?.kind).toBe('snapshot');
+
+      const originals = all.map((t) => pool.record(t.cls, t.ref)[t.field]);
+      const half = Math.floor(HOSTILE_KEYS.length / 2);
+      for (const t of all) {
+        if (!t.viaApi) {
+          pool.setField(t.cls, t.ref, t.field, t.expected);
+          continue;
+        }
+        const first = Object.fromEntries(HOSTILE_KEYS.slice(0, half).map((key) => [key, t.expected[key]!]));
+        await session.call(`${t.cls}.set_${t.field}`, [t.ref, first]);
+        for (const key of HOSTILE_KEYS.slice(half)) {
+          await session.call(`${t.cls}.add_to_${t.field}`, [t.ref, key, t.expected[key]!]);
+        }
+      }
+
+      for (const t of all) {
+        const map = mapOf(await session.getRecord(t.cls, t.ref), t.field);
+        expect(map, `${t.cls}.${t.field}`).toEqual(t.expected);
+        expect(Object.getPrototypeOf(map)).toBeNull();
+      }
+      for (const cls of new Set(all.map((t) => t.cls))) {
+        const records = await session.getAllRecords(cls);
+        for (const t of all.filter((x) => x.cls === cls)) {
+          expect(mapOf(records.get(t.ref), t.field), `${cls}.${t.field}`).toEqual(t.expected);
+        }
+      }
+      // The event stream: the changes carry the hostile maps, and a new watch's snapshot holds them.
+      const pending = new Set(all.map((t) => `${t.cls}/${t.ref}/${t.field}`));
+      const deadline = Date.now() + 30_000;
+      while (pending.size > 0 && Date.now() < deadline) {
+        const batch = (await watch.next()).value;
+        if (batch?.kind !== 'changes') continue;
+        for (const change of batch.changes) {
+          if (change.operation === 'del') continue;
+          for (const t of all.filter((x) => x.cls === change.cls && x.ref === change.ref)) {
+            const map = mapOf(change.record, t.field);
+            if (Object.keys(map).length === HOSTILE_KEYS.length) {
+              expect(map, `${t.cls}.${t.field} in event.from`).toEqual(t.expected);
+              pending.delete(`${t.cls}/${t.ref}/${t.field}`);
+            }
+          }
+        }
+      }
+      expect([...pending]).toEqual([]);
+      await watch.return?.();
+      for await (const batch of watchEvents(session, { classes: CLASS_NAMES })) {
+        if (batch.kind !== 'snapshot') continue;
+        for (const t of all) expect(mapOf(batch.records.of(t.cls).get(t.ref), t.field)).toEqual(t.expected);
+        break;
+      }
+
+      // Removal through remove_from_, key by key; a removed `toString` reads as absent, never as a method.
+      for (const [i, t] of all.entries()) {
+        if (!t.viaApi) continue;
+        for (const key of HOSTILE_KEYS) await session.call(`${t.cls}.remove_from_${t.field}`, [t.ref, key]);
+        const map = mapOf(await session.getRecord(t.cls, t.ref), t.field);
+        expect(Object.keys(map), `${t.cls}.${t.field}`).toEqual([]);
+        expect(map.toString).toBeUndefined();
+        await session.call(`${t.cls}.set_${t.field}`, [t.ref, originals[i] as XapiValue]);
+      }
+      all.forEach((t, i) => !t.viaApi && pool.setField(t.cls, t.ref, t.field, originals[i]));
+
+      // Nothing else in the process was touched, and unrelated calls still work.
+      expect(prototypeFingerprint()).toBe(fingerprint);
+      expect(({} as Record<string, unknown>).toString).toBe(Object.prototype.toString);
+      const again = await connection.login(root.username, root.password);
+      expect((await again.getAllRecords('pool')).size).toBe(1);
+      expect((await again.getAllRecords('SR')).size).toBeGreaterThan(0);
+      await again.logout();
+      await session.logout();
+      connection.close();
     },
     120_000,
   );
