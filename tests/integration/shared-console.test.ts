@@ -163,6 +163,34 @@ describe('one console, several viewers', () => {
   });
 });
 
+describe('who may join', () => {
+  it('refuses a role that may not open the console, even though the gateway already has it open', async () => {
+    const holder = await join('root');
+    for (const user of ['readonly']) {
+      const client = await ConsoleClient.open(consoleUrl(stack.baseUrl, 'vm', uuidOf(VM)), {
+        cookie: await cookieOf(user),
+        origin: stack.baseUrl,
+      });
+      expect((await client.closed).code).toBe(4003);
+      expect(client.notices).toEqual([]);
+    }
+    const host = stack.pool.hosts[0]!.uuid;
+    const admin = await ConsoleClient.open(consoleUrl(stack.baseUrl, 'host', host), {
+      cookie: await cookieOf('root'),
+      origin: stack.baseUrl,
+    });
+    await admin.notice((n) => n.type === 'welcome');
+    const vmadmin = await ConsoleClient.open(consoleUrl(stack.baseUrl, 'host', host), {
+      cookie: await cookieOf('vmadmin'),
+      origin: stack.baseUrl,
+    });
+    expect((await vmadmin.closed).code).toBe(4003);
+    admin.close();
+    await admin.closed;
+    await leave(holder);
+  });
+});
+
 describe('bad input', () => {
   it('closes a viewer that sends malformed RFB, alone; the others go on', async () => {
     const good = await join('root');
