@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { afterEach, expect } from 'vitest';
 import { constants, createDeflate, type Deflate } from 'node:zlib';
-import { Framebuffer, RfbClient, type RfbClientEvent } from '../src/index.ts';
+import { Framebuffer, RfbClient, type NegotiatedVersion, type RfbClientEvent } from '../src/index.ts';
 import { parseClientMessage, rectHeader, serverInit, updateHeader, type ClientMessage } from '../src/messages.ts';
 import { SERVER_PIXEL_FORMAT } from '../src/pixel-format.ts';
 import type { Rect } from '../src/rect.ts';
@@ -85,7 +85,9 @@ export function serverZlibs(): () => ServerZlib {
 }
 
 /** A client on a framebuffer, recording what it sent and every event. */
-export function testClient(options: { encodings?: readonly number[]; width?: number; height?: number } = {}) {
+export function testClient(
+  options: { encodings?: readonly number[]; width?: number; height?: number; version?: NegotiatedVersion } = {},
+) {
   const fb = new Framebuffer(options.width ?? 1, options.height ?? 1);
   const sent: Buffer[] = [];
   const events: RfbClientEvent[] = [];
@@ -96,6 +98,7 @@ export function testClient(options: { encodings?: readonly number[]; width?: num
       return true;
     },
     ...(options.encodings ? { encodings: options.encodings } : {}),
+    ...(options.version ? { version: options.version } : {}),
   });
   return {
     fb,
@@ -167,11 +170,20 @@ export interface Connected {
   close(): void;
 }
 
-export async function connectRfb(port: number, encodings?: readonly number[]): Promise<Connected> {
+export async function connectRfb(
+  port: number,
+  encodings?: readonly number[],
+  version?: NegotiatedVersion,
+): Promise<Connected> {
   const socket = connect({ host: '127.0.0.1', port });
   const fb = new Framebuffer(1, 1);
   const events: RfbClientEvent[] = [];
-  const client = new RfbClient({ target: fb, send: (b) => socket.write(b), ...(encodings ? { encodings } : {}) });
+  const client = new RfbClient({
+    target: fb,
+    send: (b) => socket.write(b),
+    ...(encodings ? { encodings } : {}),
+    ...(version ? { version } : {}),
+  });
   socket.on('data', (chunk: Buffer) => events.push(...client.receive(chunk)));
   socket.on('error', () => undefined);
   await until(() => client.state !== 'handshake' || socket.destroyed, `the RFB handshake on port ${port}`);

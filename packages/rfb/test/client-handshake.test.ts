@@ -59,6 +59,21 @@ describe('RFB client handshake', () => {
     expect(t.events[0]).toMatchObject({ type: 'ready', version: '3.3' });
   });
 
+  it('speaks no newer a version than it is told to (3.3 to a 3.8 server, 3.7 to a 3.8 server)', () => {
+    const t = testClient({ version: '3.3' });
+    t.feed(banner('003.008'));
+    expect(t.sent[0]!.toString('latin1')).toBe('RFB 003.003\n');
+    t.feed(Buffer.concat([u32(1), init()]));
+    expect(t.events[0]).toMatchObject({ type: 'ready', version: '3.3' });
+    const u = testClient({ version: '3.7' });
+    u.feed(Buffer.concat([banner('003.008'), u8(1, 1), init()]));
+    expect(u.sent[0]!.toString('latin1')).toBe('RFB 003.007\n');
+    expect(u.events[0]).toMatchObject({ type: 'ready', version: '3.7' });
+    const older = testClient({ version: '3.7' });
+    older.feed(Buffer.concat([banner('003.003'), u32(1), init()]));
+    expect(older.events[0]).toMatchObject({ type: 'ready', version: '3.3' });
+  });
+
   it.each(['004.001', '005.000', '002.000'])('refuses RFB %s', (version) => {
     const t = testClient();
     t.feed(banner(version));

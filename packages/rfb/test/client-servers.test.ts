@@ -13,7 +13,7 @@ import {
   type VncServer,
   type XvncServer,
 } from '../../../tests/support/vnc-servers.ts';
-import { ClientEncoding, type Framebuffer } from '../src/index.ts';
+import { ClientEncoding, type Framebuffer, type NegotiatedVersion } from '../src/index.ts';
 import { connectRfb, type Connected } from './client-fixtures.ts';
 import { until } from './harness.ts';
 
@@ -27,8 +27,8 @@ const RAW = [E.Raw, E.DesktopSize, E.ExtendedDesktopSize];
 const connections: Connected[] = [];
 afterEach(() => connections.splice(0).forEach((c) => c.close()));
 
-async function connect(port: number, encodings: readonly number[]): Promise<Connected> {
-  const c = await connectRfb(port, encodings);
+async function connect(port: number, encodings: readonly number[], version?: NegotiatedVersion): Promise<Connected> {
+  const c = await connectRfb(port, encodings, version);
   connections.push(c);
   return c;
 }
@@ -129,6 +129,12 @@ describe('RFB client against QEMU (an HVM guest console)', () => {
     const raw = await connect(qemu.port, RAW);
     await until(() => raw.updates() > 0, 'a first update');
     expect(raw.client.extendedKeys).toBe(false);
+  });
+
+  it('speaks 3.3 when told to (as the gateway does, so that xapi watches the console for idleness)', async () => {
+    const c = await connect(qemu.port, ZRLE, '3.3');
+    expect(c.events[0]).toMatchObject({ type: 'ready', version: '3.3', init: { name: 'QEMU' } });
+    await until(() => c.updates() > 0 && c.client.extendedKeys, 'a first update');
   });
 });
 
