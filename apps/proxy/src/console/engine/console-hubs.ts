@@ -36,10 +36,6 @@ export class ConsoleHubs {
     private readonly options: (key: string) => Omit<SharedConsoleOptions, 'onClosed'>,
   ) {}
 
-  get sharedCount(): number {
-    return this.shared.size;
-  }
-
   /**
    * Routes a new viewer: direct when it is alone and allowed to be, else to the console's shared engine (made here,
    * evicting a direct viewer of the same console if there is one). The caller joins the viewer at once.

@@ -116,10 +116,6 @@ export class SharedConsole {
     return this.state.kind === 'closed';
   }
 
-  get viewerCount(): number {
-    return this.viewers.size;
-  }
-
   join(viewer: SharedViewer): void {
     if (this.closed) return viewer.channel.end('goingAway');
     this.viewers.set(viewer.id, viewer);
@@ -201,7 +197,7 @@ export class SharedConsole {
     } else this.broadcastPresence();
   }
 
-  presence(): ConsoleViewer[] {
+  private presence(): ConsoleViewer[] {
     const controller = this.control.controller;
     return [...this.viewers.values()].map((v) => ({
       id: v.id,
