@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caTrust, CATALOGUE, readExtensions, XapiConnection, type KnownClass, type XapiSession } from '@xwc/api-client';
+import {
+  caTrust,
+  CATALOGUE,
+  mapTextProblem,
+  readExtensions,
+  XapiConnection,
+  type KnownClass,
+  type XapiSession,
+} from '@xwc/api-client';
 import { api } from '../support/api.ts';
 import { pick, prng } from '../support/prng.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -166,4 +174,79 @@ describe('11. extensions API fuzzing', () => {
     }
     expect((await fetch(`${stack.baseUrl}/api/health`)).status).toBe(200);
   }, 120_000);
+});
+
+/**
+ * Case 14: one character rule for every map write, the raw other_config route and the extensions route alike (one
+ * piece of code, the catalogue's): control characters and non-characters are refused with a 400 naming the key and
+ * the character; everything else is stored exactly and reads back the same through JSON-RPC and XML-RPC.
+ */
+describe('14. one character rule for raw other_config and extensions', () => {
+  const REFUSED: [string, string][] = [
+    ['NUL', '\u0000'],
+    ['TAB', '\t'],
+    ['LF', '\n'],
+    ['CR', '\r'],
+    ['ESC', '\u001b'],
+    ['DEL', '\u007f'],
+    ['NEL (C1)', '\u0085'],
+    ['an unpaired surrogate', '\ud800'],
+    ['U+FFFF', '\uffff'],
+  ];
+  const ACCEPTED = ['ünïcödé ключ 日本語', '😀 𝄞 astral', '<&>"\'', ']]>', '&amp; &#0;', 'inner  spaces '];
+
+  const patch = (uuid: string, kind: 'other-config' | 'extensions', body: Record<string, unknown>) =>
+    api<{ error?: string; key?: string; message?: string }>(stack, 'PATCH', `/api/objects/vm/${uuid}/${kind}`, {
+      cookie: root,
+      body,
+    });
+
+  it.each(REFUSED)('refuses %s in keys and values on both routes, naming the key and the character', async (_, ch) => {
+    const vm = stack.pool.vm('Debian 12 web');
+    const uuid = String(vm.record.uuid);
+    const before = await plain.getRecord('VM', vm.ref);
+    const cases: [kind: 'other-config' | 'extensions', key: string, value: string, wrong: string][] = [
+      ['other-config', `xwc.key${ch}`, 'v', `xwc.key${ch}`],
+      ['other-config', 'xwc.value', `v${ch}`, `v${ch}`],
+      ['extensions', `xenstore_data:vm-data/key${ch}`, 'v', `vm-data/key${ch}`],
+      ['extensions', 'xenstore_data:vm-data/value', `v${ch}`, `v${ch}`],
+    ];
+    for (const [kind, key, value, wrong] of cases) {
+      const response = await patch(uuid, kind, { [key]: value });
+      expect(response.status, `${kind} ${JSON.stringify(key)}`).toBe(400);
+      expect(response.body).toMatchObject({ error: 'INVALID_EXTENSION', key });
+      expect(response.body.message).toContain(mapTextProblem(wrong));
+    }
+    const after = await plain.getRecord('VM', vm.ref);
+    expect(after.other_config).toEqual(before.other_config);
+    expect(after.xenstore_data).toEqual(before.xenstore_data);
+  });
+
+  it('stores every accepted class of text exactly, read back the same through JSON-RPC and XML-RPC', async () => {
+    const vm = stack.pool.vm('Debian 12 web');
+    const uuid = String(vm.record.uuid);
+    for (const [i, text] of ACCEPTED.entries()) {
+      expect((await patch(uuid, 'other-config', { [`xwc.${text}`]: text })).status).toBe(200);
+      expect((await patch(uuid, 'extensions', { [`xenstore_data:vm-data/t${i}`]: text })).status).toBe(200);
+    }
+    for (const transport of ['json-rpc', 'xml-rpc'] as const) {
+      const connection = new XapiConnection({
+        url: stack.pool.master.url,
+        transport,
+        trust: caTrust(stack.pool.caPem),
+      });
+      const session = await connection.login('root', stack.password('root'));
+      const record = await session.getRecord('VM', vm.ref);
+      for (const [i, text] of ACCEPTED.entries()) {
+        expect(record.other_config[`xwc.${text}`], `${transport}: ${text}`).toBe(text);
+        expect(record.xenstore_data[`vm-data/t${i}`], `${transport}: ${text}`).toBe(text);
+      }
+      await session.logout();
+      connection.close();
+    }
+    const cleanup = Object.fromEntries(ACCEPTED.map((text) => [`xwc.${text}`, null]));
+    expect((await patch(uuid, 'other-config', cleanup)).status).toBe(200);
+    const extensions = Object.fromEntries(ACCEPTED.map((_, i) => [`xenstore_data:vm-data/t${i}`, null]));
+    expect((await patch(uuid, 'extensions', extensions)).status).toBe(200);
+  });
 });

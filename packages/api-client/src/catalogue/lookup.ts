@@ -35,7 +35,8 @@ function patternRegExp(pattern: string): RegExp {
       .split('*')
       .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
       .join('.*');
-    re = new RegExp(`^${source}$`);
+    // `*` matches any text, line breaks included: a key is matched to its entry before its characters are judged.
+    re = new RegExp(`^${source}$`, 's');
     PATTERNS.set(pattern, re);
   }
   return re;
