@@ -116,6 +116,43 @@ test.describe('a console shared from the start', () => {
       for (const page of [operator, vmoperator, root]) await page.context().close();
     }
   });
+
+  test('everyone stays connected while the VM reboots under the shared console', async ({ browser, stack }) => {
+    const first = await joinConsole(browser, stack, 'operator');
+    const second = await joinConsole(browser, stack, 'vmoperator');
+    try {
+      const sockets: string[] = [];
+      first.on('websocket', (ws) => sockets.push(ws.url()));
+      const before = stack.pool.display(VM);
+      await stack.pool.reboot(VM);
+      await expect(first.locator('.console-notice')).toContainText('VM rebooted — console re-attached');
+      expect(stack.pool.display(VM)).not.toBe(before);
+      await expect(first.locator('.console-status')).toContainText('Connected');
+      expect(sockets).toEqual([]);
+      // The keyboard holder's keys reach the rebooted guest through the same socket.
+      await typeInto(first, 'up');
+      await expect.poll(() => screenText(stack)).toContain('up');
+      await expect(keyboardBar(second)).toContainText('operator has the keyboard');
+    } finally {
+      for (const page of [first, second]) await page.context().close();
+    }
+  });
+
+  test('a VM shut down under the shared console is explained to everyone, who follow it back when it starts', async ({
+    browser,
+    stack,
+  }) => {
+    const viewers = [await joinConsole(browser, stack, 'operator'), await joinConsole(browser, stack, 'vmoperator')];
+    try {
+      await stack.pool.halt(VM);
+      for (const page of viewers) await expect(page.locator('.console-message')).toContainText('This VM is shut down.');
+      await stack.pool.start(VM);
+      for (const page of viewers) await expect(page.locator('.console-status')).toContainText('Connected');
+      await expect(viewers[0]!.getByRole('button', { name: 'People on this console: 2' })).toBeVisible();
+    } finally {
+      for (const page of viewers) await page.context().close();
+    }
+  });
 });
 
 test.describe('a console that becomes shared', () => {

@@ -504,6 +504,9 @@ describe('the console controller', () => {
       greet('va', [alice, bob]);
       lastSocket().notify({ type: 'upstream', state: 'reattaching' });
       expect(controller.state.get().presence?.upstream).toBe('reattaching');
+      // A reboot reaches the event stream as several updates, one without any console.
+      controller.update({ state: 'no-console' }, { ...running, consoles: [] });
+      controller.update({ state: 'no-console' }, { ...running, domid: 2, consoles: [] });
       controller.update(ready, { ...running, domid: 2, consoles: ['OpaqueRef:c2'] });
       await settle();
       expect(FakeSocket.instances).toHaveLength(1);

@@ -171,25 +171,26 @@ export class ConsoleController {
         : reattachedMessage(event, this.options.hostName);
       if (message) this.pendingNotice = message;
     }
+    const phase = this.state.get().phase;
+    if ((phase === 'connected' || phase === 'connecting') && this.welcomed) {
+      // The gateway follows the console itself, whatever the record says meanwhile (a reboot lists no console for a
+      // moment): it re-attaches a shared console under its viewers (`upstream` notices), and closes a direct one, or
+      // one whose VM stopped, with a code that says what next. Say what happened if it has already re-attached.
+      this.connectedFor = snapshot;
+      if (this.pendingNotice && this.state.get().presence?.upstream === 'live' && this.recentlyReattached()) {
+        this.patch({ notice: { text: this.pendingNotice, id: NOTICE_ID.next++ } });
+        this.pendingNotice = undefined;
+      }
+      return;
+    }
     if (availability.state !== 'ready') {
       this.stopFor(availability);
       return;
     }
-    const phase = this.state.get().phase;
     if (phase === 'connected' || phase === 'connecting') {
       // Connected before the VM's record was known: the connection is to the console the record now lists.
       if (!this.connectedFor) {
         this.connectedFor = snapshot;
-        return;
-      }
-      if (this.welcomed) {
-        // The gateway follows the console itself: it re-attaches a shared console under its viewers (`upstream`
-        // notices) and closes a direct one with 4010. Say what happened if it has already re-attached.
-        this.connectedFor = snapshot;
-        if (this.pendingNotice && this.state.get().presence?.upstream === 'live' && this.recentlyReattached()) {
-          this.patch({ notice: { text: this.pendingNotice, id: NOTICE_ID.next++ } });
-          this.pendingNotice = undefined;
-        }
         return;
       }
       const stale = needsReattach(followChange(this.connectedFor, snapshot));
