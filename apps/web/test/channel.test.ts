@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EarlyChannel } from '../src/console/channel.ts';
-import { parseConsoleNotice } from '../src/console/notices.ts';
+import { parseConsoleNotice } from '../src/shared/contracts.ts';
 import type { ConsoleNotice } from '../src/shared/contracts.ts';
 import { consoleViewer } from './fixtures.ts';
 

@@ -1,4 +1,4 @@
-import type { ConsoleNotice, ConsoleViewer, ControlChange, GrantHow, ReleaseWhy } from '../shared/contracts.ts';
+import type { ConsoleNotice, ConsoleViewer, ControlChange, GrantHow, ReleaseWhy } from './console-control.ts';
 
 /**
  * The gateway's text frames on the console WebSocket, parsed once into `ConsoleNotice` (packages/contracts). Anything

@@ -9,5 +9,6 @@ export {
   type GrantHow,
   type ReleaseWhy,
 } from './console-control.ts';
+export { parseConsoleNotice } from './console-notices.ts';
 export { RDP_REFUSED, rdpAddressOf, rdpTarget, type RdpTarget } from './remote-desktop.ts';
 export { LIMIT_CODES, parseLimitRefusal, type LimitRefusal, type LoginLimitScope } from './limits.ts';

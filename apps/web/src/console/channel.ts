@@ -1,5 +1,4 @@
-import type { ConsoleNotice } from '../shared/contracts.ts';
-import { parseConsoleNotice } from './notices.ts';
+import { parseConsoleNotice, type ConsoleNotice } from '../shared/contracts.ts';
 
 /**
  * A WebSocket as noVNC sees it (`rawChannelProps` in noVNC's websock.js: send, close, binaryType, onopen, onmessage,
