@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface VncServer {
   port: number;
@@ -112,18 +115,68 @@ export function xtermColourPattern(rows = 12, columns = 90): string {
 }
 
 /**
- * QEMU as an HVM guest's console server: no disk (the SeaBIOS screen ends with "No bootable device"), software
- * emulation, VNC on loopback. Run under `timeout` so it cannot outlive `lifetimeSeconds` even if the test process
- * dies; stopped by PID (timeout passes the signal on to QEMU).
+ * A 512-byte boot sector for `startQemu`: it waits for a key (so a test can see the text screen first and prove a key
+ * reached the guest), then switches to VGA mode 13h and fills the screen with bands of the 256-colour palette, four
+ * pixels wide: a picture with many colours and short runs, at another screen size (QEMU shows it as 640×400).
  */
-export async function startQemu(options: { lifetimeSeconds?: number; keymap?: string } = {}): Promise<VncServer> {
+export function colourBootSector(): Buffer {
+  // prettier-ignore
+  const code = [
+    0x31, 0xc0, //       xor ax, ax
+    0xcd, 0x16, //       int 16h        ; wait for a key
+    0xb8, 0x13, 0x00, // mov ax, 13h
+    0xcd, 0x10, //       int 10h        ; 320×200, 256 colours
+    0x68, 0x00, 0xa0, // push 0a000h
+    0x07, //             pop es
+    0x31, 0xff, //       xor di, di
+    0xb9, 0x00, 0xfa, // mov cx, 64000
+    0x89, 0xf8, //       fill: mov ax, di
+    0xc1, 0xe8, 0x02, // shr ax, 2      ; colour = offset / 4
+    0xaa, //             stosb
+    0xe2, 0xf8, //       loop fill
+    0xfa, //             cli
+    0xf4, //             halt: hlt
+    0xeb, 0xfd, //       jmp halt
+  ];
+  const sector = Buffer.alloc(512);
+  Buffer.from(code).copy(sector);
+  sector.writeUInt16LE(0xaa55, 510);
+  return sector;
+}
+
+/**
+ * QEMU as an HVM guest's console server: software emulation, VNC on loopback. Without a boot sector there is no disk
+ * and the SeaBIOS screen ends with "No bootable device"; with one, it boots it (from a temporary file, writes kept
+ * apart). Run under `timeout` so it cannot outlive `lifetimeSeconds` even if the test process dies; stopped by PID
+ * (timeout passes the signal on to QEMU).
+ */
+export async function startQemu(
+  options: { lifetimeSeconds?: number; keymap?: string; bootSector?: Buffer } = {},
+): Promise<VncServer> {
   const display = freeDisplay();
   const port = 5900 + display;
   const qemu = ['-display', 'none', '-vnc', `127.0.0.1:${display}`, '-m', '64', '-nodefaults', '-vga', 'std'];
   qemu.push('-machine', 'accel=tcg', '-monitor', 'none', '-serial', 'none', '-parallel', 'none');
   if (options.keymap) qemu.push('-k', options.keymap);
+  let dir: string | null = null;
+  if (options.bootSector) {
+    dir = mkdtempSync(join(tmpdir(), 'xwc-qemu-'));
+    const disk = join(dir, 'boot.img');
+    writeFileSync(disk, options.bootSector);
+    qemu.push('-drive', `file=${disk},format=raw,if=ide,snapshot=on`);
+  }
   const lifetime = String(options.lifetimeSeconds ?? 300);
   const child = spawn('timeout', ['--kill-after=5', lifetime, 'qemu-system-x86_64', ...qemu], { stdio: 'ignore' });
-  await waitForPort(port, child);
-  return { port, stop: stopper(child) };
+  const stop = stopper(child);
+  const cleanUp = async () => {
+    await stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  return { port, stop: cleanUp };
 }

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDisplayFactory, type Desktop } from '../../../apps/xapi-sim/src/rfb/index.ts';
 import {
+  colourBootSector,
   startQemu,
   startXvnc,
   xtermColourPattern,
@@ -135,6 +136,30 @@ describe('RFB client against QEMU (an HVM guest console)', () => {
     const c = await connect(qemu.port, ZRLE, '3.3');
     expect(c.events[0]).toMatchObject({ type: 'ready', version: '3.3', init: { name: 'QEMU' } });
     await until(() => c.updates() > 0 && c.client.extendedKeys, 'a first update');
+  });
+});
+
+describe('RFB client against QEMU running a guest that changes screen mode', () => {
+  let qemu: VncServer;
+  beforeAll(async () => {
+    qemu = await startQemu({ lifetimeSeconds: 120, bootSector: colourBootSector() });
+  });
+  afterAll(() => qemu?.stop());
+
+  it('sends a key the guest reads, follows it to a 256-colour mode, and decodes that like Raw', async () => {
+    const raw = await connect(qemu.port, RAW);
+    const zrle = await connect(qemu.port, ZRLE);
+    const tight = await connect(qemu.port, TIGHT);
+    // The boot sector waits for a key on the BIOS text screen.
+    await until(() => zrle.fb.width === 720 && colours(zrle.fb) > 1 && zrle.client.extendedKeys, 'the text screen');
+    for (const down of [true, false]) zrle.client.input({ type: 'qemu-key', down, keysym: 0x61, keycode: 0x1e });
+    const drawn = (fb: Framebuffer) => fb.width === 640 && fb.height === 400 && colours(fb) > 200;
+    await expectSameScreen(zrle, raw, drawn);
+    await expectSameScreen(tight, raw, drawn);
+    for (const c of [raw, zrle, tight])
+      expect(c.events).toContainEqual(expect.objectContaining({ type: 'resize', width: 640 }));
+    expect(zrle.client.rectCounts.get(E.ZRLE)).toBeGreaterThan(0);
+    expect(tight.client.rectCounts.get(E.Tight)).toBeGreaterThan(0);
   });
 });
 
