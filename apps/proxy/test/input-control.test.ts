@@ -85,6 +85,15 @@ describe('input control', () => {
     expect(control.input('a').allowed).toBe(false);
   });
 
+  it('a pointer merely passing over the screen does not take a free keyboard', () => {
+    const { control } = setup();
+    control.join(operator('a'));
+    control.join(operator('b'));
+    control.release('a');
+    expect(control.input('b', false)).toEqual({ allowed: false, changes: [] });
+    expect(control.controller).toBeNull();
+  });
+
   it('releases an idle controller, and keeps an active one', () => {
     const { control, advance } = setup(60_000);
     control.join(operator('a'));

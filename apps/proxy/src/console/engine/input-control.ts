@@ -72,15 +72,16 @@ export class InputControl {
   }
 
   /**
-   * Whether a key, pointer or clipboard message from `id` may reach the guest. A follower's input while nobody holds
-   * the keyboard claims it (`changes` then says so).
+   * Whether a key, pointer or clipboard message from `id` may reach the guest. While nobody holds the keyboard, a
+   * follower's deliberate input (`claims`: a key or a click, not a pointer merely passing over the screen) takes it
+   * (`changes` then says so).
    */
-  input(id: string): { allowed: boolean; changes: readonly ControlChange[] } {
+  input(id: string, claims = true): { allowed: boolean; changes: readonly ControlChange[] } {
     if (this.holder === id) {
       this.lastInput = this.now();
       return { allowed: true, changes: [] };
     }
-    if (this.holder === null && this.eligible(id)) {
+    if (this.holder === null && claims && this.eligible(id)) {
       const changes = this.grant(id, 'typed');
       this.lastInput = this.now();
       return { allowed: true, changes };

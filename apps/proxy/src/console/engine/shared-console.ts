@@ -249,7 +249,8 @@ export class SharedConsole {
 
   private input(viewer: SharedViewer, message: InputMessage): void {
     viewer.channel.noteInput();
-    const { allowed, changes } = this.control.input(viewer.id);
+    const deliberate = message.type === 'pointer' ? message.mask !== 0 : message.type !== 'cut-text';
+    const { allowed, changes } = this.control.input(viewer.id, deliberate);
     if (changes.length) {
       this.announce(changes);
       this.broadcastPresence();
