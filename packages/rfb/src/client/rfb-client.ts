@@ -33,9 +33,9 @@ export interface RfbClientOptions {
 /**
  * The RFB client toward a console's server: feed it what the socket reads (`receive`), write what it sends. It
  * completes the handshake, asks for CLIENT_PIXEL_FORMAT and the chosen encodings, decodes every update into the
- * target, and keeps exactly one FramebufferUpdateRequest outstanding: the next one goes out once the previous update
- * has been applied (incremental, but for the whole screen after a resize or a `refresh`), so the server can never
- * send faster than the client decodes.
+ * target, and keeps one FramebufferUpdateRequest outstanding: the next one goes out as soon as an update has been
+ * applied (incremental; a whole-screen one after a resize), so the server can never send faster than the client
+ * decodes. `refresh` asks for the whole screen at once.
  */
 export class RfbClient {
   private readonly pending = new ByteQueue();
