@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapField, parseChanges, parseSnapshot } from '../src/api/wire.ts';
-import { checkForm } from '../src/details/extension-form.ts';
+import { checkDraft, checkForm } from '../src/details/extension-form.ts';
+import { planPatch } from '../src/shared/catalogue.ts';
 import { ObjectCache } from '../src/store/cache.ts';
 import { HOSTILE_KEYS, hostileMap, prototypeFingerprint } from '../../../tests/support/hostile-keys.ts';
 
@@ -52,5 +53,17 @@ describe('maps in the browser', () => {
       ['xenstore_data:vm-data/__proto__', 'x'],
       ['xenstore_data:vm-data/constructor', null],
     ]);
+  });
+
+  it('refuses a key by the gateway’s own character rule, in the gateway’s words', () => {
+    const vm = record('e', {});
+    for (const key of ['xenstore_data:vm-data/a\u0085b', 'xenstore_data:vm-data/tab\there']) {
+      const browser = checkDraft('VM', vm, 'pool-admin', key, 'x');
+      const gateway = planPatch('VM', vm, { [key]: 'x' });
+      expect(browser.ok).toBe(false);
+      expect(gateway.ok).toBe(false);
+      expect(!browser.ok && browser.message).toBe(!gateway.ok && gateway.message);
+      expect(!browser.ok && browser.message).toContain('must not contain control characters');
+    }
   });
 });

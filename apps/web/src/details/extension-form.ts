@@ -1,6 +1,8 @@
 import {
   findEntry,
+  parsePatchKey,
   readExtension,
+  validateKey,
   validateValue,
   type Entry,
   type ExtensionRecord,
@@ -49,10 +51,9 @@ export type Checked =
 export function checkDraft(cls: string, record: ExtensionRecord, role: Role, key: string, draft: Draft): Checked {
   const entry = findEntry(cls, key);
   if (!entry) return { ok: false, message: `${key} is not a documented extension of this object` };
-  const mapKey = key.includes(':') ? key.slice(key.indexOf(':') + 1) : undefined;
-  if (entry.keyPattern !== undefined && entry.keyRule && mapKey !== undefined) {
-    if (!new RegExp(entry.keyRule.regex).test(mapKey)) return { ok: false, message: entry.keyRule.message };
-  }
+  const mapKey = parsePatchKey(key).key;
+  const keyProblem = validateKey(entry, mapKey);
+  if (keyProblem !== undefined) return { ok: false, message: keyProblem };
   const input = draft === '' && emptyRemoves(entry) ? null : draft;
   const result = validateValue(entry, input, { record, role });
   if (!result.ok) return result;

@@ -31,7 +31,7 @@ export {
   type SrLocale,
 } from './sr-names.ts';
 export * from './types.ts';
-export { validateValue, type ValidationContext, type ValidationResult } from './validate.ts';
+export { validateKey, validateValue, type ValidationContext, type ValidationResult } from './validate.ts';
 export {
   isDefaultTemplate,
   isHiddenFromXenCenter,

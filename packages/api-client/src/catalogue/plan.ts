@@ -2,10 +2,9 @@ import { dictOf, ownValue } from '../dict.ts';
 import type { Role } from '../roles.ts';
 import { mapWriteOf } from './fields.ts';
 import { findAliasOf, findEntry, isPlainField, parsePatchKey, patchKeyOf } from './lookup.ts';
-import { mapTextProblem, quoteMapText } from './map-text.ts';
 import { mapOf } from './read.ts';
 import type { Entry, ExtensionRecord } from './types.ts';
-import { validateValue } from './validate.ts';
+import { validateKey, validateValue } from './validate.ts';
 
 /** Arguments after the session ref: the object ref first, then strings, ints or whole maps. */
 export type CallArg = string | number | Readonly<Record<string, string>>;
@@ -77,12 +76,8 @@ export function planPatch(
       );
     }
     const { key } = parsePatchKey(patchKey);
-    if (entry.editable && entry.keyPattern !== undefined && key !== undefined) {
-      // A pattern entry's key is the caller's own text: the same character rule as every map write.
-      const problem = mapTextProblem(key);
-      if (problem !== undefined) return refusal(`The key ${quoteMapText(key)} ${problem}`);
-      if (entry.keyRule && !new RegExp(entry.keyRule.regex).test(key)) return refusal(entry.keyRule.message);
-    }
+    const keyProblem = validateKey(entry, key);
+    if (keyProblem !== undefined) return refusal(keyProblem);
     const checked = validateValue(entry, input, { record, ...(ctx.role ? { role: ctx.role } : {}) });
     if (!checked.ok) return refusal(checked.message);
     changes.push({ entry, key, value: checked.normalized });

@@ -1,5 +1,6 @@
 import { roleAtLeast, ROLE_LABELS, type Role } from '../roles.ts';
 import { isPlainField } from './lookup.ts';
+import { mapTextProblem, quoteMapText } from './map-text.ts';
 import { readExtension } from './read.ts';
 import type { Entry, ExtensionRecord } from './types.ts';
 import { normalizeInput, type Normalized } from './values.ts';
@@ -12,6 +13,18 @@ export interface ValidationContext {
 }
 
 export type ValidationResult = Normalized;
+
+/**
+ * Checks the map key a caller chose for a pattern entry (`xenstore_data:vm-data/<key>`): the character rule of every
+ * map write, then the entry's own key rule. Returns why it may not be written, or undefined.
+ */
+export function validateKey(entry: Entry, key: string | undefined): string | undefined {
+  if (!entry.editable || entry.keyPattern === undefined || key === undefined) return undefined;
+  const problem = mapTextProblem(key);
+  if (problem !== undefined) return `The key ${quoteMapText(key)} ${problem}`;
+  if (entry.keyRule && !new RegExp(entry.keyRule.regex).test(key)) return entry.keyRule.message;
+  return undefined;
+}
 
 /**
  * Checks one value for an entry and returns the exact string to store, or null to remove the key.
