@@ -51,6 +51,8 @@ export interface GatewayConfig {
     /** How long a shared console whose VM rebooted or migrated is looked for while its viewers wait. */
     reattachMs: number;
   };
+  /** Live inventory streams (`GET /api/events`); see http/event-stream.ts. */
+  events: { perSession: number; total: number; backlogBytes: number; stallTimeoutMs: number };
   auditLog: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Sessions in Redis (several instances); `sessionSecret` is then set too. */
@@ -191,6 +193,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       sharing: oneOf(env, 'CONSOLE_SHARING', ['on-demand', 'always'] as const, 'on-demand'),
       controlIdleMs: seconds(env, 'CONSOLE_CONTROL_IDLE', 300),
       reattachMs: seconds(env, 'CONSOLE_REATTACH_TIMEOUT', 180, 5),
+    },
+    events: {
+      perSession: integer(env, 'EVENT_STREAMS_PER_SESSION', 8, 1),
+      total: integer(env, 'EVENT_STREAMS_TOTAL', 500, 1),
+      backlogBytes: integer(env, 'EVENT_STREAM_BACKLOG_KIB', 32 * 1024, 64, 1024 * 1024) * 1024,
+      stallTimeoutMs: seconds(env, 'EVENT_STREAM_STALL_TIMEOUT', 30, 1),
     },
     auditLog: optional(env, 'AUDIT_LOG') ?? path.join(dataDir, 'audit.log'),
     logLevel: logLevel as GatewayConfig['logLevel'],

@@ -49,3 +49,37 @@ it('hands over events that arrived together one at a time, letting other work ru
     'other work',
   ]);
 });
+
+it('says when the gateway refuses a stream for too many open windows, and tries again after retryAfter', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    const refusal = {
+      error: 'TOO_MANY_STREAMS',
+      message: 'Too many live views are open for this login.',
+      retryAfter: 10,
+    };
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(new Response(JSON.stringify(refusal), { status: 429 }))
+      .mockResolvedValueOnce(streamOf(`event: snapshot\ndata: ${JSON.stringify({ records: {} })}\n\n`));
+    vi.stubGlobal('fetch', fetch);
+    const links: string[] = [];
+    const stream = new EventStream({
+      snapshot: () => undefined,
+      changes: () => undefined,
+      sessionEnded: () => void links.push('ended'),
+      link: (state, message) => void links.push(message ? `${state}: ${message}` : state),
+    });
+    stream.start();
+    await vi.waitFor(() => expect(links).toContain('limited: Too many live views are open for this login.'));
+    vi.advanceTimersByTime(9_000);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1_000);
+    await vi.waitFor(() => expect(links.at(-1)).toBe('live'));
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(links).not.toContain('ended');
+    stream.stop();
+  } finally {
+    vi.useRealTimers();
+  }
+});

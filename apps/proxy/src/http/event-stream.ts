@@ -1,14 +1,23 @@
 import type { Request, Response } from 'express';
+import { LIMIT_CODES } from '@xwc/contracts';
 import type { EndReason, UserSession } from '../auth/sessions.ts';
 import type { GatewayContext } from '../context.ts';
 import { isXapiUuid } from '../console/location.ts';
 import type { ConsoleScope, InventoryMessage } from '../pool/inventory.ts';
-import { badRequest, sendError } from './errors.ts';
+import { ApiError, badRequest, sendError } from './errors.ts';
+import { EventSender } from './event-sender.ts';
 import { sessionOf } from './require-session.ts';
+import { StreamSlots, type StreamCap } from './stream-slots.ts';
 
-/** A stream whose client stops reading is dropped past this much unsent data; it reconnects and resyncs. */
-const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
 const PING_EVERY_MS = 15_000;
+/** When a refused window should try again: soon enough that closing another window frees it quickly. */
+const REFUSED_RETRY_S = 10;
+
+const REFUSALS: Record<StreamCap, string> = {
+  session:
+    'Too many live views are open for this login. Close a window or tab of this console; this one retries by itself.',
+  total: 'The gateway is serving as many live views as it allows. This window retries by itself.',
+};
 
 const ENDED_MESSAGES: Record<EndReason, string> = {
   user: 'You logged out.',
@@ -29,10 +38,20 @@ function scopeOf(req: Request): ConsoleScope | undefined | null {
 
 /** `GET /api/events`: the user's live inventory as Server-Sent Events (see docs/api.md). */
 export function eventStream(ctx: GatewayContext) {
+  const limits = ctx.config.events;
+  const slots = new StreamSlots(limits);
   return (req: Request, res: Response): void => {
     const session: UserSession = sessionOf(res);
     const scope = scopeOf(req);
     if (scope === null) return sendError(res, badRequest('vm= and host= take a uuid.'));
+    const release = slots.take(session.id);
+    if (typeof release === 'string') {
+      ctx.log.info('refused an event stream past the cap', { user: session.user, cap: release });
+      return sendError(
+        res,
+        new ApiError(429, LIMIT_CODES.eventStreams, REFUSALS[release], { retryAfter: REFUSED_RETRY_S }),
+      );
+    }
     const inventory = ctx.inventories.of(session);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -43,25 +62,22 @@ export function eventStream(ctx: GatewayContext) {
     res.socket?.setNoDelay(true);
     res.write('retry: 3000\n\n');
 
-    /** Writes one event whose data is already JSON, in the pieces it comes in. */
-    const sendJson = (event: string, parts: readonly string[]): void => {
-      if (res.writableLength > MAX_UNSENT_BYTES) {
-        ctx.log.warn('dropping an event stream whose client stopped reading', { user: session.user });
+    const sender = new EventSender(
+      res,
+      { backlogChars: limits.backlogBytes, stallTimeoutMs: limits.stallTimeoutMs },
+      (why) => {
+        ctx.log.warn('closing an event stream whose client stopped reading', { user: session.user, why });
         res.destroy();
-        return;
-      }
-      res.write(`event: ${event}\ndata: `);
-      for (const part of parts) res.write(part);
-      res.write('\n\n');
-    };
-    const send = (event: string, data: unknown): void => sendJson(event, [JSON.stringify(data)]);
+      },
+    );
+    const send = (event: string, data: unknown): void => sender.send(event, [JSON.stringify(data)]);
     const onMessage = (message: InventoryMessage): void => {
       if (message.type === 'status') {
         send('status', { state: message.state, ...(message.message ? { message: message.message } : {}) });
       } else if (!scope) {
-        sendJson(message.type, message.parts);
+        sender.send(message.type, message.parts, message.type === 'snapshot');
       } else if (message.type === 'snapshot') {
-        send('snapshot', { records: inventory.scopedRecords(scope) });
+        sender.send('snapshot', [JSON.stringify({ records: inventory.scopedRecords(scope) })], true);
       } else {
         const mine = message.changes.filter((change) => inventory.changeInScope(scope, change));
         if (mine.length) send('changes', mine);
@@ -70,20 +86,22 @@ export function eventStream(ctx: GatewayContext) {
     const onEnded = (ended: UserSession, reason: EndReason): void => {
       if (ended.id !== session.id) return;
       send('session-ended', { message: ENDED_MESSAGES[reason] });
-      res.end();
+      sender.end();
     };
     const unsubscribe = inventory.subscribe(onMessage);
     ctx.sessions.on('ended', onEnded);
     const ping = setInterval(() => {
-      res.write(': ping\n\n');
+      sender.comment('ping');
       // An open tab counts as activity for the session's idle limit.
       void ctx.sessions.authenticate(req).catch(() => undefined);
     }, PING_EVERY_MS);
 
     res.on('close', () => {
       clearInterval(ping);
+      sender.stop();
       unsubscribe();
       ctx.sessions.off('ended', onEnded);
+      release();
       ctx.inventories.released(session);
     });
   };

@@ -1,14 +1,17 @@
+import { LIMIT_CODES, parseLimitRefusal } from '../shared/contracts.ts';
 import { isObject, parseChanges, parseSnapshot, type Change, type Snapshot } from './wire.ts';
 import { SseParser, type SseEvent } from './sse-parser.ts';
 
 /**
  * The inventory stream (`GET /api/events`, Server-Sent Events), read with fetch rather than EventSource: the first
  * event carries the whole cache (tens of megabytes at 10,000 VMs), which EventSource parses far too slowly, and fetch
- * also tells a 401 (session gone) from a dropped connection. Reconnects with backoff; a stream silent for longer than
- * three keep-alive periods is treated as dead.
+ * also tells a 401 (session gone) and a 429 (too many open windows of this login) from a dropped connection. Reconnects
+ * with backoff, or after the gateway's `retryAfter` when it refused; a stream silent for longer than three keep-alive
+ * periods is treated as dead.
  */
 
-export type LinkState = 'connecting' | 'live' | 'reconnecting';
+/** `limited`: the gateway refused this window's stream (too many are open); it tries again by itself. */
+export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'limited';
 
 export interface EventStreamHandlers {
   snapshot(snapshot: Snapshot): void;
@@ -74,8 +77,19 @@ export class EventStream {
       });
       if (response.status === 401) {
         sessionEnded = true;
-        this.handlers.sessionEnded(await messageOf(response, 'Your session expired or was ended by the pool.'));
+        const body = await bodyOf(response);
+        this.handlers.sessionEnded(
+          typeof body.message === 'string' ? body.message : 'Your session expired or was ended by the pool.',
+        );
         return;
+      }
+      if (response.status === 429) {
+        const body = await bodyOf(response);
+        if (body.error === LIMIT_CODES.eventStreams && typeof body.message === 'string') {
+          this.handlers.link('limited', body.message);
+          this.timer = setTimeout(() => void this.run(), parseLimitRefusal(body).retryAfter * 1000);
+          return;
+        }
       }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       const arrived: SseEvent[] = [];
@@ -167,12 +181,12 @@ export class EventStream {
   }
 }
 
-async function messageOf(response: Response, fallback: string): Promise<string> {
+async function bodyOf(response: Response): Promise<Record<string, unknown>> {
   try {
     const body: unknown = await response.json();
-    return isObject(body) && typeof body.message === 'string' ? body.message : fallback;
+    return isObject(body) ? body : {};
   } catch {
-    return fallback;
+    return {};
   }
 }
 

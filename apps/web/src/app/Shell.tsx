@@ -31,6 +31,11 @@ function Banners() {
           are blocked.
         </div>
       ) : null}
+      {status.state === 'limited' ? (
+        <div className="banner banner-warning" role="status">
+          {status.message} The inventory is not kept up to date meanwhile.
+        </div>
+      ) : null}
       {status.state === 'reconnecting' ? (
         <div className="banner banner-info" role="status">
           {status.message ?? 'The link to the pool was interrupted; reconnecting…'} The inventory may be out of date.
