@@ -36,6 +36,20 @@ export async function api<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: body as T, text };
 }
 
+/** Moves the complete Server-Sent Events at the start of `text` into `events`; returns the incomplete rest. */
+export function takeEvents(text: string, events: { event: string; data: unknown }[]): string {
+  let rest = text;
+  let end: number;
+  while ((end = rest.indexOf('\n\n')) !== -1) {
+    const block = rest.slice(0, end);
+    rest = rest.slice(end + 2);
+    const event = /^event: (.+)$/m.exec(block)?.[1];
+    const data = /^data: (.+)$/m.exec(block)?.[1];
+    if (event && data) events.push({ event, data: JSON.parse(data) });
+  }
+  return rest;
+}
+
 /** Reads Server-Sent Events from the gateway until `stop` says so or the time runs out. */
 export async function readEvents(
   stack: Stack,
@@ -52,15 +66,7 @@ export async function readEvents(
     const decoder = new TextDecoder();
     let pending = '';
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      pending += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = pending.indexOf('\n\n')) !== -1) {
-        const block = pending.slice(0, end);
-        pending = pending.slice(end + 2);
-        const event = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
+      pending = takeEvents(pending + decoder.decode(chunk, { stream: true }), events);
       if (stop(events)) break;
     }
   } catch (error) {
