@@ -151,6 +151,21 @@ describe('one console, several viewers', () => {
     await leave(holder, asker, admin);
   });
 
+  it('a follower can withdraw a request while it waits', async () => {
+    const holder = await join('root');
+    const asker = await join('vmoperator');
+    asker.client.command({ type: 'request-control' });
+    await holder.client.notice((n) => n.type === 'presence' && (n.requests as string[]).includes(asker.id));
+    const seen = holder.client.notices.length;
+    asker.client.command({ type: 'withdraw-request' });
+    await expect
+      .poll(() =>
+        holder.client.notices.slice(seen).some((n) => n.type === 'presence' && (n.requests as string[]).length === 0),
+      )
+      .toBe(true);
+    await leave(holder, asker);
+  });
+
   it('a viewer who only watches never gets the keyboard, even when nobody has it', async () => {
     const watcher = await join('admin', VM, '?view=only');
     await presence(watcher, (vs) => vs.length === 1 && !vs[0]!.keyboard);

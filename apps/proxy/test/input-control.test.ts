@@ -31,6 +31,9 @@ describe('input control', () => {
     expect(control.request('b')).toEqual([{ kind: 'requested', viewer: 'b' }]);
     expect(control.request('c')).toEqual([{ kind: 'requested', viewer: 'c' }]);
     expect(control.requests).toEqual(['b', 'c']);
+    control.withdraw('c');
+    expect(control.requests).toEqual(['b']);
+    control.request('c');
     expect(control.deny('a', 'c')).toEqual([{ kind: 'denied', viewer: 'c', by: 'a' }]);
     expect(control.handOver('a', 'b')).toEqual([{ kind: 'granted', viewer: 'b', how: 'hand-over', from: 'a' }]);
     expect(control.requests).toEqual([]);

@@ -55,6 +55,8 @@ export type ConsoleNotice =
 /** Viewer → gateway. */
 export type ConsoleCommand =
   | { readonly type: 'request-control' }
+  /** Takes back a request still waiting. */
+  | { readonly type: 'withdraw-request' }
   | { readonly type: 'release-control' }
   | { readonly type: 'take-control' }
   | { readonly type: 'hand-over'; readonly to: string }
@@ -81,6 +83,7 @@ export function parseConsoleCommand(text: string): ConsoleCommand | undefined {
   const only = (...allowed: string[]): boolean => keys.every((k) => allowed.includes(k));
   switch (command.type) {
     case 'request-control':
+    case 'withdraw-request':
     case 'release-control':
     case 'take-control':
       return only('type') ? { type: command.type } : undefined;

@@ -122,6 +122,7 @@ export function PeoplePanel({
 
 export interface KeyboardActions {
   request(): void;
+  withdraw(): void;
   release(): void;
   /** Asks for confirmation first. */
   take(): void;
@@ -170,6 +171,11 @@ export function KeyboardBar({
           title={holder ? `Ask ${holderName} for the keyboard` : 'Get the keyboard now'}
         >
           {requested ? `Requested — waiting for ${holderName || 'an answer'}` : 'Request keyboard'}
+        </button>
+      ) : null}
+      {mayAsk && requested ? (
+        <button type="button" onClick={actions.withdraw} title="Take back the request">
+          Withdraw
         </button>
       ) : null}
       {mayAsk && holder && presence.canTake ? (

@@ -299,6 +299,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
   const firstRequest = haveKeyboard && presence ? presence.requests[0] : undefined;
   const keyboard: KeyboardActions = {
     request: () => controller.requestControl(),
+    withdraw: () => controller.withdrawRequest(),
     release: () => {
       controller.releaseControl();
       controller.focus();

@@ -273,6 +273,10 @@ export class ConsoleController {
     return this.command({ type: 'request-control' });
   }
 
+  withdrawRequest(): boolean {
+    return this.command({ type: 'withdraw-request' });
+  }
+
   releaseControl(): boolean {
     return this.command({ type: 'release-control' });
   }

@@ -98,6 +98,12 @@ export class InputControl {
     return [{ kind: 'requested', viewer: id }];
   }
 
+  /** Takes back a waiting request (nothing to tell anyone but the presence list). */
+  withdraw(id: string): Outcome {
+    this.unwait(id);
+    return [];
+  }
+
   release(id: string): Outcome {
     if (this.holder !== id) return { refused: 'You do not have the keyboard.' };
     return this.vacate(id, 'released');

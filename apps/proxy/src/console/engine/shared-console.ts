@@ -153,6 +153,9 @@ export class SharedConsole {
       case 'request-control':
         outcome = control.request(viewer.id);
         break;
+      case 'withdraw-request':
+        outcome = control.withdraw(viewer.id);
+        break;
       case 'release-control':
         outcome = control.release(viewer.id);
         break;
