@@ -22,4 +22,13 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
   },
+  projects: [
+    { name: 'chromium' },
+    // Every console feature again with every console through the shared engine (not only a lone viewer's bridge).
+    {
+      name: 'engine',
+      testMatch: 'console.spec.ts',
+      use: { gatewayEnv: { CONSOLE_SHARING: 'always' } } as Record<string, unknown>,
+    },
+  ],
 });
