@@ -100,7 +100,8 @@ function parseEventFrom<C extends KnownClass>(
 /**
  * Follows changes to `classes` with `event.from`: a snapshot first, then change batches. Recovers
  * by itself where it can: transport errors back off and resume from the last token; SESSION_INVALID
- * logs in again (through `relogin`) and resyncs; EVENTS_LOST and a rejected token resync. Aborting
+ * logs in again (through `relogin`) and resyncs; EVENTS_LOST and a rejected token resync. A record
+ * that does not parse is reported on the connection (`malformed-record`) and arrives as a `del`. Aborting
  * `signal` (or breaking out of the loop) ends the iteration without an error.
  */
 export function watchEvents<C extends KnownClass>(
