@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_KEYS, hostileMap, PROTOTYPE_KEYS, prototypeFingerprint } from '../../../tests/support/hostile-keys.ts';
+import { planPatch } from '../src/catalogue/plan.ts';
 import { ownValue } from '../src/dict.ts';
 import { XapiTransportError } from '../src/errors.ts';
 import { parseRecord } from '../src/records.ts';
@@ -108,6 +109,30 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('map keys over %s', (transport) 
     const decoded = roundTrips[transport](value) as Record<string, number>;
     expect(Object.keys(decoded).sort()).toEqual([...PROTOTYPE_KEYS].sort());
     PROTOTYPE_KEYS.forEach((key, i) => expect(Object.getOwnPropertyDescriptor(decoded, key)?.value).toBe(i + 0.5));
+  });
+});
+
+describe('extension writes keep the hostile keys a map already holds', () => {
+  it('sends them back in a whole-map set_ and undo, and edits no other key', () => {
+    const record = {
+      xenstore_data: JSON.parse('{"__proto__": "p", "constructor": "c", "vm-data/a": "1"}') as Record<string, string>,
+      other_config: JSON.parse('{"__proto__": "p"}') as Record<string, string>,
+    };
+    const plan = planPatch('VM', record, { 'xenstore_data:vm-data/b': '2', 'other_config:HideFromXenCenter': 'true' });
+    if (!plan.ok) return expect.unreachable(plan.message);
+    const set = plan.operations.find((op) => op.method === 'VM.set_xenstore_data')!;
+    expect(Object.entries(set.args[1] as object)).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['vm-data/a', '1'],
+      ['vm-data/b', '2'],
+    ]);
+    expect(Object.entries(set.undo!.args[1] as object)).toEqual(Object.entries(record.xenstore_data));
+    expect(plan.operations.map((op) => [op.method, op.args.slice(1)])).toContainEqual([
+      'VM.add_to_other_config',
+      ['HideFromXenCenter', 'true'],
+    ]);
+    expect(plan.operations.filter((op) => op.method.startsWith('VM.remove_from'))).toEqual([]);
   });
 });
 
