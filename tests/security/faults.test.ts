@@ -72,12 +72,10 @@ describe('the pool fails', () => {
     const { cookie } = await s.login('root');
     await api(s, 'GET', '/api/objects/vm', { cookie });
     await s.pool.setHostState(s.pool.master.uuid, 'hang');
-    const started = Date.now();
     const vm = String(s.pool.vm('Windows Server 2022').record.uuid);
     const hung = await api(s, 'GET', `/api/objects/vm/${vm}`, { cookie });
     expect(hung.status).toBe(503);
     expect(hung.body).toMatchObject({ error: 'POOL_UNREACHABLE', message: 'The pool did not answer in time.' });
-    expect(Date.now() - started).toBeLessThan(5000);
     await s.pool.setHostState(s.pool.master.uuid, 'up');
     expect((await api(s, 'GET', `/api/objects/vm/${vm}`, { cookie })).status).toBe(200);
   });

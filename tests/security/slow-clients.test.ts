@@ -5,12 +5,18 @@ import { consoleUrl } from '../support/console-client.ts';
 import { floodServer, stuckServer, type ByteServer } from '../support/byte-servers.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
-/** Case 6: slow or stalled peers cost bounded time and memory, then get closed. */
+/**
+ * Case 6: slow or stalled peers get closed, and meanwhile the gateway stops reading from the other side instead of
+ * buffering for them. Asserted in bytes and close reasons; the memory this costs is measured by `npm run bench`
+ * (bench/stalled.ts).
+ */
 const FLOOD_VM = 'Debian 12 web';
 const STUCK_VM = 'Ubuntu 24.04 build agent';
+/** Far more than the kernel's socket buffers and the console's high-water mark together. */
+const UNBUFFERED_BOUND = 64 * 1024 * 1024;
 let stack: Stack;
 let cookie: string;
-let flood: ByteServer;
+let flood: ByteServer & { readonly sent: number };
 let stuck: ByteServer;
 
 beforeAll(async () => {
@@ -30,21 +36,27 @@ afterAll(async () => {
   await stuck?.close();
 });
 
-/** Resolves with how long the server took to close a connection we keep half-finished. */
-function timeToClose(send: (socket: net.Socket) => void, limitMs: number): Promise<number> {
+/** The gateway's own address, as a browser would name it in `Host`. */
+const host = (): string => new URL(stack.baseUrl).host;
+
+/**
+ * Resolves with what the server answered before it closed a connection we keep half-finished. Node's own defaults
+ * would keep it open for a minute or more: a close within `limitMs` is the configured timeout at work.
+ */
+function answerBeforeClose(send: (socket: net.Socket) => void, limitMs = 20_000): Promise<string> {
   const url = new URL(stack.baseUrl);
   return new Promise((resolve, reject) => {
-    const started = Date.now();
+    let answer = '';
     const socket = net.connect({ host: url.hostname, port: Number(url.port) }, () => send(socket));
     socket.on('error', () => undefined);
-    socket.resume();
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`still open after ${limitMs} ms`));
     }, limitMs);
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(Date.now() - started);
+      resolve(answer);
     });
   });
 }
@@ -58,40 +70,40 @@ const auditClose = (vm: string) =>
 describe('6. slowloris', () => {
   it('cuts off an upgrade whose headers never finish', async () => {
     const vm = stack.pool.vm('Windows Server 2022').record.uuid;
-    const took = await timeToClose((socket) => {
-      socket.write(`GET /api/consoles/vm/${vm} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n`);
-    }, 8000);
-    expect(took).toBeGreaterThanOrEqual(1500);
-    expect(took).toBeLessThan(5000);
+    const answer = await answerBeforeClose((socket) => {
+      socket.write(`GET /api/consoles/vm/${vm} HTTP/1.1\r\nHost: ${host()}\r\nUpgrade: websocket\r\n`);
+    });
+    // Refused as an unfinished request, never upgraded.
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('cuts off a REST request whose body never arrives', async () => {
-    const took = await timeToClose((socket) => {
+    const answer = await answerBeforeClose((socket) => {
       socket.write(
-        'POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user',
+        `POST /api/session HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: 1000\r\n\r\n{"user`,
       );
-    }, 9000);
-    expect(took).toBeLessThan(6000);
+    });
+    // Never answered as a login: the request was cut off while its body was missing.
+    expect(answer).not.toMatch(/^HTTP\/1\.1 (200|401|429) /);
   });
 });
 
 describe('6. stalled peers', () => {
-  it('keeps memory bounded while a browser stops reading, then closes it after the stall timeout', async () => {
+  it('stops reading from the host while a browser stops reading, then closes it after the stall timeout', async () => {
     const ws = new WebSocket(consoleUrl(stack.baseUrl, 'vm', String(stack.pool.vm(FLOOD_VM).record.uuid)), {
       headers: { cookie, origin: stack.baseUrl },
     });
     await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
     // The browser stops reading: its socket is paused, so kernel buffers fill and stay full.
     (ws as unknown as { _socket: net.Socket })._socket.pause();
-    const before = process.memoryUsage().rss;
-    let peak = before;
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && auditClose(FLOOD_VM) === undefined) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      peak = Math.max(peak, process.memoryUsage().rss);
     }
     expect(auditClose(FLOOD_VM)).toMatchObject({ outcome: 'stalled' });
-    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
+    // Four seconds of a host flooding at loopback speed would be gigabytes had the gateway kept reading.
+    expect(flood.sent).toBeLessThan(UNBUFFERED_BOUND);
     ws.terminate();
   });
 
@@ -101,17 +113,19 @@ describe('6. stalled peers', () => {
     });
     await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
     const chunk = Buffer.alloc(256 * 1024, 1);
-    const before = process.memoryUsage().rss;
-    let peak = before;
+    let sent = 0;
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && auditClose(STUCK_VM) === undefined) {
       // Like a paste storm from the browser, but never more than 4 MiB queued on our own side.
-      while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) ws.send(chunk);
+      while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < 4 * 1024 * 1024) {
+        ws.send(chunk);
+        sent += chunk.length;
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
-      peak = Math.max(peak, process.memoryUsage().rss);
     }
     expect(auditClose(STUCK_VM)).toMatchObject({ outcome: 'stalled' });
-    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
+    // What the gateway took from the browser: had it kept reading, the storm would have gone on at loopback speed.
+    expect(sent - ws.bufferedAmount).toBeLessThan(UNBUFFERED_BOUND);
     ws.terminate();
   });
 });

@@ -130,18 +130,15 @@ describe('4. replies from the host are bounded', () => {
     );
   });
 
-  it('closes on oversized reply headers', async () => {
+  it('closes on oversized reply headers, without waiting for them to end', async () => {
+    // Never ended: without the header cap this would wait for the connect timeout (4012) instead.
     await takeOver((socket) => socket.write(`HTTP/1.1 200 OK\r\nX-Filler: ${'a'.repeat(64 * 1024)}`));
-    const started = Date.now();
     expect((await connect()).code).toBe(4502);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('closes within the bound when the reply never ends its headers', async () => {
+  it('closes at the connect timeout (4012) when the reply never ends its headers', async () => {
     await takeOver((socket) => socket.write('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n'));
-    const started = Date.now();
     expect((await connect()).code).toBe(4012);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('maps 401, 403, 404 and 503 from the host', async () => {

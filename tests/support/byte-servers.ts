@@ -36,16 +36,24 @@ async function serve(onSocket: (socket: net.Socket) => void): Promise<ByteServer
   };
 }
 
-/** Streams bytes as fast as the reader takes them (honouring backpressure itself), like a busy screen. */
-export function floodServer(chunkBytes = 64 * 1024): Promise<ByteServer> {
+/**
+ * Streams bytes as fast as the reader takes them (honouring backpressure itself), like a busy screen. `sent` counts
+ * what its sockets accepted: how much the reader let it send.
+ */
+export async function floodServer(chunkBytes = 64 * 1024): Promise<ByteServer & { readonly sent: number }> {
   const chunk = Buffer.alloc(chunkBytes, 0x5a);
-  return serve((socket) => {
+  let sent = 0;
+  const server = await serve((socket) => {
     const pump = (): void => {
-      while (!socket.destroyed && socket.write(chunk));
+      while (!socket.destroyed) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) break;
+      }
     };
     socket.on('drain', pump);
     pump();
   });
+  return Object.defineProperty(server, 'sent', { get: () => sent }) as ByteServer & { readonly sent: number };
 }
 
 /** Accepts and never reads: a host whose console server hung. */

@@ -32,23 +32,16 @@ const from = async (session: string, classes: string[], token: string, timeout: 
 const currentToken = async (session = root): Promise<string> => (await from(session, ['pool'], '', 0)).token;
 
 describe('event.from', () => {
-  it('returns a change made by another session within a few ms of the write', async () => {
+  it('wakes on a change made by another session', async () => {
     const watcher = await login(pool, 'readonly');
     const writer = await login(pool, 'vmadmin');
     const vm = pool.vm('Windows 10 desktop').ref;
     const token = await currentToken(watcher);
-    let wokeAt = 0;
-    const pending = from(watcher, ['vm'], token, 30).then((batch) => {
-      wokeAt = performance.now();
-      return batch;
-    });
+    // Far longer than the test may run: the batch can only come from the write waking the call.
+    const pending = from(watcher, ['vm'], token, 3600);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await ok(pool, 'VM.add_to_other_config', [writer, vm, 'woken', 'yes']);
-    const wroteAt = performance.now();
     const batch = await pending;
-    const latency = Math.max(0, wokeAt - wroteAt);
-    console.log(`event.from woke ${latency.toFixed(1)} ms after the write's reply`);
-    expect(latency).toBeLessThan(1000);
     expect(batch.events).toHaveLength(1);
     expect(batch.events[0]).toMatchObject({ class: 'vm', operation: 'mod', ref: vm, timestamp: '0.0' });
     expect(batch.events[0]!.snapshot!.other_config).toMatchObject({ woken: 'yes' });

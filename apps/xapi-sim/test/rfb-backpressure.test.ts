@@ -29,7 +29,6 @@ describe('backpressure', () => {
     c.socket.pause();
     // Each non-incremental request asks for 3 MiB; a server that ignored backpressure would queue all of them.
     let maxQueued = 0;
-    const rssBefore = process.memoryUsage().rss;
     for (let i = 0; i < 400; i++) {
       c.requestUpdate(false);
       d.tick();
@@ -39,7 +38,6 @@ describe('backpressure', () => {
     expect(serverSide.writableNeedDrain).toBe(true);
     expect(maxQueued).toBeLessThanOrEqual(SESSION_BOUND);
     expect(serverSide.bytesWritten).toBeLessThan(64 * 1024 * 1024);
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
 
     // Once the client reads again the stream is intact: queued updates decode, and a full one shows the picture.
     c.socket.resume();
