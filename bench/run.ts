@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANALYSIS, CHANGES, PREAMBLE } from './analysis.ts';
 import { bundle } from './bundle.ts';
+import { eventStreams } from './event-streams.ts';
 import { firstFrame } from './first-frame.ts';
 import { inventory } from './inventory.ts';
 import { keystroke } from './keystroke.ts';
@@ -26,7 +27,16 @@ import { throughput } from './throughput.ts';
  * Everything binds to loopback; every process started is stopped by PID, also on error and on SIGINT.
  */
 
-const SCENARIOS: readonly Scenario[] = [throughput, keystroke, stalled, manyConsoles, firstFrame, inventory, bundle];
+const SCENARIOS: readonly Scenario[] = [
+  throughput,
+  keystroke,
+  stalled,
+  eventStreams,
+  manyConsoles,
+  firstFrame,
+  inventory,
+  bundle,
+];
 
 /** Guards per scenario (seconds): a scenario past its guard is abandoned and its processes stopped. */
 const GUARD = { full: 200, quick: 60 } as const;
