@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, startGateway, type Gateway } from '@xwc/proxy';
 import { startPool, type SimulatedPool } from '@xwc/xapi-sim';
@@ -85,6 +86,17 @@ describe('22. login counters shared across instances', () => {
     // The real root, from elsewhere, logs in on either instance.
     expect((await login(1, '198.51.100.20', 'root', password('root'))).status).toBe(200);
     expect((await login(0, '198.51.100.21', 'root', password('root'))).status).toBe(200);
+
+    // Redis holds the counters under HMACs: neither the user name nor the address shows.
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      const keys = await raw.keys('xwc:login:*');
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.filter((key) => key.includes('root') || key.includes(attacker))).toEqual([]);
+    } finally {
+      await raw.close();
+    }
   });
 
   it('counts parallel guesses on both instances when they start', async () => {

@@ -1,11 +1,13 @@
+import { createHmac } from 'node:crypto';
 import type { createClient } from 'redis';
 import type { AttemptCount, LoginCounters } from './login-counters.ts';
 
 type Client = ReturnType<typeof createClient>;
 
 /**
- * Login counters shared by every gateway instance: `xwc:<key>` is a hash (`count`, `last`) that expires a window after
- * its last attempt. Each operation is one Lua script, so attempts racing on several instances see successive counts.
+ * Login counters shared by every gateway instance: `xwc:login:<HMAC of the key>` is a hash (`count`, `last`) that
+ * expires a window after its last attempt. Keys name users and client addresses: Redis sees only their HMAC, under a
+ * key derived from SESSION_SECRET, as it sees user names only encrypted. Each operation is one Lua script, so attempts racing on several instances see successive counts.
  * Commands go through the session store's `run`: while Redis is down they fail as SessionStoreUnavailable, and the
  * login is refused with 503 (fail closed, as the session store itself: no login could be kept anyway).
  */
@@ -38,12 +40,11 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
-const redisKey = (key: string): string => `xwc:${key}`;
-
 export class RedisLoginCounters implements LoginCounters {
   constructor(
     private readonly client: Client,
     private readonly run: <T>(command: () => Promise<T>) => Promise<T>,
+    private readonly hmacKey: Buffer,
   ) {}
 
   async add(keys: readonly string[], now: number, windowMs: number): Promise<AttemptCount[]> {
@@ -61,12 +62,19 @@ export class RedisLoginCounters implements LoginCounters {
   }
 
   async clear(keys: readonly string[]): Promise<void> {
-    await this.run(() => this.client.del(keys.map(redisKey)));
+    await this.run(() => this.client.del(keys.map((key) => this.redisKey(key))));
+  }
+
+  private redisKey(key: string): string {
+    return `xwc:login:${createHmac('sha256', this.hmacKey).update(key).digest('base64url')}`;
   }
 
   private eval(script: string, keys: readonly string[], args: readonly number[]): Promise<unknown> {
     return this.run(() =>
-      this.client.eval(script, { keys: keys.map(redisKey), arguments: args.map((n) => String(Math.round(n))) }),
+      this.client.eval(script, {
+        keys: keys.map((key) => this.redisKey(key)),
+        arguments: args.map((n) => String(Math.round(n))),
+      }),
     );
   }
 }

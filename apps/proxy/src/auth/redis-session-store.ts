@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { isRole, type Role } from '@xwc/api-client';
 import { createClient } from 'redis';
 import type { Logger } from '../log.ts';
@@ -108,7 +108,8 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber.connect().catch(() => {});
     this.sweeper = setInterval(() => void this.sweep(), sweepInterval(options.limits));
     this.sweeper.unref();
-    this.loginCounters = new RedisLoginCounters(this.client, (command) => this.run(command));
+    const countersKey = createHmac('sha256', this.key.export()).update('xwc/login-counters/v1').digest();
+    this.loginCounters = new RedisLoginCounters(this.client, (command) => this.run(command), countersKey);
   }
 
   get available(): boolean {
