@@ -1,26 +1,7 @@
 import type { Page } from '@playwright/test';
 import { DESKTOP_PATCHES } from '@xwc/xapi-sim';
 import type { Stack } from '../support/stack.ts';
-import { expect, logIn, test, vmUuid } from './fixtures.ts';
-
-interface Picture {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
-}
-
-/** The console canvas as RGBA bytes (noVNC draws at the framebuffer's own size; scaling is CSS only). */
-async function canvasPicture(page: Page): Promise<Picture> {
-  const { width, height, base64 } = await page
-    .locator('.console-screen canvas')
-    .evaluate((canvas: HTMLCanvasElement) => {
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let binary = '';
-      for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
-      return { width: canvas.width, height: canvas.height, base64: btoa(binary) };
-    });
-  return { width, height, rgba: new Uint8Array(Buffer.from(base64, 'base64')) };
-}
+import { canvasPicture, expect, logIn, test, vmUuid, type Picture } from './fixtures.ts';
 
 function pixel(picture: Picture, x: number, y: number): number {
   const i = (y * picture.width + x) * 4;
