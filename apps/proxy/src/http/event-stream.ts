@@ -14,8 +14,7 @@ const PING_EVERY_MS = 15_000;
 const REFUSED_RETRY_S = 10;
 
 const REFUSALS: Record<StreamCap, string> = {
-  session:
-    'Too many live views are open for this login. Close a window or tab of this console; this one retries by itself.',
+  session: 'Too many live views are open for this login. Close another window or tab; this one retries by itself.',
   total: 'The gateway is serving as many live views as it allows. This window retries by itself.',
 };
 
