@@ -32,7 +32,9 @@ export function rfbUpstream(options: RfbUpstreamOptions): Promise<Upstream> {
       ended = true;
       clearTimeout(timer);
       socket.destroy();
-      if (ready) events.ended(how);
+      // The caller takes the upstream over once this promise's callbacks have run: an end found in the same read
+      // as the handshake's last bytes (a host sending garbage right behind ServerInit) must reach it after them.
+      if (ready) setImmediate(() => events.ended(how));
       else
         reject(
           how.kind === 'protocol'

@@ -2,6 +2,7 @@ import type { ConsoleCommand, ConsoleNotice, ConsoleViewer, ControlChange } from
 import { Framebuffer, RfbSession, type InputMessage } from '@xwc/rfb';
 import type { UserSession } from '../../auth/sessions.ts';
 import { ConsoleError, type CloseKind } from '../close-codes.ts';
+import type { ConsoleTap } from './console-tap.ts';
 import { InputControl, isRefusal, type Outcome } from './input-control.ts';
 import type { ConnectUpstream, Upstream } from './upstream.ts';
 import type { ViewerChannel, ViewerEnd } from './viewer-channel.ts';
@@ -75,6 +76,7 @@ export class SharedConsole {
   /** The VM's or host's name, once an upstream connected. */
   objectName = '';
   private clipboard: string | undefined;
+  private readonly taps = new Set<ConsoleTap>();
   /** Viewers whose input waits for the upstream socket to drain. */
   private readonly paused = new Set<SharedViewer>();
   private readonly controlTimer: NodeJS.Timeout;
@@ -143,6 +145,26 @@ export class SharedConsole {
     if (this.state.kind === 'live') this.serve(viewer);
     else if (this.state.kind === 'reattaching') viewer.channel.notify({ type: 'upstream', state: 'reattaching' });
     this.broadcastPresence();
+  }
+
+  /** Follows the console without viewing it (see ConsoleTap); told of the screen at once if there is one. */
+  addTap(tap: ConsoleTap): () => void {
+    this.taps.add(tap);
+    if (this.state.kind === 'live') this.tell(tap, (t) => t.attached?.(this.framebuffer, this.desktopName));
+    return () => this.taps.delete(tap);
+  }
+
+  /** Calls a tap's hook; a tap that throws is detached rather than allowed to break the console. */
+  private tell(tap: ConsoleTap, call: (tap: ConsoleTap) => void): void {
+    try {
+      call(tap);
+    } catch {
+      this.taps.delete(tap);
+    }
+  }
+
+  private tellAll(call: (tap: ConsoleTap) => void): void {
+    for (const tap of [...this.taps]) this.tell(tap, call);
   }
 
   /** A viewer's text-frame command. */
@@ -219,6 +241,7 @@ export class SharedConsole {
     this.options.presence.publish(local);
     const viewers = [...local, ...this.options.presence.remote()];
     this.broadcast({ type: 'presence', viewers, requests: [...this.control.requests] });
+    this.tellAll((t) => t.presence?.(viewers));
   }
 
   private broadcast(notice: ConsoleNotice): void {
@@ -230,6 +253,7 @@ export class SharedConsole {
     for (const change of changes) {
       this.broadcast({ type: 'control', change });
       this.options.onControl(change, this.viewers);
+      this.tellAll((t) => t.control?.(change));
     }
   }
 
@@ -258,7 +282,12 @@ export class SharedConsole {
       this.announce(changes);
       this.broadcastPresence();
     }
-    if (!allowed || this.state.kind !== 'live') return;
+    const forwarded = allowed && this.state.kind === 'live';
+    if (this.taps.size) {
+      const who = this.presence().find((v) => v.id === viewer.id)!;
+      this.tellAll((t) => t.input?.(who, message, forwarded));
+    }
+    if (!forwarded || this.state.kind !== 'live') return;
     const { upstream } = this.state;
     if (message.type !== 'cut-text') this.lastUpstreamInput = Date.now();
     this.inputCounts.set(viewer.id, (this.inputCounts.get(viewer.id) ?? 0) + 1);
@@ -290,7 +319,9 @@ export class SharedConsole {
             cutText: (text) => {
               this.clipboard = text;
               this.forEachSession((s) => s.sendCutText(text));
+              this.tellAll((t) => t.guestClipboard?.(text));
             },
+            updated: () => this.tellAll((t) => t.updated?.(this.framebuffer)),
             name: (name) => {
               this.desktopName = name;
               this.forEachSession((s) => s.setDesktopName(name));
@@ -306,6 +337,7 @@ export class SharedConsole {
         this.lastUpstreamInput = Date.now();
         for (const s of this.sessions.values()) s.setDesktopName(upstream.name);
         for (const viewer of this.viewers.values()) this.serve(viewer);
+        this.tellAll((t) => t.attached?.(this.framebuffer, this.desktopName));
         this.resumeInput();
         if (again) this.broadcast({ type: 'upstream', state: 'live' });
         return;
@@ -363,6 +395,8 @@ export class SharedConsole {
     if (previous.kind === 'live') previous.upstream.close();
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    this.tellAll((t) => t.closed?.());
+    this.taps.clear();
     this.options.onClosed();
   }
 }

@@ -5,6 +5,8 @@ import type { UserSession } from '../../auth/sessions.ts';
 export interface UpstreamEvents {
   bell(): void;
   cutText(text: string): void;
+  /** A screen update was applied to the framebuffer. */
+  updated(): void;
   name(name: string): void;
   /** The socket can take input again after `send` returned false. */
   drain(): void;
