@@ -4,6 +4,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { keyEvent, pointerEvent, qemuKeyEvent, setEncodings, updateRequest, xenScanCode } from '@xwc/rfb';
 import type { ConsoleBackend } from '../src/consoles/backend.ts';
 
 export interface WireFormat {
@@ -220,30 +221,15 @@ export class RfbTestClient {
   }
 
   setEncodings(encodings: number[]): void {
-    const b = Buffer.alloc(4 + 4 * encodings.length);
-    b[0] = 2;
-    b.writeUInt16BE(encodings.length, 2);
-    encodings.forEach((e, i) => b.writeInt32BE(e, 4 + 4 * i));
-    this.send(b);
+    this.send(setEncodings(encodings));
   }
 
   requestUpdate(incremental: boolean, rect = { x: 0, y: 0, w: this.width, h: this.height }): void {
-    const b = Buffer.alloc(10);
-    b[0] = 3;
-    b[1] = incremental ? 1 : 0;
-    b.writeUInt16BE(rect.x, 2);
-    b.writeUInt16BE(rect.y, 4);
-    b.writeUInt16BE(rect.w, 6);
-    b.writeUInt16BE(rect.h, 8);
-    this.send(b);
+    this.send(updateRequest(incremental, rect));
   }
 
   key(keysym: number, down: boolean): void {
-    const b = Buffer.alloc(8);
-    b[0] = 4;
-    b[1] = down ? 1 : 0;
-    b.writeUInt32BE(keysym, 4);
-    this.send(b);
+    this.send(keyEvent(down, keysym));
   }
 
   /** Press and release each character (Latin-1 keysyms), then optionally Return. */
@@ -259,12 +245,7 @@ export class RfbTestClient {
   }
 
   pointer(mask: number, x: number, y: number): void {
-    const b = Buffer.alloc(6);
-    b[0] = 5;
-    b[1] = mask;
-    b.writeUInt16BE(x, 2);
-    b.writeUInt16BE(y, 4);
-    this.send(b);
+    this.send(pointerEvent(mask, x, y));
   }
 
   cutText(text: string): void {
@@ -278,22 +259,12 @@ export class RfbTestClient {
 
   /** XenCenter's scan-code message: u8 254, u8 down, pad 2, u32 scancode. */
   xenScancode(scancode: number, down: boolean): void {
-    const b = Buffer.alloc(8);
-    b[0] = 254;
-    b[1] = down ? 1 : 0;
-    b.writeUInt32BE(scancode, 4);
-    this.send(b);
+    this.send(xenScanCode(down, scancode));
   }
 
   /** QEMU extended key event: u8 255, u8 0, u16 down, u32 keysym, u32 keycode. */
   qemuKey(keysym: number, keycode: number, down: boolean): void {
-    const b = Buffer.alloc(12);
-    b[0] = 255;
-    b[1] = 0;
-    b.writeUInt16BE(down ? 1 : 0, 2);
-    b.writeUInt32BE(keysym, 4);
-    b.writeUInt32BE(keycode, 8);
-    this.send(b);
+    this.send(qemuKeyEvent(down, keysym, keycode));
   }
 
   /** Reads one server message, applying updates to the picture. */

@@ -5,7 +5,7 @@
  * independently of the server's converter.
  */
 import type { Duplex } from 'node:stream';
-import { encodePixelFormat, SERVER_PIXEL_FORMAT, type PixelFormat } from '../src/index.ts';
+import { SERVER_PIXEL_FORMAT, setEncodings, setPixelFormat, updateRequest, type PixelFormat } from '../src/index.ts';
 
 interface Decoder {
   decodeRect(x: number, y: number, w: number, h: number, sock: SockQueue, display: Display, depth: number): boolean;
@@ -293,27 +293,16 @@ export class TestViewer {
   }
 
   setPixelFormat(f: PixelFormat): void {
-    this.send(Buffer.concat([Buffer.from([0, 0, 0, 0]), encodePixelFormat(f)]));
+    this.send(setPixelFormat(f));
     this.format = f;
   }
 
   setEncodings(encodings: number[]): void {
-    const b = Buffer.alloc(4 + 4 * encodings.length);
-    b[0] = 2;
-    b.writeUInt16BE(encodings.length, 2);
-    encodings.forEach((e, i) => b.writeInt32BE(e, 4 + 4 * i));
-    this.send(b);
+    this.send(setEncodings(encodings));
   }
 
   request(incremental: boolean, rect = { x: 0, y: 0, w: this.display.width, h: this.display.height }): void {
-    const b = Buffer.alloc(10);
-    b[0] = 3;
-    b[1] = incremental ? 1 : 0;
-    b.writeUInt16BE(rect.x, 2);
-    b.writeUInt16BE(rect.y, 4);
-    b.writeUInt16BE(rect.w, 6);
-    b.writeUInt16BE(rect.h, 8);
-    this.send(b);
+    this.send(updateRequest(incremental, rect));
   }
 
   async readMessage(): Promise<ServerMessage> {
