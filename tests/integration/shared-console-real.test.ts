@@ -475,6 +475,20 @@ describe('a hostile host console', () => {
     expect(faults().slice(before)).toEqual([expect.objectContaining({ reason: expect.stringMatching(/type 99/) })]);
     await bystanderServed();
   });
+  it('closes and audits a host that breaks the protocol in its handshake (a 60000×60000 screen)', async () => {
+    const before = faults().length;
+    const upstream = hostile.nextClient(true);
+    const a = await open(shared, 'root', HOSTILE_VM);
+    const host = await upstream;
+    const init = Buffer.alloc(24);
+    init.writeUInt16BE(60000, 0);
+    init.writeUInt16BE(60000, 2);
+    Buffer.from([32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0]).copy(init, 4);
+    host.send(init);
+    expect((await closedWithin(a.client, 10_000)).code).toBe(4503);
+    expect(faults().slice(before)).toEqual([expect.objectContaining({ object: `vm/${uuidOf(shared, HOSTILE_VM)}` })]);
+    await bystanderServed();
+  });
 });
 
 /** The close a console client gets, or a failure naming the wait. */

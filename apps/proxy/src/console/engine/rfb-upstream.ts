@@ -3,6 +3,13 @@ import { RfbClient, type Framebuffer, type InputMessage, type RfbClientEvent } f
 import { ConsoleError } from '../close-codes.ts';
 import type { Upstream, UpstreamEvents } from './upstream.ts';
 
+/** The host broke the RFB protocol before the console started; `detail` says how (for the audit log, not viewers). */
+export class UpstreamFault extends ConsoleError {
+  constructor(readonly detail: string) {
+    super('badScreen');
+  }
+}
+
 export interface RfbUpstreamOptions {
   socket: TLSSocket;
   /** Console bytes that came with the tunnel's reply. */
@@ -38,7 +45,7 @@ export function rfbUpstream(options: RfbUpstreamOptions): Promise<Upstream> {
       else
         reject(
           how.kind === 'protocol'
-            ? new ConsoleError('badScreen')
+            ? new UpstreamFault(how.reason)
             : new ConsoleError('badUpstream', 'The host closed the console before it started.'),
         );
     };

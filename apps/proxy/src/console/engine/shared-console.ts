@@ -4,6 +4,7 @@ import type { UserSession } from '../../auth/sessions.ts';
 import { ConsoleError, type CloseKind } from '../close-codes.ts';
 import type { ConsoleTap } from './console-tap.ts';
 import { InputControl, isRefusal, type Outcome } from './input-control.ts';
+import { UpstreamFault } from './rfb-upstream.ts';
 import type { ConnectUpstream, Upstream } from './upstream.ts';
 import type { ViewerChannel, ViewerEnd } from './viewer-channel.ts';
 
@@ -344,6 +345,7 @@ export class SharedConsole {
       } catch (error) {
         if (this.closed) return;
         const failure = error instanceof ConsoleError ? error : new ConsoleError('internal');
+        if (error instanceof UpstreamFault) this.options.onUpstreamFault(error.detail);
         const now = Date.now();
         const slotBusy = failure.kind === 'busy' && now - this.slotFreedAt < SLOT_HANDOVER_MS;
         const transient = again && ['unavailable', 'unreachable', 'badUpstream', 'ended'].includes(failure.kind);
