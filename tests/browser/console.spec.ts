@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { DESKTOP_PATCHES } from '@xwc/xapi-sim';
 import type { Stack } from '../support/stack.ts';
-import { canvasPicture, expect, logIn, test, vmUuid, type Picture } from './fixtures.ts';
+import { canvasPicture, consoleCanvas, expect, logIn, type Picture, test, vmUuid } from './fixtures.ts';
 
 function pixel(picture: Picture, x: number, y: number): number {
   const i = (y * picture.width + x) * 4;
@@ -54,7 +54,7 @@ test('types into a PV guest’s text console and sees the echo', async ({ page, 
   await openConsole(page, stack, vm);
   const display = stack.pool.display(vm)!;
   const before = display.input.length;
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.type('hello', { delay: 20 });
   await expect.poll(() => (display as unknown as TextDisplay).screenLines().join('\n')).toContain('hello');
   const typed = display.input
@@ -95,7 +95,7 @@ test('Ctrl+Alt+Del reaches the guest, from the button (confirmed) and from Ctrl+
   await page.getByRole('dialog').getByRole('button', { name: 'Send' }).click();
   await expect.poll(deletes).toBe(before + 1);
 
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.press('Control+Alt+Insert');
   await expect.poll(deletes).toBe(before + 2);
 });
@@ -111,7 +111,7 @@ test('re-attaches by itself when the VM reboots, and says so', async ({ page, st
   expect(second).not.toBe(first);
   // The new console answers typed keys: the view is attached to it, not to the dead one.
   const before = second!.input.length;
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.type('ok');
   await expect.poll(() => second!.input.length).toBeGreaterThan(before);
 });

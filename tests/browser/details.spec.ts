@@ -1,4 +1,4 @@
-import { expect, logIn, test, vmUuid } from './fixtures.ts';
+import { consoleCanvas, expect, logIn, test, vmUuid } from './fixtures.ts';
 
 test('a key the gateway refuses is highlighted with its message, and nothing is lost', async ({ page, stack }) => {
   const vm = 'Windows Server 2022';
@@ -95,7 +95,7 @@ test('console tools: view only, 1:1, clipboard from the guest, screenshot, relea
   const display = stack.pool.display(vm)!;
 
   // Focus: clicking captures the keyboard; tapping Right Ctrl releases it.
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await expect(page.locator('.console-frame')).toHaveClass(/captured/);
   await page.keyboard.press('ControlRight');
   await expect(page.locator('.console-frame')).not.toHaveClass(/captured/);
@@ -104,11 +104,11 @@ test('console tools: view only, 1:1, clipboard from the guest, screenshot, relea
   await page.getByRole('button', { name: 'View only' }).click();
   await expect(page.getByRole('button', { name: 'Ctrl+Alt+Del' })).toBeDisabled();
   const before = display.input.length;
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.type('xyz');
   await page.getByRole('button', { name: 'View only' }).click();
   // With view only off again, a key arrives; the ones typed before it never did.
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.press('q');
   const keysyms = () =>
     display.input

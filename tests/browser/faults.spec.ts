@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { startGateway } from '@xwc/proxy';
 import { startStack, type Stack } from '../support/stack.ts';
-import { expect, logIn, test, treeItem, vmUuid } from './fixtures.ts';
+import { consoleCanvas, expect, logIn, test, treeItem, vmUuid } from './fixtures.ts';
 
 /** What a user sees when the pool moves its master, restarts, hangs or loses a host. */
 
@@ -17,7 +17,7 @@ test('a master change while logged in: the inventory stays live and the console 
   const before = stack.pool.display(vm)!.input.length;
   await stack.pool.designateMaster(stack.pool.hosts[1]!.uuid);
   await expect(page.locator('.console-status')).toContainText('Connected', { timeout: 20_000 });
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.type('hi');
   await expect.poll(() => stack.pool.display(vm)!.input.length).toBeGreaterThan(before);
   stack.pool.setField('VM', stack.pool.vm('Windows Server 2022').ref, 'name_label', 'Renamed after the move');

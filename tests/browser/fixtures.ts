@@ -61,3 +61,11 @@ export async function canvasPicture(page: Page): Promise<Picture> {
     });
   return { width, height, rgba: new Uint8Array(Buffer.from(base64, 'base64')) };
 }
+
+/**
+ * The live console's canvas. While a view moves onto a shared console, the previous connection's picture is held over
+ * the new one (`.console-held`) until the new one has drawn: it is not the console to click or read.
+ */
+export function consoleCanvas(page: Page) {
+  return page.locator('.console-screen > :not(.console-held) canvas');
+}

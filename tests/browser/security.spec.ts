@@ -1,4 +1,4 @@
-import { expect, logIn, test, treeItem, vmUuid } from './fixtures.ts';
+import { consoleCanvas, expect, logIn, test, treeItem, vmUuid } from './fixtures.ts';
 
 /**
  * Security case 2, seen from a real browser: during a full session — login, inventory, details, extension
@@ -52,7 +52,7 @@ test('a full browser session leaks no session ref and no password', async ({ pag
   await expect(page.locator('.console-status')).toContainText('Connected');
   await page.goto(`/object/vm/${vmUuid(stack, pv)}/console`);
   await expect(page.locator('.console-status')).toContainText('Connected');
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.type('root\n');
   await expect.poll(() => stack.pool.display(pv)!.input.length).toBeGreaterThan(4);
   const streamed = await page.evaluate(() => (window as unknown as { __streamed: string[] }).__streamed.join(''));

@@ -1,6 +1,6 @@
 import type { Browser, Page } from '@playwright/test';
 import type { Stack } from '../support/stack.ts';
-import { expect, logIn, test, vmUuid } from './fixtures.ts';
+import { consoleCanvas, expect, logIn, test, vmUuid } from './fixtures.ts';
 
 /**
  * Several people on one VM console through the gateway's shared console engine: each sees who else is there and who
@@ -35,7 +35,7 @@ const keyboardBar = (page: Page) => page.getByRole('region', { name: 'Keyboard c
 const screenText = (stack: Stack) => (stack.pool.display(VM) as unknown as TextDisplay).screenLines().join('\n');
 
 async function typeInto(page: Page, text: string): Promise<void> {
-  await page.locator('.console-screen canvas').click();
+  await consoleCanvas(page).click();
   await page.keyboard.type(text, { delay: 20 });
 }
 
@@ -105,7 +105,7 @@ test.describe('a console shared from the start', () => {
 
       await keyboardBar(vmoperator).getByRole('button', { name: 'Request keyboard' }).click();
       await expect(keyboardBar(root)).toContainText('vmoperator asks for the keyboard');
-      await root.locator('.console-screen canvas').click();
+      await consoleCanvas(root).click();
       await root.keyboard.press('Control+Alt+N');
       await expect(vmoperator.locator('.console-notice')).toContainText(
         'Your request for the keyboard was denied by root.',
@@ -170,7 +170,7 @@ test.describe('a console that becomes shared', () => {
       });
       const sockets: string[] = [];
       first.on('websocket', (ws) => sockets.push(ws.url()));
-      await first.locator('.console-screen canvas').click();
+      await consoleCanvas(first).click();
       const second = await joinConsole(browser, stack, 'vmoperator');
       await expect(first.getByRole('button', { name: 'People on this console: 2' })).toBeVisible();
       expect(sockets).toHaveLength(1);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { consoleCanvas } from './fixtures.ts';
 
 /**
  * The README's promise, end to end: `npm start` (scripts/start.mjs) with no XAPI_URL runs the product on the
@@ -77,7 +78,7 @@ test('npm start serves the demo pool; a printed user logs in and sees a VM conso
     await page.getByRole('treeitem', { name: 'Debian 12 web', exact: true }).click();
     await page.getByRole('link', { name: 'Console', exact: true }).click();
     await expect(page.locator('.console-status')).toContainText('Connected');
-    await expect(page.locator('.console-screen canvas')).toBeVisible();
+    await expect(consoleCanvas(page)).toBeVisible();
 
     // The audit log under DATA_DIR records the login and the console as that user.
     const audited = (): string[] =>

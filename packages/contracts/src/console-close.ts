@@ -24,6 +24,11 @@ export const CONSOLE_CLOSE = {
   poolIdle: { code: 4019, reason: 'The pool closed the console after its idle timeout (no key or pointer input).' },
   rejoin: { code: 4020, reason: 'The console is now shared; reconnect at once.' },
   tooMany: { code: 4029, reason: 'Too many consoles are open.' },
+  /** A share-link viewer's link stopped working (expiry, revocation, the sharer's login ending, used once already). */
+  linkExpired: { code: 4031, reason: 'The share link expired.' },
+  linkRevoked: { code: 4032, reason: 'The share link was revoked.' },
+  linkEnded: { code: 4033, reason: 'The share link ended: the person who shared it is no longer logged in.' },
+  linkUsed: { code: 4034, reason: 'This share link was for one viewing, and it has been used.' },
   badViewer: { code: 4400, reason: 'The browser sent malformed console data.' },
   badUpstream: { code: 4502, reason: 'The host answered the console request with something unexpected.' },
   badScreen: { code: 4503, reason: "The host's console sent malformed data." },

@@ -20,6 +20,11 @@ export interface ConsoleViewer {
    * does not keep a console's viewers together); that instance has its own keyboard holder.
    */
   readonly remote: boolean;
+  /**
+   * A guest watching through a share link (no pool login of their own): the user who made the link. Such a viewer
+   * watches only, never gets the keyboard, and is listed as "guest via <via>'s link".
+   */
+  readonly via?: string;
 }
 
 export type ControlChange =

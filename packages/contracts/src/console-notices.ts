@@ -20,11 +20,12 @@ const isFlag = (value: unknown): value is boolean => typeof value === 'boolean';
 
 function parseViewer(value: unknown): ConsoleViewer | undefined {
   if (!isObject(value)) return undefined;
-  const { id, user, role, since, viewOnly, keyboard, remote } = value;
+  const { id, user, role, since, viewOnly, keyboard, remote, via } = value;
   if (!isText(id) || !isText(user) || !isText(role) || !isText(since) || Number.isNaN(Date.parse(since)))
     return undefined;
   if (!isFlag(viewOnly) || !isFlag(keyboard) || !isFlag(remote)) return undefined;
-  return { id, user, role, since, viewOnly, keyboard, remote };
+  if (via !== undefined && !isText(via)) return undefined;
+  return { id, user, role, since, viewOnly, keyboard, remote, ...(via === undefined ? {} : { via }) };
 }
 
 function parseChange(value: unknown): ControlChange | undefined {

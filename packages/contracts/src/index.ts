@@ -12,3 +12,25 @@ export {
 export { parseConsoleNotice } from './console-notices.ts';
 export { RDP_REFUSED, rdpAddressOf, rdpTarget, type RdpTarget } from './remote-desktop.ts';
 export { LIMIT_CODES, parseLimitRefusal, type LimitRefusal, type LoginLimitScope } from './limits.ts';
+export {
+  LINK_ERRORS,
+  LINK_LIFETIME,
+  LINK_PROTOCOL_PREFIX,
+  LINK_TOKEN,
+  type LinkConsoleKind,
+  type LinkState,
+  type SharedConsoleView,
+  type ShareLinkView,
+} from './share-links.ts';
+export {
+  isWallConsoleKey,
+  MAX_WALL_COMMAND_BYTES,
+  parseWallCommand,
+  parseWallNotice,
+  readThumbnailFrame,
+  thumbnailFrame,
+  type WallCommand,
+  type WallConsoleKey,
+  type WallNotice,
+  type WallTileState,
+} from './wall.ts';

@@ -7,6 +7,8 @@ export const LIMIT_CODES = {
   login: 'RATE_LIMITED',
   /** Too many live inventory streams (`GET /api/events`) for this login, or on this gateway instance. */
   eventStreams: 'TOO_MANY_STREAMS',
+  /** Too many share links made by this user in the last minute, or too many of theirs still open. */
+  links: 'TOO_MANY_LINKS',
 } as const;
 
 /** What a login refusal applies to: `user` = only the user name that was tried; `address` = every name from here. */

@@ -127,11 +127,18 @@ export class Sessions extends EventEmitter<SessionEvents> {
   async authenticate(req: IncomingMessage): Promise<UserSession | undefined> {
     const token = readToken(req);
     if (!token) return undefined;
-    const id = sessionIdOf(token);
+    return this.byId(sessionIdOf(token), true);
+  }
+
+  /**
+   * The live session with this id, whichever instance it began on (a share link's maker, whose session opens the
+   * console its guests watch). Only a request of the user's own (`visit`) counts as activity.
+   */
+  async byId(id: string, visit = false): Promise<UserSession | undefined> {
     const stored = await this.store.get(id);
     if (!stored) return undefined;
     const now = Date.now();
-    if (now - stored.lastSeen > TOUCH_EVERY_MS) await this.store.touch(id, now);
+    if (visit && now - stored.lastSeen > TOUCH_EVERY_MS) await this.store.touch(id, now);
     let session = this.live.get(id);
     if (!session) {
       session = this.userSession(stored, this.link.session(stored.xapiRef));

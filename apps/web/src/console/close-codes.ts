@@ -57,6 +57,13 @@ const MEANINGS: Readonly<Record<ConsoleCloseKind, CloseMeaning>> = {
     message: 'Too many consoles are open (for you or on the gateway). Close one and reconnect.',
     policy: 'manual',
   },
+  linkExpired: { message: 'The share link expired. Ask for a new one.', policy: 'final' },
+  linkRevoked: { message: 'The person who shared this console revoked the link.', policy: 'final' },
+  linkEnded: {
+    message: 'The share link ended: the person who shared it logged out, or their session ended.',
+    policy: 'final',
+  },
+  linkUsed: { message: 'This link was for one viewing, and it has been used. Ask for a new one.', policy: 'final' },
   badViewer: { message: 'The gateway closed this view: the browser sent malformed console data.', policy: 'manual' },
   badUpstream: {
     message: 'The host answered the console request with something unexpected; retrying…',

@@ -9,7 +9,7 @@ import { ConsoleBusy } from '../tunnel.ts';
 import { ConsoleHubs, type ConsoleRoute, type DirectConsole, type SharingPolicy } from './console-hubs.ts';
 import { PresenceBoard } from './presence.ts';
 import { RedisPresence } from './redis-presence.ts';
-import type { SharedViewer } from './shared-console.ts';
+import type { SharedConsole, SharedViewer } from './shared-console.ts';
 import { poolIdleTimeout, upstreamConnector } from './upstream-connection.ts';
 import type { ViewerEnd } from './viewer-channel.ts';
 
@@ -85,6 +85,11 @@ export class ConsoleEngine {
 
   route(key: string, wantsDirect: boolean, direct: () => DirectConsole): ConsoleRoute {
     return this.hubs.route(key, wantsDirect, direct);
+  }
+
+  /** The console's shared engine, made (moving a lone viewer onto it) if need be: for guests and thumbnails. */
+  shared(key: string): SharedConsole {
+    return this.hubs.engine(key);
   }
 
   /** A lone viewer's presence changed (it started or ended): other instances learn of it. */

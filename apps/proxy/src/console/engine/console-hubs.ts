@@ -41,14 +41,23 @@ export class ConsoleHubs {
    * evicting a direct viewer of the same console if there is one). The caller joins the viewer at once.
    */
   route(key: string, wantsDirect: boolean, direct: () => DirectConsole): ConsoleRoute {
-    const existing = this.shared.get(key);
-    if (existing && !existing.closed) return { kind: 'shared', console: existing };
-    const lone = this.direct.get(key);
-    if (!lone && wantsDirect && this.policy === 'on-demand') {
+    const open = this.find(key);
+    if (!open && wantsDirect && this.policy === 'on-demand') {
       const entry = direct();
       this.direct.set(key, entry);
       return { kind: 'direct', release: () => this.direct.get(key) === entry && this.direct.delete(key) };
     }
+    return { kind: 'shared', console: this.engine(key) };
+  }
+
+  /**
+   * The console's shared engine, made if need be (a viewer who only watches, a share-link guest, a thumbnail): a lone
+   * viewer's direct connection is moved onto it, so the pool still sees one connection.
+   */
+  engine(key: string): SharedConsole {
+    const existing = this.shared.get(key);
+    if (existing && !existing.closed) return existing;
+    const lone = this.direct.get(key);
     if (lone) this.direct.delete(key);
     const console = new SharedConsole(
       key,
@@ -56,7 +65,7 @@ export class ConsoleHubs {
       lone ? { session: lone.session, freeing: lone.evict() } : undefined,
     );
     this.shared.set(key, console);
-    return { kind: 'shared', console };
+    return console;
   }
 
   /** How `key` is served on this instance right now, if at all. */

@@ -1,4 +1,4 @@
-import type { ConsoleViewer, ControlChange } from '@xwc/contracts';
+import type { ConsoleCloseKind, ConsoleViewer, ControlChange } from '@xwc/contracts';
 import type { Framebuffer, InputMessage } from '@xwc/rfb';
 
 /**
@@ -16,8 +16,10 @@ export interface ConsoleTap {
   control?(change: ControlChange): void;
   /** A viewer's input: `forwarded` when it reached the guest (the keyboard holder's), else dropped. */
   input?(viewer: ConsoleViewer, message: InputMessage, forwarded: boolean): void;
+  /** A viewer turned secret typing on or off (`secret` command): a recorder keeps nothing of its input meanwhile. */
+  secret?(viewer: string, on: boolean): void;
   /** The guest put text on its clipboard. */
   guestClipboard?(text: string): void;
-  /** The console ended for good (every viewer gone, or it failed). */
-  closed?(): void;
+  /** The console ended for good: every viewer gone (`why` undefined), or closed for everyone with that close kind. */
+  closed?(why?: ConsoleCloseKind): void;
 }

@@ -93,10 +93,11 @@ export function parseEntry(text: string): PresenceEntry | undefined {
   const parsed: ConsoleViewer[] = [];
   for (const v of viewers as unknown[]) {
     if (typeof v !== 'object' || v === null) return undefined;
-    const { id, user, role, since, viewOnly, keyboard } = v as Record<string, unknown>;
+    const { id, user, role, since, viewOnly, keyboard, via } = v as Record<string, unknown>;
     if (![id, user, role, since].every(isString) || typeof viewOnly !== 'boolean' || typeof keyboard !== 'boolean') {
       return undefined;
     }
+    if (via !== undefined && !isString(via)) return undefined;
     parsed.push({
       id: id as string,
       user: user as string,
@@ -105,6 +106,7 @@ export function parseEntry(text: string): PresenceEntry | undefined {
       viewOnly,
       keyboard,
       remote: true,
+      ...(via === undefined ? {} : { via }),
     });
   }
   return { instance, viewers: parsed, at };

@@ -17,6 +17,12 @@ export interface SharedViewer {
   readonly canTake: boolean;
   readonly channel: ViewerChannel;
   viewOnly: boolean;
+  /**
+   * A guest watching through a share link: `session` is then the link maker's (the authority that may open the
+   * upstream; the guest holds none). Guests join with `canControl` false, are listed as the link's, and are not sent
+   * the guest OS's clipboard (it may hold what the screen does not show, such as a copied password).
+   */
+  readonly guest?: { readonly link: string; readonly sharedBy: string };
 }
 
 export interface SharedConsoleOptions {
@@ -78,11 +84,17 @@ export class SharedConsole {
   objectName = '';
   private clipboard: string | undefined;
   private readonly taps = new Set<ConsoleTap>();
+  /** Notices every viewer gets now and on joining (the recording indicator), by type. */
+  private readonly pinned = new Map<ConsoleNotice['type'], ConsoleNotice>();
   /** Viewers whose input waits for the upstream socket to drain. */
   private readonly paused = new Set<SharedViewer>();
   private readonly controlTimer: NodeJS.Timeout;
 
   private started = false;
+  /** Logins keeping the console open without a viewer (a wall's thumbnail): they may open its upstream too. */
+  private readonly holders = new Set<{ readonly session: UserSession }>();
+  /** How the console was closed, for its taps (undefined: everyone left). */
+  private endedAs: CloseKind | undefined;
   /** When our own direct connection to this console let go of the pool's slot (0: there was none). */
   private slotFreedAt = 0;
 
@@ -122,14 +134,7 @@ export class SharedConsole {
   join(viewer: SharedViewer): void {
     if (this.closed) return viewer.channel.end('goingAway');
     this.viewers.set(viewer.id, viewer);
-    if (!this.started) {
-      // The first viewer's session opens the upstream, once our own direct connection (if any) has let go.
-      this.started = true;
-      void (this.replacing?.freeing ?? Promise.resolve()).then(() => {
-        if (this.replacing) this.slotFreedAt = Date.now();
-        return this.attach(false);
-      });
-    }
+    this.start();
     this.inputCounts.set(viewer.id, 0);
     viewer.channel.notify({
       type: 'welcome',
@@ -142,10 +147,35 @@ export class SharedConsole {
       this.keyboardFor = undefined;
       clearTimeout(this.keyboardWait);
     }
+    for (const notice of this.pinned.values()) viewer.channel.notify(notice);
     this.announce(this.control.join(viewer, viewer.viewOnly, this.keyboardFor !== undefined));
     if (this.state.kind === 'live') this.serve(viewer);
     else if (this.state.kind === 'reattaching') viewer.channel.notify({ type: 'upstream', state: 'reattaching' });
     this.broadcastPresence();
+  }
+
+  /** The first member's session opens the upstream, once our own direct connection (if any) has let go. */
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    void (this.replacing?.freeing ?? Promise.resolve()).then(() => {
+      if (this.replacing) this.slotFreedAt = Date.now();
+      return this.attach(false);
+    });
+  }
+
+  /**
+   * Keeps the console open without a viewer, for as long as the returned release is not called: the same single
+   * upstream a viewer would share, opened with `session` if nobody else's is there.
+   */
+  hold(session: UserSession): () => void {
+    if (this.closed) return () => undefined;
+    const holder = { session };
+    this.holders.add(holder);
+    this.start();
+    return () => {
+      if (this.holders.delete(holder) && this.viewers.size === 0 && this.holders.size === 0) this.shutdown();
+    };
   }
 
   /** Follows the console without viewing it (see ConsoleTap); told of the screen at once if there is one. */
@@ -153,6 +183,12 @@ export class SharedConsole {
     this.taps.add(tap);
     if (this.state.kind === 'live') this.tell(tap, (t) => t.attached?.(this.framebuffer, this.desktopName));
     return () => this.taps.delete(tap);
+  }
+
+  /** Tells every viewer `notice` now, and every later viewer as it joins (replacing a pinned notice of its type). */
+  pin(notice: ConsoleNotice): void {
+    this.pinned.set(notice.type, notice);
+    this.broadcast(notice);
   }
 
   /** Calls a tap's hook; a tap that throws is detached rather than allowed to break the console. */
@@ -195,6 +231,8 @@ export class SharedConsole {
         viewer.viewOnly = command.on;
         outcome = control.setViewOnly(viewer.id, command.on);
         break;
+      case 'secret':
+        return this.tellAll((t) => t.secret?.(viewer.id, command.on));
     }
     if (isRefusal(outcome)) return viewer.channel.notify({ type: 'refused', reason: outcome.refused });
     this.announce(outcome);
@@ -203,6 +241,7 @@ export class SharedConsole {
 
   /** Ends every viewer (logout of all of them, shutdown) and the upstream. */
   close(kind: CloseKind, reason?: string): void {
+    this.endedAs ??= kind;
     for (const viewer of [...this.viewers.values()]) viewer.channel.end(kind, reason);
     this.shutdown();
   }
@@ -217,7 +256,7 @@ export class SharedConsole {
     this.inputCounts.delete(viewer.id);
     this.announce(this.control.leave(viewer.id));
     this.options.onViewerEnd(viewer, end, inputs);
-    if (this.viewers.size === 0) {
+    if (this.viewers.size === 0 && this.holders.size === 0) {
       this.options.presence.publish([]);
       this.shutdown();
     } else this.broadcastPresence();
@@ -227,12 +266,13 @@ export class SharedConsole {
     const controller = this.control.controller;
     return [...this.viewers.values()].map((v) => ({
       id: v.id,
-      user: v.session.user,
-      role: v.session.role,
+      user: v.guest ? 'guest' : v.session.user,
+      role: v.guest ? 'guest' : v.session.role,
       since: v.since.toISOString(),
       viewOnly: v.viewOnly,
       keyboard: v.id === controller,
       remote: false,
+      ...(v.guest ? { via: v.guest.sharedBy } : {}),
     }));
   }
 
@@ -266,7 +306,7 @@ export class SharedConsole {
       name: this.desktopName,
       version: '3.8',
       onReady: () => {
-        if (this.clipboard !== undefined) session.sendCutText(this.clipboard);
+        if (this.clipboard !== undefined && !viewer.guest) session.sendCutText(this.clipboard);
       },
       onInput: (message) => this.input(viewer, message),
       onClosed: () => undefined,
@@ -319,7 +359,7 @@ export class SharedConsole {
             bell: () => this.forEachSession((s) => s.ringBell()),
             cutText: (text) => {
               this.clipboard = text;
-              this.forEachSession((s) => s.sendCutText(text));
+              for (const [id, s] of this.sessions) if (!this.viewers.get(id)?.guest) s.sendCutText(text);
               this.tellAll((t) => t.guestClipboard?.(text));
             },
             updated: () => this.tellAll((t) => t.updated?.(this.framebuffer)),
@@ -375,11 +415,17 @@ export class SharedConsole {
     await this.attach(true);
   }
 
-  /** The controller's session opens connections; else the longest-present viewer's (each try takes the next). */
+  /**
+   * The controller's session opens connections; else the longest-present viewer's, then those holding the console
+   * without a viewer (each try takes the next).
+   */
   private sessionForUpstream(attempt: number): UserSession | undefined {
     const viewers = [...this.viewers.values()];
     const controller = viewers.find((v) => v.id === this.control.controller);
-    const ordered = controller ? [controller, ...viewers.filter((v) => v !== controller)] : viewers;
+    const ordered = [
+      ...(controller ? [controller, ...viewers.filter((v) => v !== controller)] : viewers),
+      ...this.holders,
+    ];
     return ordered[attempt % Math.max(1, ordered.length)]?.session;
   }
 
@@ -397,7 +443,7 @@ export class SharedConsole {
     if (previous.kind === 'live') previous.upstream.close();
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
-    this.tellAll((t) => t.closed?.());
+    this.tellAll((t) => t.closed?.(this.endedAs));
     this.taps.clear();
     this.options.onClosed();
   }
