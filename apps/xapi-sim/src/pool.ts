@@ -18,6 +18,7 @@ import { allocateAddresses, consecutiveAddresses, releaseAddresses } from './net
 import { HostListener, type HostState } from './net/host-listener.ts';
 import type { PoolOptions } from './options.ts';
 import { createDisplayFactory } from './rfb/index.ts';
+import { answerRrd } from './rrd/handler.ts';
 import { answerRpc } from './rpc/endpoint.ts';
 import { PoolBuilder } from './seeds/builder.ts';
 import { seedDemo } from './seeds/demo.ts';
@@ -227,6 +228,7 @@ class RunningPool implements SimulatedPool {
         const handle = req.method === 'CONNECT' ? connectConsole : consoleWebSocket;
         handle(core, host(), req, socket, head).catch(() => socket.destroy());
       },
+      rrd: (req: RequestHead) => answerRrd(core, host(), req),
     };
   }
 

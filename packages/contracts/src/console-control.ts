@@ -55,7 +55,14 @@ export type ConsoleNotice =
   /** A command of this viewer's was turned down (why, in a sentence). */
   | { readonly type: 'refused'; readonly reason: string }
   /** The upstream console is being re-attached (reboot, migration) under the viewers, or is live again. */
-  | { readonly type: 'upstream'; readonly state: 'live' | 'reattaching' };
+  | { readonly type: 'upstream'; readonly state: 'live' | 'reattaching' }
+  /**
+   * This console is being recorded (`on`; `keys`: which keys are pressed is captured too), or its recording failed
+   * and stopped (`failed`, with why). Sent to every viewer on joining and on every change: never hidden.
+   */
+  | { readonly type: 'recording'; readonly state: RecordingState; readonly keys: boolean; readonly reason?: string };
+
+export type RecordingState = 'on' | 'failed';
 
 /** Viewer → gateway. */
 export type ConsoleCommand =
@@ -66,7 +73,9 @@ export type ConsoleCommand =
   | { readonly type: 'take-control' }
   | { readonly type: 'hand-over'; readonly to: string }
   | { readonly type: 'deny-control'; readonly to: string }
-  | { readonly type: 'view-only'; readonly on: boolean };
+  | { readonly type: 'view-only'; readonly on: boolean }
+  /** While on, nothing of this viewer's input is recorded (typing a secret); the input still reaches the guest. */
+  | { readonly type: 'secret'; readonly on: boolean };
 
 /** Longest text frame a viewer may send; commands are tiny. */
 export const MAX_COMMAND_BYTES = 256;
@@ -98,7 +107,8 @@ export function parseConsoleCommand(text: string): ConsoleCommand | undefined {
         ? { type: command.type, to: command.to }
         : undefined;
     case 'view-only':
-      return only('type', 'on') && typeof command.on === 'boolean' ? { type: 'view-only', on: command.on } : undefined;
+    case 'secret':
+      return only('type', 'on') && typeof command.on === 'boolean' ? { type: command.type, on: command.on } : undefined;
     default:
       return undefined;
   }

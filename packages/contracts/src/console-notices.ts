@@ -76,6 +76,12 @@ function parseFields(value: Fields): ConsoleNotice | undefined {
       return value.state === 'live' || value.state === 'reattaching'
         ? { type: 'upstream', state: value.state }
         : undefined;
+    case 'recording': {
+      const { state, keys, reason } = value;
+      if ((state !== 'on' && state !== 'failed') || !isFlag(keys)) return undefined;
+      if (reason === undefined) return { type: 'recording', state, keys };
+      return isText(reason) ? { type: 'recording', state, keys, reason } : undefined;
+    }
     default:
       return undefined;
   }

@@ -34,3 +34,18 @@ export {
   type WallNotice,
   type WallTileState,
 } from './wall.ts';
+export {
+  archiveSpan,
+  describeSource,
+  isStatsRange,
+  RRD_ARCHIVES,
+  STATS_ERRORS,
+  STATS_RANGES,
+  type RrdArchive,
+  type SourceDescription,
+  type StatsGroup,
+  type StatsRange,
+  type StatsReply,
+  type StatsSeries,
+  type StatsUnit,
+} from './stats.ts';

@@ -1,4 +1,4 @@
-import type { ConsoleNotice, ConsoleViewer, ControlChange } from '../shared/contracts.ts';
+import type { ConsoleNotice, ConsoleViewer, ControlChange, RecordingState } from '../shared/contracts.ts';
 
 /**
  * Who is on a console and who has the keyboard, as this viewer knows it from the gateway's notices, and what each
@@ -16,6 +16,8 @@ export interface ConsolePresence {
   readonly requests: readonly string[];
   /** `reattaching` while the gateway looks for the console again under its viewers (reboot, migration). */
   readonly upstream: 'live' | 'reattaching';
+  /** This console is being recorded, or its recording failed (the gateway's `recording` notice); absent: not recorded. */
+  readonly recording?: { readonly state: RecordingState; readonly keys: boolean; readonly reason?: string };
 }
 
 /** A change put in words: `mine` when it concerns this viewer (shown to them), else only announced. */
@@ -54,6 +56,16 @@ export function applyNotice(
       return { presence, note: { text: notice.reason, mine: true, tone: 'warning' } };
     case 'upstream':
       return { presence: { ...presence, upstream: notice.state } };
+    case 'recording': {
+      const { type: _type, ...recording } = notice;
+      const next = { presence: { ...presence, recording } };
+      return recording.state === 'failed'
+        ? {
+            ...next,
+            note: { text: `Recording failed: ${recording.reason ?? 'the gateway stopped recording.'}`, mine: true, tone: 'warning' },
+          }
+        : next;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { RRD_PATHS } from '../rrd/handler.ts';
 import { parseHead, type RequestHead } from './request.ts';
 import {
   escapeHtml,
@@ -14,6 +15,8 @@ export interface HttpRoutes {
   rpc(req: RequestHead, body: Buffer): Promise<Buffer>;
   /** CONNECT or GET on `/console`: the handler owns the (paused) socket from here on. */
   console(req: RequestHead, socket: Duplex, head: Buffer): void;
+  /** GET on one of the statistics paths (`/rrd_updates`, `/host_rrd`, `/vm_rrd`): the whole response. */
+  rrd(req: RequestHead): Buffer;
 }
 
 export interface HttpLimits {
@@ -86,6 +89,12 @@ export function serveConnection(
           continue;
         }
         pending = rest;
+        if (req.method === 'GET' && Object.hasOwn(RRD_PATHS, req.path)) {
+          const response = routes.rrd(req);
+          if (req.close) return finish(response);
+          socket.write(response);
+          continue;
+        }
         if (req.method === 'OPTIONS') {
           if (req.close) return finish(optionsResponse(req));
           socket.write(optionsResponse(req));

@@ -21,6 +21,15 @@ export interface DirectConsole {
   announce(remote: readonly ConsoleViewer[]): void;
 }
 
+/** What else decides a console's route: a recorded console must be on the engine (only it can record). */
+export interface RouteHooks {
+  mustShare(key: string): boolean;
+  /** A shared console was made (the recorder attaches here). */
+  created(console: SharedConsole): void;
+}
+
+const NO_HOOKS: RouteHooks = { mustShare: () => false, created: () => undefined };
+
 export type ConsoleRoute = { kind: 'direct'; release: () => void } | { kind: 'shared'; console: SharedConsole };
 
 /**
@@ -34,6 +43,7 @@ export class ConsoleHubs {
   constructor(
     private readonly policy: SharingPolicy,
     private readonly options: (key: string) => Omit<SharedConsoleOptions, 'onClosed'>,
+    private readonly hooks: RouteHooks = NO_HOOKS,
   ) {}
 
   /**
