@@ -18,6 +18,8 @@ export type AuditEvent =
       consoleId: string;
       /** `direct`: a lone viewer bridged to the pool; `shared`: a viewer of the console engine. */
       mode: 'direct' | 'shared';
+      /** The console is being recorded: the recording's id (`/recordings/<id>` in the UI). */
+      recording?: string;
     }
   | {
       event: 'console-close';
@@ -44,6 +46,13 @@ export type AuditEvent =
       outcome: 'success' | 'invalid' | 'denied' | 'failed-rolled-back' | 'failed';
       detail?: string;
     }
+  /** A console recording started, failed (writing stopped; the console went on), ended, or was deleted by policy. */
+  | { event: 'recording-start'; recording: string; object: string; objectName: string; keys: boolean }
+  | { event: 'recording-failed'; recording: string; object: string; reason: string }
+  | { event: 'recording-end'; recording: string; object: string; outcome: string; bytes: number; durationMs: number }
+  | { event: 'recording-deleted'; recording: string; object: string; reason: 'retention' | 'size-cap'; bytes: number }
+  /** Someone listed, played or downloaded recordings (`outcome: forbidden` when refused). */
+  | { event: 'recording-access'; user: string; action: string; recording?: string; outcome: 'success' | 'forbidden' }
   | { event: 'power'; user: string; object: string; action: string; outcome: 'success' | 'failure'; detail?: string };
 
 export interface AuditContext {

@@ -51,6 +51,8 @@ export interface GatewayConfig {
     /** How long a shared console whose VM rebooted or migrated is looked for while its viewers wait. */
     reattachMs: number;
   };
+  /** Performance statistics from the pool hosts (`GET /api/stats/…`); see stats/service.ts. */
+  stats: { timeoutMs: number; maxReplyBytes: number };
   /** Live inventory streams (`GET /api/events`); see http/event-stream.ts. */
   events: { perSession: number; total: number; backlogBytes: number; stallTimeoutMs: number };
   auditLog: string;
@@ -193,6 +195,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       sharing: oneOf(env, 'CONSOLE_SHARING', ['on-demand', 'always'] as const, 'on-demand'),
       controlIdleMs: seconds(env, 'CONSOLE_CONTROL_IDLE', 300),
       reattachMs: seconds(env, 'CONSOLE_REATTACH_TIMEOUT', 180, 5),
+    },
+    stats: {
+      timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
+      maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
     },
     events: {
       perSession: integer(env, 'EVENT_STREAMS_PER_SESSION', 8, 1),

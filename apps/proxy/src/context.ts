@@ -5,6 +5,7 @@ import type { ConsoleService } from './console/service.ts';
 import type { Logger } from './log.ts';
 import type { Inventories } from './pool/inventory.ts';
 import type { PoolLink } from './pool/link.ts';
+import type { StatsService } from './stats/service.ts';
 
 /** The parts of a running gateway that request handlers use. */
 export interface GatewayContext {
@@ -13,6 +14,7 @@ export interface GatewayContext {
   sessions: Sessions;
   inventories: Inventories;
   consoles: ConsoleService;
+  stats: StatsService;
   audit: Audit;
   log: Logger;
 }

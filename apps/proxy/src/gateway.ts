@@ -23,6 +23,7 @@ import { Inventories } from './pool/inventory.ts';
 import { KnownHosts } from './pool/known-hosts.ts';
 import { PoolLink } from './pool/link.ts';
 import { PoolTrust, type TrustMode } from './pool/trust.ts';
+import { StatsService } from './stats/service.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -112,7 +113,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? { redis: { url: config.redisUrl, secret: config.sessionSecret } }
       : {}),
   });
-  const context: GatewayContext = { config, link, sessions, inventories, consoles, audit, log };
+  const stats = new StatsService(link, config.stats, log);
+  const context: GatewayContext = { config, link, sessions, inventories, consoles, stats, audit, log };
   const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR));
 
   // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
@@ -166,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await consoles.shutdown(drainMs);
       inventories.closeAll();
+      stats.close();
       server.closeAllConnections();
       await stopped;
       await store.close();

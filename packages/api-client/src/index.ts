@@ -22,6 +22,7 @@ export {
   type PeerInfo,
   type TrustPolicy,
 } from './trust.ts';
+export { VerifiedAgent } from './transport/agent.ts';
 export type { TransportKind } from './transport/call.ts';
 export type { TransportOption } from './transport/select.ts';
 export {

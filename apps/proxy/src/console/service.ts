@@ -14,6 +14,7 @@ import { bridge, type Bridge, type BridgeLimits } from './bridge.ts';
 import { CLOSE, ConsoleError, truncateReason, type CloseKind } from './close-codes.ts';
 import type { SharingPolicy } from './engine/console-hubs.ts';
 import { ConsoleEngine } from './engine/console-engine.ts';
+import type { Recordings } from './recording/recordings.ts';
 import { poolIdleTimeout } from './engine/upstream-connection.ts';
 import type { SharedConsole, SharedViewer } from './engine/shared-console.ts';
 import { ViewerChannel, type ViewerEnd } from './engine/viewer-channel.ts';
@@ -92,6 +93,8 @@ export class ConsoleService {
       /** This gateway instance (presence across instances). */
       instance: string;
       redis?: { url: string; secret: string };
+      /** Console recording: its policy is read before a viewer is routed (a recorded console is never direct). */
+      recordings?: Recordings;
     },
   ) {
     deps.sessions.on('ended', (session, reason) => this.closeSession(session.id, END_KIND[reason]));
@@ -102,6 +105,14 @@ export class ConsoleService {
       instance: deps.instance,
       ...(deps.redis ? { redis: deps.redis } : {}),
       limits: deps.limits,
+      ...(deps.recordings
+        ? {
+            routeHooks: {
+              mustShare: (key: string) => deps.recordings!.mustShare(key),
+              created: (console: SharedConsole) => deps.recordings!.attach(console),
+            },
+          }
+        : {}),
       sourceOf: (id) => this.sources.get(id) ?? '',
       onViewerEnd: (viewer, end, inputEvents) => this.sharedViewerEnded(viewer, end, inputEvents),
     });
@@ -141,6 +152,7 @@ export class ConsoleService {
       });
       return;
     }
+    await this.deps.recordings?.prepare(session, owner as ConsoleOwner, uuid!);
     const live: LiveConsole = { id: randomUUID(), session, opened: Date.now(), abort: new AbortController() };
     this.track(live);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -208,8 +220,9 @@ export class ConsoleService {
     };
     live.shared = { console, viewer };
     this.sources.set(live.id, source);
+    const recording = this.deps.recordings?.recordingOf(object);
     this.deps.audit(
-      { event: 'console-open', user: session.user, object, consoleId: live.id, mode: 'shared' },
+      { event: 'console-open', user: session.user, object, consoleId: live.id, mode: 'shared', ...(recording ? { recording } : {}) },
       { source },
     );
     console.join(viewer);

@@ -1,6 +1,7 @@
 import express, { type Express, type Request } from 'express';
 import type { GatewayContext } from '../context.ts';
 import { extensionRoutes } from '../extensions/routes.ts';
+import { statsRoutes } from '../stats/routes.ts';
 import { isSecure } from './client-address.ts';
 import { ApiError, badRequest, clientError, errorHandler, notFound, sendError, sendRefusal } from './errors.ts';
 import { eventStream } from './event-stream.ts';
@@ -59,6 +60,7 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
   api.get('/events', requireSession(ctx.sessions), eventStream(ctx));
   api.use(extensionRoutes(ctx));
   api.use(objectRoutes(ctx));
+  api.use(statsRoutes(ctx));
   api.use((_req, res) => sendError(res, notFound('No such API route.')));
   app.use('/api', api);
   app.use(staticUi(uiDir));

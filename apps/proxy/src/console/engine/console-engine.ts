@@ -6,7 +6,13 @@ import { ConsoleError } from '../close-codes.ts';
 import { busyReason } from '../limit-reply.ts';
 import type { ConsoleOwner } from '../resolve.ts';
 import { ConsoleBusy } from '../tunnel.ts';
-import { ConsoleHubs, type ConsoleRoute, type DirectConsole, type SharingPolicy } from './console-hubs.ts';
+import {
+  ConsoleHubs,
+  type ConsoleRoute,
+  type DirectConsole,
+  type RouteHooks,
+  type SharingPolicy,
+} from './console-hubs.ts';
 import { PresenceBoard } from './presence.ts';
 import { RedisPresence } from './redis-presence.ts';
 import type { SharedConsole, SharedViewer } from './shared-console.ts';
@@ -26,6 +32,8 @@ export interface ConsoleEngineOptions {
     controlIdleMs: number;
     reattachMs: number;
   };
+  /** Recorded consoles: kept on the engine, and recorded when made (see console/recording/). */
+  routeHooks?: RouteHooks;
   /** The client address a viewer connected from, for audit lines. */
   sourceOf(viewerId: string): string;
   onViewerEnd(viewer: SharedViewer, end: ViewerEnd, inputEvents: number): void;
@@ -80,7 +88,7 @@ export class ConsoleEngine {
         },
         onViewerEnd: options.onViewerEnd,
       };
-    });
+    }, options.routeHooks);
   }
 
   route(key: string, wantsDirect: boolean, direct: () => DirectConsole): ConsoleRoute {
