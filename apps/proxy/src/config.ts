@@ -53,6 +53,8 @@ export interface GatewayConfig {
   };
   /** Performance statistics from the pool hosts (`GET /api/stats/…`); see stats/service.ts. */
   stats: { timeoutMs: number; maxReplyBytes: number };
+  /** Console recordings (console/recording/): where, how much disk, how long they are kept. */
+  recordings: { dir: string; maxBytes: number; retentionMs: number };
   /** Live inventory streams (`GET /api/events`); see http/event-stream.ts. */
   events: { perSession: number; total: number; backlogBytes: number; stallTimeoutMs: number };
   auditLog: string;
@@ -199,6 +201,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     stats: {
       timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
       maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
+    },
+    recordings: {
+      dir: path.resolve(optional(env, 'RECORDINGS_DIR') ?? path.join(dataDir, 'recordings')),
+      maxBytes: integer(env, 'RECORDINGS_MAX_SIZE_MIB', 10 * 1024, 1) * 1024 * 1024,
+      retentionMs: integer(env, 'RECORDINGS_RETENTION_DAYS', 30, 1, 36_500) * 24 * 3600 * 1000,
     },
     events: {
       perSession: integer(env, 'EVENT_STREAMS_PER_SESSION', 8, 1),

@@ -1,6 +1,7 @@
 import type { Audit } from './audit.ts';
 import type { Sessions } from './auth/sessions.ts';
 import type { GatewayConfig } from './config.ts';
+import type { Recordings } from './console/recording/recordings.ts';
 import type { ConsoleService } from './console/service.ts';
 import type { Logger } from './log.ts';
 import type { Inventories } from './pool/inventory.ts';
@@ -14,6 +15,7 @@ export interface GatewayContext {
   sessions: Sessions;
   inventories: Inventories;
   consoles: ConsoleService;
+  recordings: Recordings;
   stats: StatsService;
   audit: Audit;
   log: Logger;

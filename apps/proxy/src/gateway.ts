@@ -12,6 +12,7 @@ import { MemorySessionStore, type SessionStore } from './auth/session-store.ts';
 import { gateRequests, refuseUpgrade } from './auth/store-gate.ts';
 import { Sessions } from './auth/sessions.ts';
 import type { GatewayConfig } from './config.ts';
+import { Recordings } from './console/recording/recordings.ts';
 import { ConsoleService } from './console/service.ts';
 import type { GatewayContext } from './context.ts';
 import { createApp } from './http/app.ts';
@@ -100,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   sessions.on('ended', (session) => inventories.drop(session.id));
   const origin = originPolicy(config);
   const hosts = new AllowedHosts(config);
+  const recordings = new Recordings({ ...config.recordings, instance, audit, log });
   const consoles = new ConsoleService({
     sessions,
     link,
@@ -112,9 +114,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(config.redisUrl && config.sessionSecret
       ? { redis: { url: config.redisUrl, secret: config.sessionSecret } }
       : {}),
+    recordings,
   });
   const stats = new StatsService(link, config.stats, log);
-  const context: GatewayContext = { config, link, sessions, inventories, consoles, stats, audit, log };
+  const context: GatewayContext = { config, link, sessions, inventories, consoles, recordings, stats, audit, log };
   const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR));
 
   // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
@@ -167,6 +170,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // while the consoles and streams already here run on through the drain.
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await consoles.shutdown(drainMs);
+      await recordings.close();
       inventories.closeAll();
       stats.close();
       server.closeAllConnections();

@@ -7,6 +7,7 @@ export {
   type ConsoleViewer,
   type ControlChange,
   type GrantHow,
+  type RecordingState,
   type ReleaseWhy,
 } from './console-control.ts';
 export { parseConsoleNotice } from './console-notices.ts';
@@ -49,3 +50,25 @@ export {
   type StatsSeries,
   type StatsUnit,
 } from './stats.ts';
+export {
+  crc32,
+  encodeRecord,
+  hasRecordingMagic,
+  MAX_RECORD_PAYLOAD,
+  MAX_RECORDING_MS,
+  readRecord,
+  readRecordHeader,
+  RECORD_HEADER_BYTES,
+  RECORD_TRAILER_BYTES,
+  RECORDING_MAGIC,
+  recordingMagic,
+  RecordType,
+  type Keyframe,
+  type RecordedViewer,
+  type RecordingEnd,
+  type RecordingEvent,
+  type RecordingMeta,
+  type RecordingRecord,
+  type RecordRead,
+  type RecordTypeName,
+} from './recording-format.ts';

@@ -8,6 +8,7 @@ import { eventStream } from './event-stream.ts';
 import type { AllowedHosts } from './host-check.ts';
 import { objectRoutes } from './object-routes.ts';
 import { originAllowed, type OriginPolicy } from './origin.ts';
+import { recordingRoutes } from './recording-routes.ts';
 import { requireSession } from './require-session.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -59,6 +60,7 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
   api.use(sessionRoutes(ctx));
   api.get('/events', requireSession(ctx.sessions), eventStream(ctx));
   api.use(extensionRoutes(ctx));
+  api.use(recordingRoutes(ctx));
   api.use(objectRoutes(ctx));
   api.use(statsRoutes(ctx));
   api.use((_req, res) => sendError(res, notFound('No such API route.')));
