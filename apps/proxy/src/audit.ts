@@ -53,7 +53,29 @@ export type AuditEvent =
   | { event: 'recording-deleted'; recording: string; object: string; reason: 'retention' | 'size-cap'; bytes: number }
   /** Someone listed, played or downloaded recordings (`outcome: forbidden` when refused). */
   | { event: 'recording-access'; user: string; action: string; recording?: string; outcome: 'success' | 'forbidden' }
-  | { event: 'power'; user: string; object: string; action: string; outcome: 'success' | 'failure'; detail?: string };
+  | { event: 'power'; user: string; object: string; action: string; outcome: 'success' | 'failure'; detail?: string }
+  /** Share links (never their tokens): made, revoked (`user` revoked `createdBy`'s link), opened by a guest, refused. */
+  | {
+      event: 'share-create';
+      user: string;
+      object: string;
+      link: string;
+      expiresAt: string;
+      singleUse: boolean;
+    }
+  | { event: 'share-revoke'; user: string; object: string; link: string; createdBy: string }
+  | { event: 'share-open'; sharedBy: string; object: string; link: string; consoleId: string }
+  | { event: 'share-refused'; object: string; outcome: string; link?: string; sharedBy?: string }
+  | {
+      event: 'share-close';
+      sharedBy: string;
+      object: string;
+      link: string;
+      consoleId: string;
+      outcome: string;
+      durationMs: number;
+      bytesToBrowser: number;
+    };
 
 export interface AuditContext {
   /** The client's address as the gateway saw it. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LINK_LIFETIME } from '@xwc/contracts';
 import { parseAuthority, parseOrigin, type Authority, type Origin } from './http/authority.ts';
 
 /** Every setting of the gateway, parsed once from the environment (documented in docs/configuration.md). */
@@ -50,7 +51,16 @@ export interface GatewayConfig {
     controlIdleMs: number;
     /** How long a shared console whose VM rebooted or migrated is looked for while its viewers wait. */
     reattachMs: number;
-  };
+    /** Read-only share links (console/share/). */
+    links: {
+      defaultLifetimeMs: number;
+      maxLifetimeMs: number;
+      /** Links one user may make per minute, and may have open at once. */
+      perMinute: number;
+      perUser: number;
+      /** Guests watching through one link at once. */
+      viewersPerLink: number;
+    };
   /** Performance statistics from the pool hosts (`GET /api/stats/…`); see stats/service.ts. */
   stats: { timeoutMs: number; maxReplyBytes: number };
   /** Console recordings (console/recording/): where, how much disk, how long they are kept. */
@@ -197,7 +207,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       sharing: oneOf(env, 'CONSOLE_SHARING', ['on-demand', 'always'] as const, 'on-demand'),
       controlIdleMs: seconds(env, 'CONSOLE_CONTROL_IDLE', 300),
       reattachMs: seconds(env, 'CONSOLE_REATTACH_TIMEOUT', 180, 5),
-    },
+      links: shareLinks(env),
+      wall: {
+        cpuPercent: integer(env, 'WALL_CPU_PERCENT', 10, 1, 100),
+        maxConsoles: integer(env, 'WALL_CONSOLES', 64, 1, 256),
+        perSession: integer(env, 'WALL_VIEWS_PER_SESSION', 4, 1, 64),
+      },
     stats: {
       timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
       maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
@@ -218,6 +233,19 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ...sharedStore(env),
     instanceId: instanceId(env),
     shutdownDrainMs: seconds(env, 'SHUTDOWN_DRAIN', 10),
+  };
+}
+
+/** Share-link settings: a link lasts SHARE_LINK_LIFETIME unless asked, never past SHARE_LINK_MAX_LIFETIME (≤ a day). */
+function shareLinks(env: Env): GatewayConfig['consoles']['links'] {
+  const { minSeconds, maxSeconds, defaultSeconds } = LINK_LIFETIME;
+  const max = integer(env, 'SHARE_LINK_MAX_LIFETIME', maxSeconds, minSeconds, maxSeconds);
+  return {
+    defaultLifetimeMs: integer(env, 'SHARE_LINK_LIFETIME', Math.min(defaultSeconds, max), minSeconds, max) * 1000,
+    maxLifetimeMs: max * 1000,
+    perMinute: integer(env, 'SHARE_LINKS_PER_MINUTE', 20, 1, 10_000),
+    perUser: integer(env, 'SHARE_LINKS_PER_USER', 50, 1, 10_000),
+    viewersPerLink: integer(env, 'SHARE_LINK_VIEWERS', 10, 1, 1000),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
 import { roleAtLeast } from '@xwc/api-client';
 import { parseConsoleCommand, type ConsoleNotice, type ConsoleViewer } from '@xwc/contracts';
+import { mayOpen } from './access.ts';
 import { bridge, type Bridge, type BridgeLimits } from './bridge.ts';
 import { CLOSE, ConsoleError, truncateReason, type CloseKind } from './close-codes.ts';
 import type { SharingPolicy } from './engine/console-hubs.ts';
@@ -18,6 +19,11 @@ import type { Recordings } from './recording/recordings.ts';
 import { poolIdleTimeout } from './engine/upstream-connection.ts';
 import type { SharedConsole, SharedViewer } from './engine/shared-console.ts';
 import { ViewerChannel, type ViewerEnd } from './engine/viewer-channel.ts';
+import { MemoryLinkStore } from './share/link-store.ts';
+import { LinkViewers } from './share/link-viewers.ts';
+import { RedisLinkStore } from './share/redis-link-store.ts';
+import { ShareLinks, type ShareLinkSettings } from './share/share-links.ts';
+import { ConsoleWall, type WallSettings } from './wall/console-wall.ts';
 import { isXapiUuid } from './location.ts';
 import { resolveConsole, type ConsoleOwner } from './resolve.ts';
 import { ConsoleBusy, openTunnel, type Tunnel } from './tunnel.ts';
@@ -29,6 +35,8 @@ export interface ConsoleLimits extends BridgeLimits {
   sharing: SharingPolicy;
   controlIdleMs: number;
   reattachMs: number;
+  links: ShareLinkSettings;
+  wall: WallSettings;
 }
 
 interface LiveConsole {
@@ -80,6 +88,11 @@ export class ConsoleService {
   private total = 0;
   private accepting = true;
   private readonly engine: ConsoleEngine;
+  /** Read-only share links: the links themselves, and their guests' upgrades (console/share/). */
+  readonly shares: ShareLinks;
+  private readonly guests: LinkViewers;
+  /** The console wall's thumbnails and pages (console/wall/). */
+  private readonly wall: ConsoleWall;
 
   constructor(
     private readonly deps: {
@@ -116,6 +129,33 @@ export class ConsoleService {
       sourceOf: (id) => this.sources.get(id) ?? '',
       onViewerEnd: (viewer, end, inputEvents) => this.sharedViewerEnded(viewer, end, inputEvents),
     });
+    const { sessions, audit, log, origin, trustProxy, limits, redis } = deps;
+    this.shares = new ShareLinks(
+      redis ? new RedisLinkStore(redis.url, redis.secret, log) : new MemoryLinkStore(),
+      limits.links,
+    );
+    this.guests = new LinkViewers({
+      links: this.shares,
+      engine: this.engine,
+      sessions,
+      audit,
+      origin,
+      trustProxy,
+      limits,
+      // A guest takes one of the instance's console slots (CONSOLES_TOTAL) while connected.
+      slots: {
+        take: () => this.total < limits.total && ++this.total > 0,
+        release: () => void this.total--,
+      },
+    });
+    this.wall = new ConsoleWall({
+      open: (key) => this.engine.shared(key),
+      sessions,
+      log,
+      origin,
+      limits,
+      settings: limits.wall,
+    });
   }
 
   /** Client addresses of shared viewers, for their audit lines. */
@@ -123,12 +163,15 @@ export class ConsoleService {
 
   /** Whether this request is a console upgrade (handled, or refused with an HTTP status). */
   handles(req: IncomingMessage): boolean {
-    return ROUTE.test((req.url ?? '').split('?')[0]!);
+    const path = (req.url ?? '').split('?')[0]!;
+    return ROUTE.test(path) || this.guests.handles(path) || this.wall.handles(path);
   }
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { sessions, origin, trustProxy, limits } = this.deps;
     const [path, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
+    if (this.guests.handles(path)) return this.guests.upgrade(req, socket, head, this.accepting);
+    if (this.wall.handles(path)) return this.wall.upgrade(req, socket, head, this.accepting);
     const [, owner, uuid] = ROUTE.exec(path)!;
     const viewOnly = new URLSearchParams(query).get('view') === 'only';
     const source = clientAddress(req, trustProxy);
@@ -409,6 +452,7 @@ export class ConsoleService {
   /** Closes every console of one login (logout, expiry, the pool ending the session). */
   closeSession(sessionId: string, kind: CloseKind): void {
     for (const live of [...(this.bySession.get(sessionId) ?? [])]) this.end(live, kind);
+    this.wall.closeSession(sessionId, kind);
   }
 
   /** Stops taking consoles; with `drainMs`, lets live ones run that long before closing them. */
@@ -417,8 +461,10 @@ export class ConsoleService {
     const deadline = Date.now() + drainMs;
     while (this.total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const set of [...this.bySession.values()]) for (const live of [...set]) this.end(live, 'goingAway');
+    this.guests.closeAll('goingAway');
+    this.wall.close('goingAway');
     this.wss.close();
-    await this.engine.close();
+    await Promise.all([this.engine.close(), this.shares.close()]);
   }
 
   get count(): number {

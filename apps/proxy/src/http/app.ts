@@ -12,6 +12,7 @@ import { recordingRoutes } from './recording-routes.ts';
 import { requireSession } from './require-session.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { shareRoutes } from './share-routes.ts';
 import { staticUi } from './static.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -60,6 +61,7 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
   api.use(sessionRoutes(ctx));
   api.get('/events', requireSession(ctx.sessions), eventStream(ctx));
   api.use(extensionRoutes(ctx));
+  api.use(shareRoutes(ctx));
   api.use(recordingRoutes(ctx));
   api.use(objectRoutes(ctx));
   api.use(statsRoutes(ctx));
