@@ -52,6 +52,8 @@ export interface SessionHost {
    * as a protocol error (the default; nothing is read or kept either way).
    */
   readonly oversizedCutText?: 'skip' | 'close';
+  /** Offer QEMU extended key events to viewers that list them (default true; vncterm, for one, does not). */
+  readonly extendedKeyEvents?: boolean;
   onReady(session: RfbSession, shared: boolean): void;
   onInput(message: InputMessage): void;
   /**
@@ -264,7 +266,7 @@ export class RfbSession {
         return;
       case 'set-encodings':
         this.encodings = viewerEncodings(m.encodings);
-        if (this.encodings.extendedKeyEvent) this.extKeyAckDue = true;
+        if (this.encodings.extendedKeyEvent && this.host.extendedKeyEvents !== false) this.extKeyAckDue = true;
         this.schedule();
         return;
       case 'update-request': {

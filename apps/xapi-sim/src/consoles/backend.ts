@@ -37,6 +37,7 @@ export interface DisplayFactory {
     height?: number;
     rfbVersion: '3.3' | '3.8';
     animate?: boolean;
+    keymap?: string; // platform:keymap
   }): GuestDisplay;
   relay(target: { host: string; port: number }): GuestDisplay; // a real VNC server (Xvnc, x11vnc, QEMU) behind the console
 }

@@ -4,7 +4,8 @@ import type { ConsoleProtocol, ConsoleBackend, DisplayFactory, GuestDisplay } fr
 export type DisplaySpec =
   | { readonly kind: 'host'; readonly title: string; readonly hostname: string }
   | { readonly kind: 'text'; readonly title: string; readonly hostname: string }
-  | { readonly kind: 'desktop'; readonly title: string }
+  /** `keymap`: the VM's `platform:keymap` when it booted (QEMU's `-k`). */
+  | { readonly kind: 'desktop'; readonly title: string; readonly keymap?: string }
   | { readonly kind: 'relay'; readonly host: string; readonly port: number };
 
 interface Boot {
@@ -72,7 +73,7 @@ export class Displays {
       case 'text':
         return this.factory.textConsole({ kind: 'guest', title: spec.title, hostname: spec.hostname, rfbVersion });
       case 'desktop':
-        return this.factory.desktop({ title: spec.title, rfbVersion });
+        return this.factory.desktop({ title: spec.title, rfbVersion, keymap: spec.keymap });
       case 'relay':
         return this.factory.relay({ host: spec.host, port: spec.port });
     }

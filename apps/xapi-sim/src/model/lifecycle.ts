@@ -298,7 +298,7 @@ export class Lifecycle {
     }
     const relay = this.deps.relays.get(name);
     if (relay) return { kind: 'relay', ...relay };
-    if (isHvm(vm)) return { kind: 'desktop', title: name };
+    if (isHvm(vm)) return { kind: 'desktop', title: name, keymap: (vm.platform as Record<string, string>).keymap };
     return { kind: 'text', title: name, hostname: hostnameOf(name) };
   }
 }

@@ -9,7 +9,10 @@ import {
   type DesktopState,
 } from './desktop-scene.ts';
 import { Framebuffer, type DamageTracker, type RfbVersion, MAX_CUT_TEXT, intersect, type Rect } from '@xwc/rfb';
+import { DEFAULT_KEYMAP, keyOfScancode, readPlatformKeymap, type KeyCode } from '@xwc/keymaps';
+import { GuestKeyboard, type GuestInput } from './guest-keyboard.ts';
 import { InputLog } from './input-log.ts';
+import { QemuKeysyms } from './qemu-keysyms.ts';
 import { RfbServer } from './server.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
 
@@ -20,6 +23,8 @@ export interface DesktopOptions {
   rfbVersion: RfbVersion;
   /** Advance the taskbar clock every second (default true); tests turn it off for fixed pictures. */
   animate?: boolean;
+  /** The VM's `platform:keymap`: the guest's keyboard layout, and QEMU's keymap for keysyms (default en-us). */
+  keymap?: string;
 }
 
 export const DEFAULT_DESKTOP_WIDTH = 1024;
@@ -29,9 +34,19 @@ const MIN_SIZE = { w: 320, h: 240 };
 const MAX_SIZE = { w: 4096, h: 4096 };
 const TICK_MS = 1000;
 
-const STATUS = { size: 2, pointer: 3, key: 4 } as const;
+const STATUS = { size: 2, pointer: 3, key: 4, keyboard: 5, typed: 6 } as const;
+const TYPED_LABEL = 'Typed: ';
+/** Characters of the typed line drawn (status lines hold 48 characters at most). */
+const TYPED_SHOWN = 40;
+/** Typed text kept (the newest); a paste of this many characters is still seen whole. */
+export const MAX_TYPED_TEXT = 100_000;
 
-/** A graphical (HVM) guest's screen: a fixed picture with a clock, a pointer marker and a line per kind of input. */
+/**
+ * A graphical (HVM) guest's screen: a fixed picture with a clock, a pointer marker and a line per kind of input. Its
+ * keyboard is QEMU's and a guest OS's: scan codes (QEMU extended key events, XenServer's 254) are read with the VM's
+ * layout, keysyms (plain KeyEvents) first become the scan codes of QEMU's keymap, and what that types shows on a
+ * "Typed:" line.
+ */
 export class Desktop implements GuestDisplay {
   readonly rfb: RfbServer;
   readonly vt100 = undefined;
@@ -43,14 +58,33 @@ export class Desktop implements GuestDisplay {
   private readonly state: DesktopState & { status: string[] };
   private pointer: { x: number; y: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly keyboard: GuestKeyboard;
+  private readonly keysyms: QemuKeysyms;
+  private typed = '';
 
   constructor(options: DesktopOptions) {
     const width = clamp(options.width ?? DEFAULT_DESKTOP_WIDTH, MIN_SIZE.w, MAX_SIZE.w);
     const height = clamp(options.height ?? DEFAULT_DESKTOP_HEIGHT, MIN_SIZE.h, MAX_SIZE.h);
+    const setting = readPlatformKeymap(options.keymap);
+    const keymap = setting.kind === 'known' ? setting.keymap : DEFAULT_KEYMAP;
+    this.keyboard = new GuestKeyboard(keymap);
+    this.keysyms = new QemuKeysyms(keymap);
+    const keyboardLine =
+      setting.kind === 'unknown'
+        ? `Keyboard: ${keymap.id} (no keymap "${setting.value}")`
+        : `Keyboard: ${keymap.id} (${keymap.name})`;
     this.state = {
       title: options.title,
       seconds: 0,
-      status: [options.title, 'Simulated HVM guest display', '', 'Pointer: none', 'Last key: none'],
+      status: [
+        options.title,
+        'Simulated HVM guest display',
+        '',
+        'Pointer: none',
+        'Last key: none',
+        keyboardLine,
+        TYPED_LABEL,
+      ],
     };
     this.scene = new Framebuffer(width, height);
     this.sceneDamage = this.scene.track(() => undefined);
@@ -68,6 +102,16 @@ export class Desktop implements GuestDisplay {
 
   get input(): readonly InputEvent[] {
     return this.log.events;
+  }
+
+  /** Everything typed since boot (the newest MAX_TYPED_TEXT characters), as the guest's text field holds it. */
+  typedText(): string {
+    return this.typed;
+  }
+
+  /** The lines of text in the window, as drawn. */
+  statusLines(): readonly string[] {
+    return this.state.status;
   }
 
   get width(): number {
@@ -134,15 +178,35 @@ export class Desktop implements GuestDisplay {
         this.movePointer(event.x, event.y);
         this.setStatus(STATUS.pointer, `Pointer: ${event.x},${event.y} buttons ${event.mask}`);
         return;
-      case 'key':
+      case 'key': {
         this.setStatus(STATUS.key, `Last key: keysym 0x${hex(event.keysym)} ${event.down ? 'down' : 'up'}`);
+        const code = this.keysyms.key(event.keysym, event.down, this.keyboard.modifiers);
+        if (code) this.pressKey(code, event.down);
         return;
-      case 'scancode':
+      }
+      case 'scancode': {
         this.setStatus(STATUS.key, `Last key: scancode 0x${hex(event.scancode)} ${event.down ? 'down' : 'up'}`);
+        const code = keyOfScancode(event.scancode);
+        if (code) this.pressKey(code, event.down);
         return;
+      }
       case 'cut-text':
         return;
     }
+  }
+
+  private pressKey(code: KeyCode, down: boolean): void {
+    const input = this.keyboard.key(code, down);
+    if (input) this.type(input);
+  }
+
+  private type(input: GuestInput): void {
+    if (input.kind === 'key') return;
+    const typed = input.kind === 'erase' ? this.typed.slice(0, lastCharAt(this.typed)) : this.typed + input.text;
+    this.typed = typed.length > MAX_TYPED_TEXT ? typed.slice(typed.length - MAX_TYPED_TEXT) : typed;
+    // The line being typed: the text after the last line break, its end if it is long.
+    const line = this.typed.slice(this.typed.lastIndexOf('\n') + 1);
+    this.setStatus(STATUS.typed, TYPED_LABEL + [...line].slice(-TYPED_SHOWN).join(''));
   }
 
   private movePointer(x: number, y: number): void {
@@ -170,6 +234,12 @@ export { DESKTOP_PATCHES };
 
 function clamp(n: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.floor(n)));
+}
+
+/** Where the last character of `text` starts (a surrogate pair is one character). */
+function lastCharAt(text: string): number {
+  const end = text.length - 1;
+  return end > 0 && /[\uDC00-\uDFFF]/.test(text[end]!) ? end - 1 : Math.max(0, end);
 }
 
 function hex(n: number): string {

@@ -7,6 +7,8 @@ export interface RfbServerOptions {
   /** Desktop name in ServerInit (UTF-8). */
   name: string;
   version: RfbVersion;
+  /** Acknowledge QEMU extended key events (default true, as QEMU; vncterm does not, so its clients send keysyms). */
+  extendedKeyEvents?: boolean;
   onInput(event: InputEvent): void;
 }
 
@@ -28,12 +30,13 @@ export class RfbServer implements ConsoleBackend {
       stream.destroy();
       return;
     }
-    const { framebuffer, name, version, onInput } = this.options;
+    const { framebuffer, name, version, extendedKeyEvents, onInput } = this.options;
     const sessions = this.sessions;
     const session = new RfbSession(stream, {
       framebuffer,
       name,
       version,
+      extendedKeyEvents,
       // Real VNC servers skip an oversized clipboard text rather than drop the client.
       oversizedCutText: 'skip',
       onReady(ready, shared) {

@@ -41,6 +41,8 @@ export class TextConsole implements GuestDisplay {
       framebuffer: this.view.framebuffer,
       name: options.title,
       version: options.rfbVersion,
+      // vncterm reads keysyms as characters; it never offered QEMU's scan-code keys.
+      extendedKeyEvents: false,
       onInput: (event) => this.receive(event),
     });
     this.vt100 = new Vt100Server(this.terminal, (keys) => this.typeFromVt100(keys));
