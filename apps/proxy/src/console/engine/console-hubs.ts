@@ -52,7 +52,7 @@ export class ConsoleHubs {
    */
   route(key: string, wantsDirect: boolean, direct: () => DirectConsole): ConsoleRoute {
     const open = this.find(key);
-    if (!open && wantsDirect && this.policy === 'on-demand') {
+    if (!open && wantsDirect && this.policy === 'on-demand' && !this.hooks.mustShare(key)) {
       const entry = direct();
       this.direct.set(key, entry);
       return { kind: 'direct', release: () => this.direct.get(key) === entry && this.direct.delete(key) };
@@ -75,6 +75,7 @@ export class ConsoleHubs {
       lone ? { session: lone.session, freeing: lone.evict() } : undefined,
     );
     this.shared.set(key, console);
+    this.hooks.created(console);
     return console;
   }
 
