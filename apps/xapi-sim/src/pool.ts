@@ -10,7 +10,7 @@ import { consoleWebSocket } from './consoles/websocket.ts';
 import { createCore, type SimCore } from './core.ts';
 import type { Row } from './db/database.ts';
 import { randomIds, seededIds } from './db/ids.ts';
-import { TABLES, type TableName } from './db/tables.ts';
+import { columnOf, type TableName } from './db/tables.ts';
 import { wireRecord } from './db/wire.ts';
 import type { RequestHead } from './http/request.ts';
 import { serveConnection, type HttpRoutes } from './http/server.ts';
@@ -246,7 +246,7 @@ class RunningPool implements SimulatedPool {
   }
 
   setField(cls: TableName, ref: string, field: string, value: unknown): void {
-    if (!Object.hasOwn(TABLES[cls].fields, field)) throw new Error(`${cls} has no field ${field}`);
+    if (!columnOf(cls, field)) throw new Error(`${cls} has no field ${field}`);
     this.core.db.update(cls, ref, { [field]: value });
   }
 

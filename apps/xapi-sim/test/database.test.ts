@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Database } from '../src/db/database.ts';
 import { compileFilter, dbString, parseFilter } from '../src/db/filter.ts';
+import { parseFieldType } from '../src/db/field-types.ts';
 import { seededIds } from '../src/db/ids.ts';
 import { columnName } from '../src/db/tables.ts';
 
@@ -95,10 +96,11 @@ describe('filter language', () => {
   });
 
   it('compares values as the database stores them', () => {
-    expect(dbString({ type: 'bool', rw: false }, true)).toBe('true');
-    expect(dbString({ type: 'float', rw: false }, 1)).toBe('1.');
-    expect(dbString({ type: 'set', of: 'string', rw: false }, ['a', "b'c"])).toBe("('a' 'b\\'c')");
-    expect(dbString({ type: 'map', rw: false }, { k: 'v' })).toBe("(('k' 'v'))");
+    expect(dbString(parseFieldType('bool'), true)).toBe('true');
+    expect(dbString(parseFieldType('float'), 1)).toBe('1.');
+    expect(dbString(parseFieldType('string set'), ['a', "b'c"])).toBe("('a' 'b\\'c')");
+    expect(dbString(parseFieldType('(string -> string) map'), { k: 'v' })).toBe("(('k' 'v'))");
+    expect(dbString(parseFieldType('int set'), [1, 2])).toBe("('1' '2')");
     const matches = compileFilter('VM', parseFilter('field "is_a_template"="true" and not field "name__label"="x"'));
     expect(matches({ is_a_template: true, name_label: 'y' })).toBe(true);
     expect(matches({ is_a_template: true, name_label: 'x' })).toBe(false);

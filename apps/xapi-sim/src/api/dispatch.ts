@@ -17,6 +17,7 @@ export interface DispatchContext {
 }
 
 const ASYNC = 'Async.';
+const SESSION = { kind: 'string' } as const;
 
 /**
  * Runs one API call as XAPI's generated server does (`gen_server.ml`): parameter UTF-8 check, method lookup
@@ -31,11 +32,12 @@ export class Dispatcher {
     private readonly ctx: DispatchContext,
     methods: readonly MethodSpec[],
   ) {
+    // A later method of the same name replaces an earlier one: modelled behaviour over the generated default.
     for (const method of methods) {
       this.#methods.set(method.name, method);
       this.#methods.set(method.name.replace('.', '_'), method);
     }
-    this.#names = methods.map((m) => m.name);
+    this.#names = [...new Set(methods.map((m) => m.name))];
   }
 
   /** Every permission name a role holds, for `session.rbac_permissions`. */
@@ -81,7 +83,7 @@ export class Dispatcher {
     if (hasDefaults ? received < mandatory : received !== mandatory) {
       throw new XapiError('MESSAGE_PARAMETER_COUNT_MISMATCH', [name, String(mandatory), String(received)]);
     }
-    const sessionRef = method.session ? (coerce('string', params[0]!) as string) : undefined;
+    const sessionRef = method.session ? (coerce(SESSION, params[0]!) as string) : undefined;
     const args = method.params.map((spec, i) =>
       i < received ? coerce(spec.type, params[i + offset]!) : (spec.default as unknown),
     );

@@ -3,6 +3,7 @@ import type { Accounts } from '../auth/accounts.ts';
 import type { ChangedRow, Database } from '../db/database.ts';
 import { EVENT_TABLES, TABLE_NAMES, type TableName } from '../db/tables.ts';
 import { wireRecord } from '../db/wire.ts';
+import { param } from './params.ts';
 import { sessionOf, type MethodSpec } from './registry.ts';
 
 type Subscription = { readonly all: true } | { readonly all: false; readonly table: string; readonly ref?: string };
@@ -36,11 +37,7 @@ export function eventMethods(db: Database, accounts: Accounts): MethodSpec[] {
     {
       name: 'event.from',
       session: true,
-      params: [
-        { name: 'classes', type: 'string_set' },
-        { name: 'token', type: 'string' },
-        { name: 'timeout', type: 'float' },
-      ],
+      params: [param('classes', 'string set'), param('token', 'string'), param('timeout', 'float')],
       role: 'read-only',
       call: (caller, [classes, token, timeout]) =>
         eventFrom(db, accounts, sessionOf(caller).ref, classes as string[], token as string, timeout as number),
@@ -48,10 +45,7 @@ export function eventMethods(db: Database, accounts: Accounts): MethodSpec[] {
     {
       name: 'event.inject',
       session: true,
-      params: [
-        { name: 'class', type: 'string' },
-        { name: 'ref', type: 'string' },
-      ],
+      params: [param('class', 'string'), param('ref', 'string')],
       role: 'read-only',
       call: (_, [cls, ref]) => {
         const table = db.tableOf(ref as string);

@@ -1,6 +1,7 @@
 import { XapiError } from '@xwc/api-client';
 import type { Database } from '../db/database.ts';
-import { VOID, type MethodSpec } from './registry.ts';
+import { param } from './params.ts';
+import { roleOf, VOID, type MethodSpec } from './registry.ts';
 
 export interface HostServices {
   /** The PEM certificate a host's TLS listener presents. */
@@ -20,19 +21,18 @@ function setConsoleIdleTimeout(db: Database, host: string, value: number): void 
 }
 
 /**
- * Host and pool messages with behaviour beyond the database: syslog, certificates, master transition, console idle
- * timeouts of control domains.
+ * Host and pool messages with behaviour beyond the database: the hosts' clocks, syslog, certificates, master
+ * transition, console idle timeouts of control domains.
  */
 export function hostMethods(db: Database, services: HostServices): MethodSpec[] {
-  const hostParam = { name: 'host', type: 'string' } as const;
-  const self = { name: 'self', type: 'string' } as const;
-  const value = { name: 'value', type: 'int' } as const;
+  const hostParam = param('host', 'host ref');
+  const value = param('value', 'int');
   return [
     {
       name: 'host.set_console_idle_timeout',
       session: true,
-      params: [self, value],
-      role: 'pool-admin',
+      params: [param('self', 'host ref'), value],
+      role: roleOf('host', 'set_console_idle_timeout'),
       call: (_, [host, seconds]) => {
         setConsoleIdleTimeout(db, host as string, seconds as number);
         return VOID;
@@ -42,8 +42,8 @@ export function hostMethods(db: Database, services: HostServices): MethodSpec[] 
       // `Xapi_pool.Ssh.operate`: every host is tried; the ones that failed are named, last tried first.
       name: 'pool.set_console_idle_timeout',
       session: true,
-      params: [self, value],
-      role: 'pool-admin',
+      params: [param('self', 'pool ref'), value],
+      role: roleOf('pool', 'set_console_idle_timeout'),
       call: (_, [pool, seconds]) => {
         db.require('pool', pool as string);
         const failed: string[] = [];
@@ -62,7 +62,7 @@ export function hostMethods(db: Database, services: HostServices): MethodSpec[] 
       name: 'host.syslog_reconfigure',
       session: true,
       params: [hostParam],
-      role: 'pool-operator',
+      role: roleOf('host', 'syslog_reconfigure'),
       // Rewrites dom0's syslog configuration from `logging:syslog_destination`; nothing to model past the check.
       call: (_, [host]) => {
         db.require('host', host as string);
@@ -70,10 +70,21 @@ export function hostMethods(db: Database, services: HostServices): MethodSpec[] 
       },
     },
     {
+      // The simulated hosts share this machine's clock (UTC, whole seconds as XML-RPC carries them).
+      name: 'host.get_servertime',
+      session: true,
+      params: [hostParam],
+      role: roleOf('host', 'get_servertime'),
+      call: (_, [host]) => {
+        db.require('host', host as string);
+        return new Date(Math.floor(Date.now() / 1000) * 1000);
+      },
+    },
+    {
       name: 'host.get_server_certificate',
       session: true,
       params: [hostParam],
-      role: 'read-only',
+      role: roleOf('host', 'get_server_certificate'),
       call: (_, [host]) => {
         db.require('host', host as string);
         return services.certificateOf(host as string);
@@ -83,7 +94,7 @@ export function hostMethods(db: Database, services: HostServices): MethodSpec[] 
       name: 'pool.designate_new_master',
       session: true,
       params: [hostParam],
-      role: 'pool-admin',
+      role: roleOf('pool', 'designate_new_master'),
       async: true,
       call: (_, [host]) => {
         db.require('host', host as string);

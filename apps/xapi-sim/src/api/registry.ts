@@ -1,5 +1,7 @@
 import type { Role, XapiValue } from '@xwc/api-client';
 import type { SessionInfo } from '../auth/accounts.ts';
+import { CLASSES } from '../db/tables.ts';
+import type { XapiClass } from '../db/xapi-datamodel.ts';
 import type { ParamSpec } from './params.ts';
 import type { PermissionCheck } from './rbac.ts';
 
@@ -33,4 +35,11 @@ export const VOID = '';
 export function sessionOf(caller: Caller): SessionInfo {
   if (!caller.session) throw new Error('method called without a session');
   return caller.session;
+}
+
+/** The least role xapi allows for `<cls>.<msg>` (its data model's word); a message the model lacks is a bug here. */
+export function roleOf(cls: XapiClass, msg: string): Role {
+  const role = CLASSES[cls].messages.get(msg)?.[1];
+  if (!role) throw new Error(`${cls}.${msg} has no role in xapi's data model`);
+  return role;
 }

@@ -1,5 +1,6 @@
 import type { Accounts } from '../auth/accounts.ts';
-import { sessionOf, VOID, type MethodSpec } from './registry.ts';
+import { param } from './params.ts';
+import { roleOf, sessionOf, VOID, type MethodSpec } from './registry.ts';
 
 /** `session.login_with_password` and `session.logout`; the session getters are generated. */
 export function sessionMethods(accounts: Accounts): MethodSpec[] {
@@ -8,10 +9,10 @@ export function sessionMethods(accounts: Accounts): MethodSpec[] {
       name: 'session.login_with_password',
       session: false,
       params: [
-        { name: 'uname', type: 'string' },
-        { name: 'pwd', type: 'string' },
-        { name: 'version', type: 'string', default: '1.1' },
-        { name: 'originator', type: 'string', default: '' },
+        param('uname', 'string'),
+        param('pwd', 'string'),
+        param('version', 'string', { default: '1.1' }),
+        param('originator', 'string', { default: '' }),
       ],
       call: (caller, [uname, pwd, , originator]) =>
         accounts.login(uname as string, pwd as string, caller.host, originator as string),
@@ -20,7 +21,7 @@ export function sessionMethods(accounts: Accounts): MethodSpec[] {
       name: 'session.logout',
       session: true,
       params: [],
-      role: 'read-only',
+      role: roleOf('session', 'logout'),
       call: (caller) => {
         accounts.destroy(sessionOf(caller).ref);
         return VOID;

@@ -1,8 +1,9 @@
-import { defaultValue, XapiError } from '@xwc/api-client';
+import { XapiError } from '@xwc/api-client';
+import { defaultOf } from './field-types.ts';
 import { refOf, type IdSource } from './ids.ts';
 import {
+  columnsOf,
   COMPUTED_SETS,
-  fieldsOf,
   RELATIONS,
   RELATIONS_FROM,
   TABLE_NAMES,
@@ -94,6 +95,13 @@ export class Database {
       this.#link(rel, ref, patch[rel.manyField] as string);
     }
     this.#notify();
+  }
+
+  /** Advances the generation without changing a row (`Database.increment`: a message was written or deleted). */
+  advance(): number {
+    const generation = this.#generation++;
+    this.#notify();
+    return generation;
   }
 
   /** Marks a row modified without changing it (`event.inject`). */
@@ -264,9 +272,9 @@ const DEFAULTS = new Map<TableName, Readonly<Record<string, unknown>>>(
     const computed = new Set((COMPUTED_SETS.get(table) ?? []).map((r) => r.oneField));
     // Built in one go (not property by property) so V8 keeps it in fast mode, which makes copying it cheap.
     const row = Object.fromEntries(
-      Object.entries(fieldsOf(table))
-        .filter(([name]) => !computed.has(name))
-        .map(([name, spec]) => [name, Object.freeze(defaultValue(spec))]),
+      columnsOf(table)
+        .filter(({ name }) => !computed.has(name))
+        .map(({ name, type }) => [name, Object.freeze(defaultOf(type))]),
     );
     return [table, row];
   }),

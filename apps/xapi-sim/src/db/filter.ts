@@ -1,5 +1,7 @@
-import { formatXapiDate, XapiError, type FieldSpec } from '@xwc/api-client';
-import { columnName, fieldsOf, type TableName } from './tables.ts';
+import { formatXapiDate, XapiError } from '@xwc/api-client';
+import type { FieldType } from './field-types.ts';
+import { columnName, columnsOf } from './tables.ts';
+import type { XapiClass } from './xapi-datamodel.ts';
 
 /**
  * The DB filter language of `get_all_records_where` (`db_filter_lex.mll`, `db_filter_parse.mly`):
@@ -110,11 +112,11 @@ export function parseFilter(source: string): FilterExpr {
 
 /** Compiles a parsed filter for one table: unknown columns fail as XAPI's row lookup does. */
 export function compileFilter(
-  table: TableName,
+  table: XapiClass,
   expr: FilterExpr,
 ): (record: Readonly<Record<string, unknown>>) => boolean {
-  const columns = new Map<string, [string, FieldSpec]>();
-  for (const [name, spec] of Object.entries(fieldsOf(table))) columns.set(columnName(table, name), [name, spec]);
+  const columns = new Map<string, [string, FieldType]>();
+  for (const { name, type } of columnsOf(table)) columns.set(columnName(table, name), [name, type]);
   const valueOf = (v: FilterValue): ((record: Readonly<Record<string, unknown>>) => string) => {
     if ('literal' in v) return () => v.literal;
     const column = columns.get(v.field);
@@ -151,9 +153,9 @@ export function compileFilter(
 
 const sexprString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** A value as XAPI's database stores it: the text the filter compares. */
-export function dbString(spec: FieldSpec, value: unknown): string {
-  switch (spec.type) {
+/** A value as XAPI's database stores it (`String_marshall`, S-expressions for sets and maps): the text compared. */
+export function dbString(t: FieldType, value: unknown): string {
+  switch (t.kind) {
     case 'bool':
       return value ? 'true' : 'false';
     case 'int':
@@ -165,12 +167,11 @@ export function dbString(spec: FieldSpec, value: unknown): string {
     case 'datetime':
       return formatXapiDate(value as Date);
     case 'set':
-      return `(${(value as string[]).map(sexprString).join(' ')})`;
+    case 'option':
+      return `(${(value as unknown[]).map((v) => sexprString(dbString(t.of, v))).join(' ')})`;
     case 'map':
-    case 'ops_map':
-    case 'float_map':
       return `(${Object.entries(value as Record<string, unknown>)
-        .map(([k, v]) => `(${sexprString(k)} ${sexprString(String(v))})`)
+        .map(([k, v]) => `(${sexprString(k)} ${sexprString(dbString(t.value, v))})`)
         .join(' ')})`;
     default:
       return String(value);
