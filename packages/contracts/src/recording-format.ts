@@ -83,7 +83,12 @@ export type RecordingEvent =
       readonly forwarded: boolean;
     })
   /** The viewer sent clipboard text to the guest; the text itself only with key capture on. */
-  | (RecordedViewer & { readonly kind: 'clipboard'; readonly length: number; readonly forwarded: boolean; readonly text?: string })
+  | (RecordedViewer & {
+      readonly kind: 'clipboard';
+      readonly length: number;
+      readonly forwarded: boolean;
+      readonly text?: string;
+    })
   /** The viewer's input is not recorded from now on (`on`), or is again. */
   | (RecordedViewer & { readonly kind: 'secret'; readonly on: boolean })
   /** The console went away under its viewers (reboot, migration), or is back. */
@@ -163,7 +168,8 @@ export function readRecordHeader(
   const type = TYPE_NAMES.get(view.getUint8(0));
   if (!type) return { malformed: `unknown record type ${view.getUint8(0)}` };
   const length = view.getUint32(5);
-  if (length > MAX_RECORD_PAYLOAD) return { malformed: `a record claims ${length} bytes (at most ${MAX_RECORD_PAYLOAD})` };
+  if (length > MAX_RECORD_PAYLOAD)
+    return { malformed: `a record claims ${length} bytes (at most ${MAX_RECORD_PAYLOAD})` };
   return { type, time: view.getUint32(1), size: RECORD_HEADER_BYTES + length + RECORD_TRAILER_BYTES };
 }
 

@@ -59,7 +59,13 @@ export function recordingRoutes(ctx: GatewayContext): Router {
   };
   const accessed = (req: Request, res: Response, action: string, recording?: string) =>
     audit(
-      { event: 'recording-access', user: sessionOf(res).user, action, ...(recording ? { recording } : {}), outcome: 'success' },
+      {
+        event: 'recording-access',
+        user: sessionOf(res).user,
+        action,
+        ...(recording ? { recording } : {}),
+        outcome: 'success',
+      },
       { source: clientAddress(req, ctx.config.trustProxy) },
     );
 
@@ -69,7 +75,9 @@ export function recordingRoutes(ctx: GatewayContext): Router {
       accessed(req, res, 'list');
       res.json({
         recordings: await recordings.list(),
-        ...(recordings.unusable ? { problem: `The recordings directory cannot be used (${recordings.unusable}).` } : {}),
+        ...(recordings.unusable
+          ? { problem: `The recordings directory cannot be used (${recordings.unusable}).` }
+          : {}),
       });
     }),
   );

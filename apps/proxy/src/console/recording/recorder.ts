@@ -8,8 +8,6 @@ import { VirtualViewer } from './virtual-viewer.ts';
 
 /** At most this many screen updates a second are recorded. */
 export const RECORDING_FRAME_MS = 100;
-/** A whole-screen keyframe at least this often while the screen changes: a seek replays at most this much. */
-export const KEYFRAME_MS = 5_000;
 /** Events held while the file is being created (the first viewer joins before the console has a screen). */
 const MAX_PENDING = 1000;
 
@@ -25,6 +23,7 @@ export interface RecorderDeps {
   readonly id: string;
   readonly path: string;
   readonly instance: string;
+  readonly keyframeMs: number;
   readonly policy: RecordingPolicy;
   /** The recording started (file created), failed (why), or ended (bytes written). */
   readonly onStarted: (objectName: string) => void;
@@ -83,7 +82,7 @@ export class ConsoleRecorder implements ConsoleTap {
     } else {
       this.viewer = new VirtualViewer(framebuffer, desktopName, {
         frameMs: RECORDING_FRAME_MS,
-        keyframeMs: KEYFRAME_MS,
+        keyframeMs: this.deps.keyframeMs,
         onUpdate: (bytes, keyframe) => this.update(bytes, keyframe),
         busy: () => (this.file?.backlog ?? 0) > WRITE_BACKLOG_BYTES,
         onError: (reason) => this.fail(`the recorder could not follow the screen (${reason})`),
@@ -115,7 +114,13 @@ export class ConsoleRecorder implements ConsoleTap {
     switch (message.type) {
       case 'key':
       case 'qemu-key':
-        return this.event({ kind: 'key', ...who, down: message.down, forwarded, ...(keys ? { keysym: message.keysym } : {}) });
+        return this.event({
+          kind: 'key',
+          ...who,
+          down: message.down,
+          forwarded,
+          ...(keys ? { keysym: message.keysym } : {}),
+        });
       case 'xen-scancode':
         return this.event({ kind: 'key', ...who, down: message.down, forwarded });
       case 'pointer':
@@ -142,6 +147,9 @@ export class ConsoleRecorder implements ConsoleTap {
   }
 
   closed(): void {
+    // The last viewers leave with the console: no presence list follows, so their leaving is written here.
+    for (const [id, v] of this.known) this.event({ kind: 'leave', viewer: id, user: v.user });
+    this.known.clear();
     void this.finish({ reason: 'closed' });
   }
 
@@ -208,7 +216,12 @@ export class ConsoleRecorder implements ConsoleTap {
     this.state = 'failed';
     this.viewer?.close();
     this.pending = [];
-    this.console.pin({ type: 'recording', state: 'failed', keys: this.deps.policy.keys, reason: `Recording stopped: ${reason}.` });
+    this.console.pin({
+      type: 'recording',
+      state: 'failed',
+      keys: this.deps.policy.keys,
+      reason: `Recording stopped: ${reason}.`,
+    });
     this.deps.onFailed(reason);
     void this.file?.close(this.now());
   }

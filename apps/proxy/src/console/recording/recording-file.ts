@@ -1,5 +1,11 @@
 import fs from 'node:fs/promises';
-import { encodeRecord, recordingMagic, type RecordingEnd, type RecordingMeta, type RecordTypeName } from '@xwc/contracts';
+import {
+  encodeRecord,
+  recordingMagic,
+  type RecordingEnd,
+  type RecordingMeta,
+  type RecordTypeName,
+} from '@xwc/contracts';
 
 /** Bytes queued for the disk past which the recorder stops asking for screen updates until they are written. */
 export const WRITE_BACKLOG_BYTES = 8 * 1024 * 1024;

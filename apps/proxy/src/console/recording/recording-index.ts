@@ -87,13 +87,15 @@ export async function scanRecording(handle: fs.FileHandle, size: number, index: 
     if (!header) return void (index.stop = { kind: 'cut-short' });
     if ('malformed' in header) return void malformed(header.malformed);
     if (at + header.size > size) return void (index.stop = { kind: 'cut-short' });
-    if (index.meta === undefined && header.type !== 'meta') return void malformed('the file does not start with its meta record');
+    if (index.meta === undefined && header.type !== 'meta')
+      return void malformed('the file does not start with its meta record');
     if (header.type !== 'screen') {
       if (header.size > MAX_JSON_RECORD) return void malformed(`a ${header.type} record is too long`);
       const bytes = await bytesAt(at, header.size);
       if (!bytes) return void (index.stop = { kind: 'cut-short' });
       const read = readRecord(bytes, 0);
-      if (read.kind !== 'record') return void malformed(read.kind === 'malformed' ? read.reason : 'a record is cut off');
+      if (read.kind !== 'record')
+        return void malformed(read.kind === 'malformed' ? read.reason : 'a record is cut off');
       const { record } = read;
       switch (record.type) {
         case 'meta':

@@ -13,8 +13,15 @@ export const LIVE_ELSEWHERE_MS = 90_000;
 export const isRecordingId = (id: string): boolean => ID.test(id);
 
 export function newRecordingId(instance: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const safe = instance.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_').slice(0, 64) || 'gateway';
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const safe =
+    instance
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^\./, '_')
+      .slice(0, 64) || 'gateway';
   return `${stamp}-${safe}-${randomBytes(4).toString('hex')}`;
 }
 

@@ -10,6 +10,8 @@ export interface RecordingsOptions {
   readonly dir: string;
   readonly maxBytes: number;
   readonly retentionMs: number;
+  /** A whole-screen keyframe at least this often while the screen changes: a seek replays at most this much. */
+  readonly keyframeMs: number;
   readonly instance: string;
   readonly audit: Audit;
   readonly log: Logger;
@@ -99,6 +101,7 @@ export class Recordings {
       id,
       path: this.store.pathOf(id),
       instance: this.options.instance,
+      keyframeMs: this.options.keyframeMs,
       policy,
       onStarted: (objectName) =>
         audit({ event: 'recording-start', recording: id, object, objectName, keys: policy.keys }, { source: '' }),

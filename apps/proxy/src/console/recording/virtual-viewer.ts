@@ -114,8 +114,9 @@ export class VirtualViewer {
     this.options.onError(reason);
   }
 
+  /** Later, not now: the session may be writing to us from inside its own read loop, which must not be re-entered. */
   private send(bytes: Buffer): void {
-    this.stream.push(bytes);
+    process.nextTick(() => this.phase !== 'closed' && this.stream.push(bytes));
   }
 
   private receive(chunk: Buffer): void {
