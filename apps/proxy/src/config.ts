@@ -64,7 +64,7 @@ export interface GatewayConfig {
   /** Performance statistics from the pool hosts (`GET /api/stats/…`); see stats/service.ts. */
   stats: { timeoutMs: number; maxReplyBytes: number };
   /** Console recordings (console/recording/): where, how much disk, how long they are kept. */
-  recordings: { dir: string; maxBytes: number; retentionMs: number };
+  recordings: { dir: string; maxBytes: number; retentionMs: number; keyframeMs: number };
   /** Live inventory streams (`GET /api/events`); see http/event-stream.ts. */
   events: { perSession: number; total: number; backlogBytes: number; stallTimeoutMs: number };
   auditLog: string;
@@ -221,6 +221,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       dir: path.resolve(optional(env, 'RECORDINGS_DIR') ?? path.join(dataDir, 'recordings')),
       maxBytes: integer(env, 'RECORDINGS_MAX_SIZE_MIB', 10 * 1024, 1) * 1024 * 1024,
       retentionMs: integer(env, 'RECORDINGS_RETENTION_DAYS', 30, 1, 36_500) * 24 * 3600 * 1000,
+      keyframeMs: seconds(env, 'RECORDING_KEYFRAME_INTERVAL', 5, 1),
     },
     events: {
       perSession: integer(env, 'EVENT_STREAMS_PER_SESSION', 8, 1),
