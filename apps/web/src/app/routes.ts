@@ -2,7 +2,7 @@ import { isWireClass, type WireClass } from '../api/wire.ts';
 
 /** The UI's addresses. Pure: parsing and building paths, no history access. */
 
-export const DETAIL_TABS = ['general', 'extensions', 'other-config', 'console'] as const;
+export const DETAIL_TABS = ['general', 'extensions', 'other-config', 'console', 'performance'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
 export type ConsoleKind = 'vm' | 'host';

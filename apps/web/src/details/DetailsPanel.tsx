@@ -24,6 +24,8 @@ import { GeneralTab } from './GeneralTab.tsx';
 import { OtherConfigTab } from './OtherConfigTab.tsx';
 
 const ConsoleView = lazy(() => import('../console/ConsoleView.tsx'));
+// The graphs and their chart library load only when the tab opens.
+const PerformanceTab = lazy(() => import('../performance/PerformanceTab.tsx'));
 
 const CLASS_LABELS: Record<WireClass, string> = {
   pool: 'Pool',
@@ -99,9 +101,9 @@ function tabsFor(cls: WireClass, record: AnyRec): DetailTab[] {
   if (record.other_config !== undefined) tabs.push('other-config');
   if (cls === 'vm') {
     const vm = record as unknown as VmRec;
-    if (!vm.is_a_template && !vm.is_a_snapshot) tabs.push('console');
+    if (!vm.is_a_template && !vm.is_a_snapshot) tabs.push('console', 'performance');
   }
-  if (cls === 'host') tabs.push('console');
+  if (cls === 'host') tabs.push('console', 'performance');
   return tabs;
 }
 
@@ -110,6 +112,7 @@ const TAB_LABELS: Record<DetailTab, string> = {
   extensions: 'Extensions',
   'other-config': 'Other config',
   console: 'Console',
+  performance: 'Performance',
 };
 
 export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: string; tab: DetailTab; role: Role }) {
@@ -160,6 +163,13 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
       body = (
         <Suspense fallback={<div className="console-loading">Loading the console…</div>}>
           <ConsoleView kind={cls === 'host' ? 'host' : 'vm'} uuid={uuid} role={role} embedded />
+        </Suspense>
+      );
+      break;
+    case 'performance':
+      body = (
+        <Suspense fallback={<div className="muted">Loading the graphs…</div>}>
+          <PerformanceTab kind={cls === 'host' ? 'host' : 'vm'} uuid={uuid} powerState={vm?.power_state} />
         </Suspense>
       );
       break;
