@@ -283,10 +283,11 @@ describe('the recordings API', () => {
     // A crash in the middle of a write: the last record is cut off.
     const cut = '20200101T000000Z-crashed-0000000a';
     fs.writeFileSync(path.join(dir, `${cut}.xwcrec`), file.subarray(0, lastScreen.at + 20));
-    // A flipped byte in a screen record's header checksum region: the record fails its CRC.
+    // A flipped bit in the second record's time: it fails its checksum.
     const damaged = '20200101T000000Z-damaged-0000000b';
     const broken = Buffer.from(file);
-    broken[records[1]!.at + 4] ^= 0xff;
+    const flip = records[1]!.at + 4;
+    broken.writeUInt8(broken.readUInt8(flip) ^ 0x01, flip);
     fs.writeFileSync(path.join(dir, `${damaged}.xwcrec`), broken);
     const garbage = '20200101T000000Z-garbage-0000000c';
     fs.writeFileSync(path.join(dir, `${garbage}.xwcrec`), 'not a recording at all');

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../api/endpoints.ts';
 import { DetailsPanel } from '../details/DetailsPanel.tsx';
 import { NavigationPane } from '../inventory/NavigationPane.tsx';
@@ -13,6 +13,11 @@ import { preferences, setPreference } from './preferences.ts';
 import type { Route } from './routes.ts';
 import { link, logOut } from './session.ts';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
+import { navigate } from './router.ts';
+import { roleAtLeast } from '../shared/roles.ts';
+
+const RecordingsPage = lazy(() => import('../recordings/RecordingsPage.tsx'));
+const PlayerPage = lazy(() => import('../recordings/PlayerPage.tsx'));
 
 function usePool() {
   useClassVersion('pool');
@@ -107,6 +112,9 @@ function Header({ info }: { info: SessionInfo }) {
           }
           items={[
             { id: 'shortcuts', label: 'Keyboard shortcuts (?)', onSelect: () => setShortcuts(true) },
+            ...(roleAtLeast(info.role, 'pool-admin')
+              ? [{ id: 'recordings', label: 'Console recordings', onSelect: () => navigate('/recordings') }]
+              : []),
             { kind: 'separator', id: 'sep' },
             { id: 'logout', label: 'Log out', onSelect: () => void logOut() },
           ]}
@@ -170,6 +178,12 @@ export default function Shell({ info, route }: { info: SessionInfo; route: Route
           {route.name === 'inventory' && route.cls && route.uuid ? (
             <ErrorBoundary key={`${route.cls}/${route.uuid}/${route.tab}`} what="this object">
               <DetailsPanel cls={route.cls} uuid={route.uuid} tab={route.tab} role={info.role} />
+            </ErrorBoundary>
+          ) : route.name === 'recordings' || route.name === 'recording' ? (
+            <ErrorBoundary key={route.name === 'recording' ? route.id : 'recordings'} what="the recordings">
+              <Suspense fallback={<div className="page-loading">Loading…</div>}>
+                {route.name === 'recording' ? <PlayerPage id={route.id} /> : <RecordingsPage />}
+              </Suspense>
             </ErrorBoundary>
           ) : route.name === 'not-found' ? (
             <div className="empty-state">

@@ -10,9 +10,13 @@ export type ConsoleKind = 'vm' | 'host';
 export type Route =
   | { readonly name: 'inventory'; readonly cls?: WireClass; readonly uuid?: string; readonly tab: DetailTab }
   | { readonly name: 'console'; readonly kind: ConsoleKind; readonly uuid: string }
+  /** Console recordings (pool admins): the list, and one recording's player. */
+  | { readonly name: 'recordings' }
+  | { readonly name: 'recording'; readonly id: string }
   | { readonly name: 'not-found'; readonly path: string };
 
 const UUID = /^[0-9a-fA-F-]{1,64}$/;
+const RECORDING_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter((part) => part !== '');
@@ -25,6 +29,10 @@ export function parseRoute(pathname: string): Route {
   }
   if (head === 'console' && (a === 'vm' || a === 'host') && b !== undefined && UUID.test(b) && c === undefined) {
     return { name: 'console', kind: a, uuid: b };
+  }
+  if (head === 'recordings' && a === undefined) return { name: 'recordings' };
+  if (head === 'recordings' && a !== undefined && RECORDING_ID.test(a) && b === undefined) {
+    return { name: 'recording', id: a };
   }
   return { name: 'not-found', path: pathname };
 }

@@ -32,6 +32,7 @@ import {
   type KeyboardActions,
 } from './ConsolePresence.tsx';
 import { isAlone, isFollower, keyboardHolder, personName } from './presence.ts';
+import { RecordingIndicator } from '../recordings/RecordingIndicator.tsx';
 
 /**
  * The console of a VM or of a host's control domain: noVNC in a box with a toolbar, that follows the VM across
@@ -431,6 +432,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
             </span>
           ) : null}
         </span>
+        {looksConnected ? <RecordingIndicator recording={state.presence?.recording} /> : null}
         {presence && looksConnected ? (
           <PeopleButton
             presence={presence}
