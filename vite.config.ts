@@ -3,10 +3,9 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 /**
- * Builds the browser UI (apps/web) into apps/web/dist, which the gateway serves. The dev server forwards /api
- * (including console WebSockets) to a running gateway; add the dev origin to the gateway's ALLOWED_ORIGINS.
+ * Builds the browser UI (apps/web) into apps/web/dist, which the gateway serves. In development (`npm run dev`,
+ * scripts/dev.mjs) the gateway stands in front of Vite's dev server instead: one origin, production's checks.
  */
-const gateway = process.env.XWC_GATEWAY ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/web', import.meta.url)),
@@ -21,11 +20,6 @@ export default defineConfig({
     sourcemap: false,
     reportCompressedSize: true,
   },
-  server: {
-    host: '127.0.0.1',
-    port: 5173,
-    strictPort: true,
-    proxy: { '/api': { target: gateway, ws: true } },
-  },
+  server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
 });

@@ -61,6 +61,8 @@ export interface GatewayConfig {
       /** Guests watching through one link at once. */
       viewersPerLink: number;
     };
+  /** Development only (`npm run dev`): serve the UI from this Vite dev server, with this run's CSP nonce. */
+  devServer?: { url: URL; nonce: string };
   /** Performance statistics from the pool hosts (`GET /api/stats/…`); see stats/service.ts. */
   stats: { timeoutMs: number; maxReplyBytes: number };
   /** Console recordings (console/recording/): where, how much disk, how long they are kept. */
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         maxConsoles: integer(env, 'WALL_CONSOLES', 64, 1, 256),
         perSession: integer(env, 'WALL_VIEWS_PER_SESSION', 4, 1, 64),
       },
+    ...devServer(env),
     stats: {
       timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
       maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
@@ -297,6 +300,21 @@ function allowedHosts(env: Env): Authority[] {
       }
       return authority;
     });
+}
+
+/** DEV_SERVER_URL and DEV_CSP_NONCE, which `npm run dev` sets: a Vite dev server on this machine only. */
+function devServer(env: Env): { devServer?: GatewayConfig['devServer'] } {
+  const raw = optional(env, 'DEV_SERVER_URL');
+  if (raw === undefined) return {};
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url?.protocol !== 'http:' || !/^(127(\.\d{1,3}){3}|localhost|\[::1\])$/.test(url.hostname)) {
+    throw new ConfigError(`DEV_SERVER_URL must be an http:// URL on this machine (127.0.0.1, localhost), got "${raw}"`);
+  }
+  const nonce = optional(env, 'DEV_CSP_NONCE');
+  if (!nonce || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) {
+    throw new ConfigError('DEV_CSP_NONCE must be set with DEV_SERVER_URL: 16 to 64 letters, digits, - or _');
+  }
+  return { devServer: { url, nonce } };
 }
 
 function instanceId(env: Env): string | undefined {

@@ -16,6 +16,7 @@ import { Recordings } from './console/recording/recordings.ts';
 import { ConsoleService } from './console/service.ts';
 import type { GatewayContext } from './context.ts';
 import { createApp } from './http/app.ts';
+import { DevServerProxy } from './http/dev-server.ts';
 import { writeUpgradeRefusal } from './http/errors.ts';
 import { AllowedHosts } from './http/host-check.ts';
 import { originPolicy } from './http/origin.ts';
@@ -118,7 +119,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const stats = new StatsService(link, config.stats, log);
   const context: GatewayContext = { config, link, sessions, inventories, consoles, recordings, stats, audit, log };
-  const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR));
+  const dev = config.devServer && new DevServerProxy(config.devServer.url, config.devServer.nonce, origin, log);
+  const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR, dev));
 
   // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
   const serverOptions: http.ServerOptions = {
@@ -139,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const refusal = hosts.refusal(req);
     if (refusal) return writeUpgradeRefusal(socket, refusal);
     if (!consoles.handles(req)) {
+      if (dev?.handles(req)) return dev.upgrade(req, socket, head);
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -173,6 +176,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await recordings.close();
       inventories.closeAll();
       stats.close();
+      dev?.close();
       server.closeAllConnections();
       await stopped;
       await store.close();

@@ -14,6 +14,7 @@ import { setSecurityHeaders } from './security-headers.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { shareRoutes } from './share-routes.ts';
 import { staticUi } from './static.ts';
+import type { DevServerProxy } from './dev-server.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -23,7 +24,7 @@ export interface RequestGuards {
 }
 
 /** The HTTP side of the gateway: security headers, Host and Origin checks, the API, the UI, one error handler. */
-export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: string): Express {
+export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: string, dev?: DevServerProxy): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
@@ -67,7 +68,8 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
   api.use(statsRoutes(ctx));
   api.use((_req, res) => sendError(res, notFound('No such API route.')));
   app.use('/api', api);
-  app.use(staticUi(uiDir));
+  // In development the UI comes from Vite's dev server instead of the build (http/dev-server.ts).
+  app.use(dev ? dev.handler : staticUi(uiDir));
   // The UI is only read: GET and HEAD (answered above) are all it takes.
   app.use((req, res) => {
     res.setHeader('Allow', 'GET, HEAD');
