@@ -3,7 +3,9 @@ import { Dispatcher } from './api/dispatch.ts';
 import { eventMethods } from './api/event.ts';
 import { genericMethods } from './api/generic.ts';
 import { hostMethods, type HostServices } from './api/host.ts';
+import { messageMethods } from './api/message.ts';
 import { sessionMethods } from './api/session.ts';
+import { taskMethods } from './api/task.ts';
 import { vmMethods } from './api/vm.ts';
 import { Accounts, type UserAccount } from './auth/accounts.ts';
 import type { DisplayFactory } from './consoles/backend.ts';
@@ -13,6 +15,8 @@ import { Database } from './db/database.ts';
 import type { IdSource } from './db/ids.ts';
 import { ConsoleRows } from './model/consoles.ts';
 import { Lifecycle } from './model/lifecycle.ts';
+import { Messages } from './model/messages.ts';
+import { refreshAllowedOperations } from './model/operations.ts';
 import { Tasks } from './model/tasks.ts';
 import { GuestXenstore } from './model/xenstore.ts';
 
@@ -38,12 +42,15 @@ export interface SimCore {
   readonly consoles: ConsoleRows;
   readonly connections: ConsoleConnections;
   readonly xenstore: GuestXenstore;
+  readonly messages: Messages;
+  readonly tasks: Tasks;
   readonly dispatcher: Dispatcher;
 }
 
 export function createCore(options: CoreOptions): SimCore {
   const db = new Database(options.ids);
   const tasks = new Tasks(db);
+  const messages = new Messages(db);
   const displays = new Displays(options.displays, options.rfbVersion);
   const consoles = new ConsoleRows(db, options.port);
   const xenstore = new GuestXenstore();
@@ -54,7 +61,7 @@ export function createCore(options: CoreOptions): SimCore {
     xenstore,
     relays: options.relays,
     operationMs: options.operationMs,
-    progress: (task, fraction) => tasks.progress(task, fraction),
+    tasks,
   });
   // The session's permission list comes from the method table, built once the accounts exist.
   const accounts: Accounts = new Accounts(db, options.users, options.authFailureDelayMs, (role): string[] =>
@@ -71,12 +78,33 @@ export function createCore(options: CoreOptions): SimCore {
     },
     [
       ...sessionMethods(accounts),
-      ...genericMethods(db, { 'VM.xenstore_data': (vm) => lifecycle.pushXenstore(vm) }),
+      ...genericMethods(db, {
+        setters: { 'VM.xenstore_data': (vm) => lifecycle.pushXenstore(vm) },
+        writes: {
+          // xapi recomputes allowed_operations after every blocked_operations writer, and on entering and leaving a
+          // rolling upgrade (marked in the pool's other_config).
+          'VM.blocked_operations': (vm) => refreshAllowedOperations(db, vm),
+          'pool.other_config': () => db.refs('VM').forEach((vm) => refreshAllowedOperations(db, vm)),
+        },
+      }),
       ...vmMethods(db, lifecycle),
       ...hostMethods(db, options.hostServices),
-      ...eventMethods(db, accounts),
+      ...taskMethods(tasks),
+      ...messageMethods(messages),
+      ...eventMethods(db, accounts, messages),
     ],
   );
   accounts.install();
-  return { db, accounts, lifecycle, displays, consoles, connections: new ConsoleConnections(), xenstore, dispatcher };
+  return {
+    db,
+    accounts,
+    lifecycle,
+    displays,
+    consoles,
+    connections: new ConsoleConnections(),
+    xenstore,
+    messages,
+    tasks,
+    dispatcher,
+  };
 }

@@ -133,7 +133,7 @@ export async function startPool(options: PoolOptions = {}): Promise<SimulatedPoo
         ),
     );
     port = await listenAll(listeners, port);
-    const builder = new PoolBuilder(core.db, core.lifecycle);
+    const builder = new PoolBuilder(core.db, core.lifecycle, core.messages);
     if (seed === 'scale') seedScale(builder, addresses, options.vms ?? 1000, options.seedNumber ?? 1);
     else seedDemo(builder, addresses);
     const pool = new RunningPool(

@@ -203,7 +203,7 @@ describe('the scale seed', () => {
     });
     const addresses = Array.from({ length: hosts }, (_, i) => `127.200.${Math.floor(i / 200)}.${(i % 200) + 1}`);
     const started = performance.now();
-    seedScale(new PoolBuilder(core.db, core.lifecycle), addresses, vms, seed);
+    seedScale(new PoolBuilder(core.db, core.lifecycle, core.messages), addresses, vms, seed);
     return { db: core.db, ms: performance.now() - started };
   };
   const summary = (db: ReturnType<typeof build>['db']): string[] =>

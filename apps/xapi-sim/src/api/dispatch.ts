@@ -92,7 +92,7 @@ export class Dispatcher {
       assertPermitted(session, method.permissions?.(args) ?? [check(method.name, method.role)]);
     }
     if (!isAsync) return method.call({ host, session }, args);
-    const task = this.ctx.tasks.create(wireName, host);
+    const task = this.ctx.tasks.create(wireName, host, session);
     Promise.resolve()
       .then(() => method.call({ host, session, task }, args))
       .then(

@@ -3,6 +3,7 @@ import type { Accounts } from '../auth/accounts.ts';
 import type { ChangedRow, Database } from '../db/database.ts';
 import { EVENT_TABLES, TABLE_NAMES, type TableName } from '../db/tables.ts';
 import { wireRecord } from '../db/wire.ts';
+import type { MessageEvent, Messages } from '../model/messages.ts';
 import { param } from './params.ts';
 import { sessionOf, type MethodSpec } from './registry.ts';
 
@@ -20,19 +21,19 @@ function parseSubscription(text: string): Subscription {
 const TOKEN = /^(-?\d+),(-?\d+)$/;
 
 /** `%020Ld,%020Ld` (database generation, message generation); `""` means from the beginning. */
-export function formatToken(generation: number): string {
-  return `${String(generation).padStart(20, '0')},${'0'.padStart(20, '0')}`;
+export function formatToken(generation: number, messageGeneration = 0): string {
+  return `${String(generation).padStart(20, '0')},${String(messageGeneration).padStart(20, '0')}`;
 }
 
-function parseToken(token: string): number {
-  if (token === '') return 0;
+function parseToken(token: string): { since: number; messagesSince: number } {
+  if (token === '') return { since: 0, messagesSince: 0 };
   const m = TOKEN.exec(token);
   if (!m) throw new XapiError('EVENT_FROM_TOKEN_PARSE_FAILURE', [token]);
-  return Number(m[1]);
+  return { since: Number(m[1]), messagesSince: Number(m[2]) };
 }
 
 /** `event.from` and `event.inject` (`xapi_event.ml`). */
-export function eventMethods(db: Database, accounts: Accounts): MethodSpec[] {
+export function eventMethods(db: Database, accounts: Accounts, messages: Messages): MethodSpec[] {
   return [
     {
       name: 'event.from',
@@ -40,7 +41,13 @@ export function eventMethods(db: Database, accounts: Accounts): MethodSpec[] {
       params: [param('classes', 'string set'), param('token', 'string'), param('timeout', 'float')],
       role: 'read-only',
       call: (caller, [classes, token, timeout]) =>
-        eventFrom(db, accounts, sessionOf(caller).ref, classes as string[], token as string, timeout as number),
+        eventFrom(
+          { db, accounts, messages },
+          sessionOf(caller).ref,
+          classes as string[],
+          token as string,
+          timeout as number,
+        ),
     },
     {
       name: 'event.inject',
@@ -59,21 +66,27 @@ export function eventMethods(db: Database, accounts: Accounts): MethodSpec[] {
   ];
 }
 
+interface EventSources {
+  readonly db: Database;
+  readonly accounts: Accounts;
+  readonly messages: Messages;
+}
+
 /**
  * Blocks until a subscribed object changes after `token` or `timeout` seconds pass (empty batches are not
- * returned while time remains), then reports adds, mods and dels in that order. A session destroyed while
- * waiting fails with SESSION_INVALID.
+ * returned while time remains), then reports messages written and deleted, then adds, mods and dels. A session
+ * destroyed while waiting fails with SESSION_INVALID.
  */
 async function eventFrom(
-  db: Database,
-  accounts: Accounts,
+  { db, accounts, messages }: EventSources,
   session: string,
   classes: readonly string[],
   token: string,
   timeout: number,
 ): Promise<XapiValue> {
   const subscriptions = classes.map(parseSubscription);
-  const since = parseToken(token);
+  const { since, messagesSince } = parseToken(token);
+  const wantsMessages = subscriptions.some((s) => s.all || (s.table === 'message' && s.ref === undefined));
   const deadline = Date.now() + Math.max(0, timeout) * 1000;
   const accept = (table: TableName, ref: string): boolean =>
     EVENT_TABLES.has(table) &&
@@ -82,13 +95,19 @@ async function eventFrom(
     if (!accounts.lookup(session)) throw new XapiError('SESSION_INVALID', [session]);
     const generation = db.generation;
     const { adds, mods, dels } = db.changesSince(since, accept);
-    if (adds.length + mods.length + dels.length > 0 || Date.now() >= deadline) {
+    const written = wantsMessages ? messages.eventsSince(messagesSince) : { generation: 0, events: [] };
+    if (written.events.length + adds.length + mods.length + dels.length > 0 || Date.now() >= deadline) {
       const event = (operation: string, withSnapshot: boolean) => (row: ChangedRow) =>
         eventRecord(db, row, operation, withSnapshot);
       return {
-        events: [...adds.map(event('add', true)), ...mods.map(event('mod', true)), ...dels.map(event('del', false))],
+        events: [
+          ...written.events.map(messageEvent),
+          ...adds.map(event('add', true)),
+          ...mods.map(event('mod', true)),
+          ...dels.map(event('del', false)),
+        ],
         valid_ref_counts: Object.fromEntries(TABLE_NAMES.map((t) => [t.toLowerCase(), int32(db.count(t))])),
-        token: formatToken(generation),
+        token: formatToken(generation, written.generation),
       };
     }
     await nextChange(db, accounts, session, deadline - Date.now());
@@ -104,6 +123,19 @@ function eventRecord(db: Database, row: ChangedRow, operation: string, withSnaps
     ref: row.ref,
   };
   if (withSnapshot) event.snapshot = wireRecord(row.table, db.record(row.table, row.ref));
+  return event;
+}
+
+/** A message written or deleted: xapi's event carries id 0 and, for a write, the message as its snapshot. */
+function messageEvent(change: MessageEvent): XapiStruct {
+  const event: Record<string, XapiValue> = {
+    id: '0',
+    timestamp: '0.0',
+    class: 'message',
+    operation: change.operation,
+    ref: change.ref,
+  };
+  if (change.operation === 'add') event.snapshot = wireRecord('message', { ...change.record });
   return event;
 }
 

@@ -8,8 +8,11 @@ import { param, type ParamSpec } from './params.ts';
 import { check, keyedPermission, type PermissionCheck } from './rbac.ts';
 import { VOID, type MethodSpec } from './registry.ts';
 
-/** Side effects some generated setters have (`has_effect`), by `<table>.<field>`. */
-export type SetterEffects = Readonly<Record<string, (ref: string) => void>>;
+/** Effects of writes, by `<table>.<field>`: `setters` for the generated setter alone (`has_effect`), `writes` for any. */
+export interface WriteEffects {
+  readonly setters: Readonly<Record<string, (ref: string) => void>>;
+  readonly writes: Readonly<Record<string, (ref: string) => void>>;
+}
 
 /**
  * The messages XAPI generates for every class (`datamodel_utils.ml`), exactly those the data model lists: getters,
@@ -18,18 +21,19 @@ export type SetterEffects = Readonly<Record<string, (ref: string) => void>>;
  * plain writes here (`writersOf`); removed messages answer `MESSAGE_REMOVED`, constructors and destructors
  * `NOT_IMPLEMENTED`.
  */
-export function genericMethods(db: Database, effects: SetterEffects): MethodSpec[] {
+export function genericMethods(db: Database, effects: WriteEffects): MethodSpec[] {
   return TABLE_NAMES.flatMap((table) => classMethods(db, table, effects));
 }
 
 const self = (table: TableName): ParamSpec => param('self', `${table} ref`);
 
-function classMethods(db: Database, table: TableName, effects: SetterEffects): MethodSpec[] {
+function classMethods(db: Database, table: TableName, effects: WriteEffects): MethodSpec[] {
   const methods: MethodSpec[] = [];
   const reads = readMethods(db, table);
   const writers = new Map<string, MethodSpec>();
   for (const column of CLASSES[table].columns) {
-    for (const method of columnWriters(db, table, column, effects[`${table}.${column.name}`])) {
+    const key = `${table}.${column.name}`;
+    for (const method of columnWriters(db, table, column, effects.setters[key], effects.writes[key])) {
       writers.set(method.name, method);
     }
   }
@@ -110,6 +114,7 @@ function columnWriters(
   table: TableName,
   column: Column,
   effect: ((ref: string) => void) | undefined,
+  afterWrite: ((ref: string) => void) | undefined,
 ): MethodSpec[] {
   const { name: field, type } = column;
   const roles = new Map(writersOf(table, column).map(({ msg, role }) => [msg, role]));
@@ -117,6 +122,7 @@ function columnWriters(
   const write = (ref: string, value: unknown): void => {
     db.require(table, ref);
     db.update(table, ref, { [field]: value });
+    afterWrite?.(ref);
   };
   /** Only the generated setter honours `has_effect`; `add_to_`/`remove_from_` stay database-only. */
   const set = (ref: string, value: unknown): void => {

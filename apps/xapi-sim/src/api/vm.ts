@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { Lifecycle } from '../model/lifecycle.ts';
+import { operationError, refreshAllowedOperations } from '../model/operations.ts';
 import { param, type ParamSpec } from './params.ts';
 import { roleOf, VOID, type Caller, type MethodSpec } from './registry.ts';
 
@@ -48,5 +49,30 @@ export function vmMethods(db: Database, lifecycle: Lifecycle): MethodSpec[] {
     op('pool_migrate', [host, param('options', '(string -> string) map')], (a, c) =>
       lifecycle.migrate(ref(a), a[1] as string, c.task),
     ),
+    {
+      // Checked leniently, as the operation itself would be (`strict:false`), whether or not the simulator performs it.
+      name: 'VM.assert_operation_valid',
+      session: true,
+      params: [param('self', 'VM ref'), param('op', 'enum vm_operations')],
+      role: roleOf('VM', 'assert_operation_valid'),
+      async: true,
+      call: (_, [self, operation]) => {
+        const error = operationError(db, self as string, operation as string, false);
+        if (error) throw error;
+        return VOID;
+      },
+    },
+    {
+      name: 'VM.update_allowed_operations',
+      session: true,
+      params: [param('self', 'VM ref')],
+      role: roleOf('VM', 'update_allowed_operations'),
+      async: true,
+      call: (_, [self]) => {
+        db.require('VM', self as string);
+        refreshAllowedOperations(db, self as string);
+        return VOID;
+      },
+    },
   ];
 }

@@ -69,7 +69,11 @@ export class Database {
   /** Creates a row, filling unspecified fields with their defaults; returns its new ref. */
   create(table: TableName, fields: Record<string, unknown>, ref = refOf(this.ids.uuid())): string {
     const row: Record<string, unknown> = { ...DEFAULTS.get(table)! };
-    for (const name of Object.keys(fields)) if (Object.hasOwn(row, name)) row[name] = fields[name];
+    for (const name of Object.keys(fields)) {
+      // A field the class lacks (or a computed set) is a mistake of the simulator's own, never data to keep.
+      if (!Object.hasOwn(row, name)) throw new Error(`${table} has no stored field ${name}`);
+      row[name] = fields[name];
+    }
     if (!row.uuid) row.uuid = this.ids.uuid();
     const generation = ++this.#generation;
     const entry: Entry = { table, ref, row, created: generation, modified: generation, deleted: 0 };
@@ -99,7 +103,7 @@ export class Database {
 
   /** Advances the generation without changing a row (`Database.increment`: a message was written or deleted). */
   advance(): number {
-    const generation = this.#generation++;
+    const generation = ++this.#generation;
     this.#notify();
     return generation;
   }

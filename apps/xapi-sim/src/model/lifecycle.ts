@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatXapiDate, NULL_REF, XapiError, type PowerState } from '@xwc/api-client';
+import { formatXapiDate, NULL_REF, XapiError } from '@xwc/api-client';
 import type { ConsoleProtocol } from '../consoles/backend.ts';
 import type { Displays, DisplaySpec } from '../consoles/displays.ts';
 import type { Database, Row } from '../db/database.ts';
 import type { ConsoleRows } from './consoles.ts';
-import { allowedOperations } from './operations.ts';
+import { operationError, refreshAllowedOperations } from './operations.ts';
+import type { Tasks } from './tasks.ts';
 import type { GuestXenstore } from './xenstore.ts';
 
 /** What the guest agent reports once a VM has booted (`VM_guest_metrics`). */
@@ -25,8 +26,8 @@ export interface LifecycleDeps {
   readonly relays: ReadonlyMap<string, { host: string; port: number }>;
   /** How long each power operation takes; its intermediate events are spread over it. */
   readonly operationMs: number;
-  /** Reports an `Async.` call's task progress as the operation's steps complete. */
-  readonly progress: (task: string, fraction: number) => void;
+  /** The tasks of `Async.` calls: progress as steps complete, cancellation before the first. */
+  readonly tasks: Tasks;
 }
 
 type BootOptions = { readonly paused?: boolean; readonly host?: string; readonly task?: string };
@@ -69,7 +70,10 @@ export class Lifecycle {
         start_time: now,
         last_updated: now,
         VCPUs_number: row.VCPUs_at_startup,
+        VCPUs_params: row.VCPUs_params,
         memory_actual: row.memory_dynamic_max,
+        current_domain_type: row.domain_type,
+        state: [state === 'Paused' ? 'paused' : 'running'],
       });
     }
     this.deps.xenstore.write(vm, row.xenstore_data as Record<string, string>);
@@ -102,6 +106,8 @@ export class Lifecycle {
       ...profile,
       PV_drivers_up_to_date: Object.keys(profile.PV_drivers_version).length > 0,
       PV_drivers_detected: Object.keys(profile.PV_drivers_version).length > 0,
+      can_use_hotplug_vbd: Object.keys(profile.PV_drivers_version).length > 0 ? 'yes' : 'unspecified',
+      can_use_hotplug_vif: Object.keys(profile.PV_drivers_version).length > 0 ? 'yes' : 'unspecified',
       live: true,
       last_updated: new Date(),
     });
@@ -128,7 +134,15 @@ export class Lifecycle {
     }
     db.update('VM', vm, patch);
     const metrics = row.metrics as string;
-    if (db.get('VM_metrics', metrics)) db.update('VM_metrics', metrics, { memory_actual: 0, last_updated: new Date() });
+    if (db.get('VM_metrics', metrics)) {
+      db.update('VM_metrics', metrics, {
+        memory_actual: 0,
+        VCPUs_number: 0,
+        current_domain_type: 'unspecified',
+        state: [],
+        last_updated: new Date(),
+      });
+    }
     if (state === 'Halted') this.#detachGuestMetrics(vm);
     else if (db.get('VM_guest_metrics', row.guest_metrics as string)) {
       db.update('VM_guest_metrics', row.guest_metrics as string, { live: false });
@@ -138,11 +152,11 @@ export class Lifecycle {
   // ---- operations ----
 
   start(vm: string, options: BootOptions = {}): Promise<void> {
-    return this.#boot(vm, 'start', 'Halted', options);
+    return this.#boot(vm, options.host ? 'start_on' : 'start', options);
   }
 
   async shutdown(vm: string, mode: 'clean' | 'hard', initiator: 'external' | 'internal', task?: string) {
-    this.#assertAllowed(vm, `${mode}_shutdown`, mode === 'clean' ? ['Running'] : ['Running', 'Paused', 'Suspended']);
+    this.#assertAllowed(vm, `${mode}_shutdown`);
     await this.#operate(vm, `${mode}_shutdown`, task, [
       () => this.#settle(vm, 'Halted', `${mode}_shutdown`, initiator),
     ]);
@@ -150,7 +164,7 @@ export class Lifecycle {
 
   /** The domain is destroyed and rebuilt: consoles go (the halted state is observed) and come back new. */
   async reboot(vm: string, mode: 'clean' | 'hard', initiator: 'external' | 'internal', task?: string) {
-    this.#assertAllowed(vm, `${mode}_reboot`, mode === 'clean' ? ['Running'] : ['Running', 'Paused']);
+    this.#assertAllowed(vm, `${mode}_reboot`);
     const { db } = this.deps;
     await this.#operate(vm, `${mode}_reboot`, task, [
       () => {
@@ -169,17 +183,17 @@ export class Lifecycle {
   }
 
   async suspend(vm: string, task?: string): Promise<void> {
-    this.#assertAllowed(vm, 'suspend', ['Running']);
+    this.#assertAllowed(vm, 'suspend');
     await this.#operate(vm, 'suspend', task, [() => this.#settle(vm, 'Suspended', 'suspend', 'external')]);
   }
 
   resume(vm: string, options: BootOptions = {}): Promise<void> {
-    return this.#boot(vm, 'resume', 'Suspended', options);
+    return this.#boot(vm, options.host ? 'resume_on' : 'resume', options);
   }
 
   /** Start and resume: a domain on the chosen host, then the guest agent reporting in. */
-  async #boot(vm: string, op: string, from: PowerState, options: BootOptions): Promise<void> {
-    this.#assertAllowed(vm, op, [from]);
+  async #boot(vm: string, op: string, options: BootOptions): Promise<void> {
+    this.#assertAllowed(vm, op);
     const host = options.host ?? this.chooseHost(vm);
     await this.#operate(vm, op, options.task, [
       () => this.createDomain(vm, host, options.paused ? 'Paused' : 'Running'),
@@ -189,7 +203,7 @@ export class Lifecycle {
 
   async pause(vm: string, paused: boolean, task?: string): Promise<void> {
     const op = paused ? 'pause' : 'unpause';
-    this.#assertAllowed(vm, op, [paused ? 'Running' : 'Paused']);
+    this.#assertAllowed(vm, op);
     await this.#operate(vm, op, task, [
       () => this.deps.db.update('VM', vm, { power_state: paused ? 'Paused' : 'Running' }),
     ]);
@@ -197,7 +211,7 @@ export class Lifecycle {
 
   /** Live migration: the VM stays Running while its domain moves, so domid and consoles change. */
   async migrate(vm: string, host: string, task?: string): Promise<void> {
-    this.#assertAllowed(vm, 'pool_migrate', ['Running']);
+    this.#assertAllowed(vm, 'pool_migrate');
     this.deps.db.require('host', host);
     this.#assertLive(host);
     await this.#operate(vm, 'pool_migrate', task, [
@@ -241,38 +255,38 @@ export class Lifecycle {
     if (!this.#isLive(host)) throw new XapiError('HOST_OFFLINE', [host]);
   }
 
-  /** Power operations are for guests (not templates or control domains) in one of the `expected` states. */
-  #assertAllowed(vm: string, op: string, expected: readonly PowerState[]): void {
-    const row = this.deps.db.require('VM', vm);
-    if (row.is_a_template) throw new XapiError('VM_IS_TEMPLATE', [vm, op]);
-    if (row.is_control_domain) {
-      throw new XapiError('OPERATION_NOT_ALLOWED', [`${op} is not allowed on a control domain`]);
-    }
-    const actual = row.power_state as PowerState;
-    if (!expected.includes(actual)) {
-      throw new XapiError('VM_BAD_POWER_STATE', [vm, expected[0]!.toLowerCase(), actual.toLowerCase()]);
-    }
+  /** `assert_operation_valid` (lenient): blocked, power state, in progress, template, control domain, upgrade. */
+  #assertAllowed(vm: string, op: string): void {
+    const error = operationError(this.deps.db, vm, op, false);
+    if (error) throw error;
   }
 
   /**
-   * Runs an operation's steps spread over `operationMs`, with the VM's `current_operations` holding the
-   * task (or an internal ref) meanwhile and `allowed_operations` empty, as XAPI shows an operation in flight.
+   * Runs an operation's steps spread over `operationMs`, with the VM's `current_operations` holding the task (or an
+   * internal ref) meanwhile and `allowed_operations` recomputed, as XAPI shows an operation in flight. Until its first
+   * step the operation may be cancelled (`task.cancel`): it then fails with TASK_CANCELLED and changes nothing.
    */
   async #operate(vm: string, op: string, task: string | undefined, steps: readonly (() => void)[]): Promise<void> {
-    const { db } = this.deps;
-    const current = db.require('VM', vm).current_operations as Record<string, string>;
-    if (Object.keys(current).length) throw new XapiError('OTHER_OPERATION_IN_PROGRESS', ['VM', vm]);
-    db.update('VM', vm, { current_operations: { [task ?? `OpaqueRef:${randomUUID()}`]: op }, allowed_operations: [] });
+    const { db, tasks } = this.deps;
+    db.update('VM', vm, { current_operations: { [task ?? `OpaqueRef:${randomUUID()}`]: op } });
+    refreshAllowedOperations(db, vm);
+    if (task) tasks.setCancellable(task, true);
     try {
       for (const [i, step] of steps.entries()) {
         await sleep(this.deps.operationMs / steps.length, undefined, { ref: false });
         if (!db.get('VM', vm)) return;
+        if (task && i === 0) {
+          if (tasks.isCancelling(task)) throw new XapiError('TASK_CANCELLED', [task]);
+          tasks.setCancellable(task, false);
+        }
         step();
-        if (task && i < steps.length - 1) this.deps.progress(task, (i + 1) / steps.length);
+        if (task && i < steps.length - 1) tasks.progress(task, (i + 1) / steps.length);
       }
     } finally {
-      const row = db.get('VM', vm);
-      if (row) db.update('VM', vm, { current_operations: {}, allowed_operations: allowedOperations(row) });
+      if (db.get('VM', vm)) {
+        db.update('VM', vm, { current_operations: {} });
+        refreshAllowedOperations(db, vm);
+      }
     }
   }
 

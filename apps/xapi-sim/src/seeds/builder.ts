@@ -1,7 +1,8 @@
 import { NULL_REF } from '@xwc/api-client';
 import type { Database } from '../db/database.ts';
 import type { GuestProfile, Lifecycle } from '../model/lifecycle.ts';
-import { allowedOperations } from '../model/operations.ts';
+import type { Messages } from '../model/messages.ts';
+import { refreshAllowedOperations } from '../model/operations.ts';
 
 type Strings = Readonly<Record<string, string>>;
 
@@ -36,6 +37,8 @@ export interface VmSpec {
   readonly platform?: Strings;
   readonly guest?: GuestProfile;
   readonly tags?: readonly string[];
+  /** Operations a user has blocked, with the reason shown for each. */
+  readonly blocked_operations?: Strings;
 }
 
 /** `software_version` keys every host reports (`Xapi_globs.software_version`, `create_misc.ml`). */
@@ -73,6 +76,7 @@ export class PoolBuilder {
   constructor(
     readonly db: Database,
     private readonly lifecycle: Lifecycle,
+    readonly messages: Messages,
   ) {}
 
   pool(name: string, master: string, fields: Record<string, unknown> = {}): string {
@@ -111,7 +115,34 @@ export class PoolBuilder {
       },
       iscsi_iqn: spec.other_config?.iscsi_iqn ?? '',
       metrics,
+      memory_overhead: 96 * MiB,
+      sched_policy: 'credit',
+      supported_bootloaders: ['pygrub', 'eliloader'],
+      capabilities: ['xen-3.0-x86_64', 'hvm-3.0-x86_32', 'hvm-3.0-x86_32p', 'hvm-3.0-x86_64'],
+      virtual_hardware_platform_versions: [0, 1, 2],
+      license_server: { address: 'localhost', port: '27000' },
+      chipset_info: { iommu: 'true' },
+      editions: ['xcp-ng'],
+      tls_verification_enabled: true,
+      numa_affinity_policy: 'default_policy',
+      latest_synced_updates_applied: 'unknown',
+      last_software_update: new Date(Date.UTC(2024, 9, 2)),
     });
+    const cpus = spec.cpus ?? 16;
+    for (let number = 0; number < cpus; number++) {
+      db.create('host_cpu', {
+        host,
+        number,
+        vendor: 'GenuineIntel',
+        speed: 2400,
+        modelname: 'Intel(R) Xeon(R) Silver 4314 CPU @ 2.40GHz',
+        family: 6,
+        model: 106,
+        stepping: '6',
+        flags: 'fpu de tsc msr pae mce cx8 apic sep mca cmov pat clflush acpi mmx fxsr sse sse2 ht syscall nx lm',
+        features: '7ffefbff-bfebfbff-00000121-2c100800',
+      });
+    }
     const controlDomain = this.vm({
       name: `Control domain on host: ${hostname}`,
       description: 'The domain which manages physical devices and manages other domains',
@@ -138,7 +169,22 @@ export class PoolBuilder {
   }
 
   pif(host: string, network: string, device: string, fields: Record<string, unknown> = {}): string {
+    const metrics = this.db.create('PIF_metrics', {
+      carrier: true,
+      vendor_id: '8086',
+      vendor_name: 'Intel Corporation',
+      device_id: '1572',
+      device_name: 'Ethernet Controller X710 for 10GbE SFP+',
+      speed: 10000,
+      duplex: true,
+      pci_bus_path: `0000:3b:00.${device.replace(/\D/g, '') || '0'}`,
+      last_updated: new Date(),
+    });
     return this.db.create('PIF', {
+      metrics,
+      primary_address_type: 'IPv4',
+      igmp_snooping_status: 'unknown',
+      capabilities: ['fcoe'],
       device,
       host,
       network,
@@ -181,6 +227,7 @@ export class PoolBuilder {
       physical_utilisation: 8 * GiB,
       type: 'user',
       managed: true,
+      on_boot: 'persist',
       location: this.db.newUuid(),
       ...fields,
     });
@@ -196,6 +243,8 @@ export class PoolBuilder {
       VCPUs_utilisation: {},
       install_time: new Date(Date.UTC(2024, 5, 1)),
       last_updated: new Date(),
+      hvm: spec.hvm,
+      current_domain_type: 'unspecified',
     });
     const template = spec.template !== undefined;
     const fields: Record<string, unknown> = {
@@ -228,12 +277,25 @@ export class PoolBuilder {
       tags: spec.tags ?? [],
       user_version: 1,
       snapshot_of: NULL_REF,
+      actions_after_shutdown: 'destroy',
+      actions_after_reboot: 'restart',
+      actions_after_crash: 'restart',
+      HVM_shadow_multiplier: 1,
+      hardware_platform_version: spec.hvm ? 2 : 0,
+      has_vendor_device: spec.hvm && !spec.controlDomain,
+      bios_strings: spec.hvm
+        ? { 'bios-vendor': 'Xen', 'system-manufacturer': 'Xen', 'system-product-name': 'HVM domU' }
+        : {},
+      generation_id: spec.hvm ? '0:0' : '',
+      blocked_operations: spec.blocked_operations ?? {},
     };
-    fields.allowed_operations = allowedOperations(fields);
     const vm = db.create('VM', fields);
     if (spec.guest) this.lifecycle.setGuestProfile(vm, spec.guest);
     const power = spec.power ?? 'Halted';
-    if (power === 'Halted') return vm;
+    if (power === 'Halted') {
+      refreshAllowedOperations(db, vm);
+      return vm;
+    }
     if (power === 'Suspended') {
       this.lifecycle.attachGuestMetrics(vm);
       db.update('VM_guest_metrics', db.get('VM', vm)!.guest_metrics as string, { live: false });
@@ -242,7 +304,7 @@ export class PoolBuilder {
       this.lifecycle.createDomain(vm, spec.host ?? this.lifecycle.chooseHost(vm), power);
       this.lifecycle.attachGuestMetrics(vm);
     }
-    db.update('VM', vm, { allowed_operations: allowedOperations(db.get('VM', vm)!) });
+    refreshAllowedOperations(db, vm);
     return vm;
   }
 
@@ -256,6 +318,8 @@ export class PoolBuilder {
       MTU: (this.db.get('network', network)?.MTU as number) ?? 1500,
       currently_attached: running,
       locking_mode: 'network_default',
+      ipv4_configuration_mode: 'None',
+      ipv6_configuration_mode: 'None',
       ...fields,
     });
   }

@@ -284,6 +284,11 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
         import_task: 'OpaqueRef:5c1f8d2e-03a4-4b71-9e55-2d6c7e8f9a10',
         last_shutdown_time: '20240901T18:04:11Z',
       },
+      // XenCenter disables what a VM's blocked_operations name, and shows the reason.
+      blocked_operations: {
+        start: 'Decommissioned after the P2V import: kept for its disks only.',
+        start_on: 'Decommissioned after the P2V import: kept for its disks only.',
+      },
     },
     { sr: shared },
   );
@@ -324,6 +329,28 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
   template('Other install media', true, { 'install-methods': 'cdrom' });
   template('XenSource P2V Server', false, { xensource_internal: 'true' });
   template('Hardened Debian golden image', false, { 'install-methods': 'cdrom' }, 'custom');
+
+  // Alerts the pool raised earlier, with xapi's names, priorities and texts (`api_messages.ml`).
+  const hour = 3_600_000;
+  const uuidOf = (table: 'VM' | 'host' | 'pool', ref: string): string => db.get(table, ref)!.uuid as string;
+  const centos = db.refs('VM').find((vm) => db.get('VM', vm)!.name_label === 'CentOS 7 legacy')!;
+  const pool = db.refs('pool')[0]!;
+  const alerts: [string, number, 'VM' | 'Host' | 'Pool', string, string, number][] = [
+    ['HA_HOST_FAILED', 3, 'Host', uuidOf('host', h3), "Server 'xcp-host-03' has failed", 30],
+    [
+      'HA_POOL_OVERCOMMITTED',
+      3,
+      'Pool',
+      uuidOf('pool', pool),
+      "The failover tolerance for pool 'Demo pool' has dropped and the initially specified number of host failures " +
+        'to tolerate can no longer be guaranteed',
+      29,
+    ],
+    ['VM_CRASHED', 2, 'VM', uuidOf('VM', centos), "VM 'CentOS 7 legacy' crashed", 26],
+  ];
+  for (const [name, priority, cls, objUuid, body, hoursAgo] of alerts) {
+    b.messages.create(name, priority, cls, objUuid, body, new Date(Date.now() - hoursAgo * hour));
+  }
 
   db.create('task', {
     name_label: "Import of VM 'Legacy app server (P2V)'",
