@@ -20,7 +20,8 @@ export class RelayBackend implements ConsoleBackend {
       client.destroy();
       return;
     }
-    const server = connect({ host: this.target.host, port: this.target.port });
+    // Keys are small writes: with Nagle each would wait for the server's delayed acknowledgement of the last (~40 ms).
+    const server = connect({ host: this.target.host, port: this.target.port, noDelay: true });
     const link = { client, server };
     this.links.add(link);
     // Either side failing or closing ends both: a console is useless half-open. A clean end first flushes
