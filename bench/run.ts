@@ -18,6 +18,7 @@ import { TMP } from './lib/stack.ts';
 import { within } from './lib/stats.ts';
 import { buildUi } from './lib/ui.ts';
 import { manyConsoles } from './many-consoles.ts';
+import { rrd } from './rrd.ts';
 import { stalled } from './stalled.ts';
 import { throughput } from './throughput.ts';
 
@@ -36,6 +37,7 @@ const SCENARIOS: readonly Scenario[] = [
   firstFrame,
   inventory,
   bundle,
+  rrd,
 ];
 
 /** Guards per scenario (seconds): a scenario past its guard is abandoned and its processes stopped. */

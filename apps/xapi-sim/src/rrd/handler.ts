@@ -14,6 +14,9 @@ export const RRD_PATHS: Readonly<Record<string, string>> = {
   '/vm_rrd': 'get_vm_rrd',
 };
 
+/** Statistics requests the simulated hosts of this process have answered (benchmarks count the pool's load). */
+export const rrdRequests = { answered: 0 };
+
 /** Per pool: when its VMs ran (made on the first statistics request). */
 const runLogs = new WeakMap<SimCore, RunLog>();
 
@@ -67,6 +70,7 @@ function chooseArchive(start: number, interval: number, now: number): RrdArchive
 
 /** Answers `/rrd_updates`, `/host_rrd` and `/vm_rrd` on the host `host` (a ref) as xapi does. */
 export function answerRrd(core: SimCore, host: string, req: RequestHead): Buffer {
+  rrdRequests.answered++;
   const action = RRD_PATHS[req.path]!;
   const sessionRef = req.cookies.get('session_id') ?? req.query.get('session_id');
   const session = sessionRef === undefined ? undefined : core.accounts.lookup(sessionRef);
