@@ -14,6 +14,8 @@ export class ConsoleClient {
   private buffered = Buffer.alloc(0);
   /** Every text frame received, parsed. */
   readonly notices: Record<string, unknown>[] = [];
+  /** Binary frames received, empty ones included. */
+  binaryFrames = 0;
   private waiters: (() => void)[] = [];
   readonly closed: Promise<ConsoleClose>;
   /** Set when the upgrade itself was refused. */
@@ -21,8 +23,10 @@ export class ConsoleClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.buffered = Buffer.concat([this.buffered, data]);
-      else this.notices.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
+      if (isBinary) {
+        this.binaryFrames++;
+        this.buffered = Buffer.concat([this.buffered, data]);
+      } else this.notices.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>);
       this.notify();
     });
     this.closed = new Promise((resolve) => {

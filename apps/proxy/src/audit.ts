@@ -16,8 +16,11 @@ export type AuditEvent =
       object: string;
       objectName?: string;
       consoleId: string;
-      /** `direct`: a lone viewer bridged to the pool; `shared`: a viewer of the console engine. */
-      mode: 'direct' | 'shared';
+      /**
+       * `direct`: a lone viewer bridged to the pool; `shared`: a viewer of the console engine; `text`: a viewer of the
+       * VM's shared text (vt100) console.
+       */
+      mode: 'direct' | 'shared' | 'text';
       /** The console is being recorded: the recording's id (`/recordings/<id>` in the UI). */
       recording?: string;
     }

@@ -4,6 +4,8 @@ import { ConsoleError } from './close-codes.ts';
 import { parseConsoleLocation, type ConsoleTarget } from './location.ts';
 
 export type ConsoleOwner = 'vm' | 'host';
+/** `rfb`: the graphical console (VNC); `vt100`: the text console of PV guests and control domains. */
+export type ConsoleProtocol = 'rfb' | 'vt100';
 
 export interface ResolvedConsole {
   target: ConsoleTarget;
@@ -18,7 +20,7 @@ const STATE_REASONS: Record<string, string> = {
 };
 
 /**
- * VM (or host's control domain) → its `rfb` console → a validated location, read fresh from XAPI
+ * VM (or host's control domain) → its `rfb` (or `vt100`) console → a validated location, read fresh from XAPI
  * with the user's own session on every connect: console refs change on every boot and migration.
  */
 export async function resolveConsole(
@@ -26,6 +28,7 @@ export async function resolveConsole(
   link: PoolLink,
   owner: ConsoleOwner,
   uuid: string,
+  protocol: ConsoleProtocol = 'rfb',
 ): Promise<ResolvedConsole> {
   try {
     let vmRef: XapiRef;
@@ -43,7 +46,7 @@ export async function resolveConsole(
     if (vm.power_state !== 'Running') {
       throw new ConsoleError('notRunning', STATE_REASONS[vm.power_state] ?? 'The VM is not running.');
     }
-    const location = await rfbLocation(session, vm);
+    const location = await consoleLocation(session, vm, protocol);
     let hosts = await link.poolHosts(session);
     const resident = (): string | undefined => hosts.byRef.get(vm.resident_on)?.address;
     let target: ConsoleTarget;
@@ -61,10 +64,13 @@ export async function resolveConsole(
   }
 }
 
-async function rfbLocation(session: XapiSession, vm: VMRecord): Promise<string> {
+async function consoleLocation(session: XapiSession, vm: VMRecord, protocol: ConsoleProtocol): Promise<string> {
   for (const ref of vm.consoles) {
     const console = await session.getRecord('console', ref);
-    if (console.protocol === 'rfb') return console.location;
+    if (console.protocol === protocol) return console.location;
+  }
+  if (protocol === 'vt100' && !Object.hasOwn(vm.other_config, 'disable_pv_vnc')) {
+    throw new ConsoleError('unavailable', 'This VM has no text console: only PV guests and servers have one.');
   }
   if (Object.hasOwn(vm.other_config, 'disable_pv_vnc')) {
     throw new ConsoleError('unavailable', 'This VM was started with disable_pv_vnc: it has no VNC console.');

@@ -18,6 +18,8 @@ import { ConsoleEngine } from './engine/console-engine.ts';
 import type { Recordings } from './recording/recordings.ts';
 import { poolIdleTimeout } from './engine/upstream-connection.ts';
 import type { SharedConsole, SharedViewer } from './engine/shared-console.ts';
+import type { SharedTextConsole } from './text/text-console.ts';
+import { textKey } from './text/text-consoles.ts';
 import { ViewerChannel, type ViewerEnd } from './engine/viewer-channel.ts';
 import { MemoryLinkStore } from './share/link-store.ts';
 import { LinkViewers } from './share/link-viewers.ts';
@@ -49,16 +51,13 @@ interface LiveConsole {
   /** Direct path: resolves once the connection to the pool is closed (its slot free again). */
   upstreamClosed?: Promise<void>;
   /** Shared path: the console and this viewer's place in it. */
-  shared?: { console: SharedConsole; viewer: SharedViewer };
+  shared?: { console: SharedConsole | SharedTextConsole; viewer: SharedViewer };
   abort: AbortController;
   ws?: WebSocket;
 }
 
-/** xapi lets vm-operators and above open VM consoles, and only pool admins the control domain's (`http/connect_console`). */
-const mayOpen = (session: UserSession, owner: ConsoleOwner): boolean =>
-  roleAtLeast(session.role, owner === 'host' ? 'pool-admin' : 'vm-operator');
-
-const ROUTE = /^\/api\/consoles\/(vm|host)\/([^/?#]+)$/;
+/** A console's WebSocket: the graphical one (RFB), or with `/text` its text one (vt100). */
+const ROUTE = /^\/api\/consoles\/(vm|host)\/([^/?#]+)(\/text)?$/;
 /** Client frames carry key, pointer and clipboard messages; nothing legitimate comes near this. */
 const MAX_CLIENT_FRAME = 1024 * 1024;
 
@@ -72,9 +71,10 @@ const END_KIND: Record<EndReason, CloseKind> = {
 };
 
 /**
- * `WS /api/consoles/{vm,host}/:uuid`: checks Origin, session and caps before the upgrade (answering
- * with an HTTP status when they fail), then resolves the console afresh, opens the CONNECT tunnel
- * with the user's own XAPI session and bridges it to the browser.
+ * `WS /api/consoles/{vm,host}/:uuid` (graphical) and `…/:uuid/text` (text): checks Origin, session, caps and role
+ * alike for both, before the upgrade (answering with an HTTP status when they fail) or just after it (a close code),
+ * then resolves the console afresh, opens the CONNECT tunnel with the user's own XAPI session and bridges it to the
+ * browser, or joins the viewer to the console's shared engine.
  */
 export class ConsoleService {
   private readonly wss = new WebSocketServer({
@@ -172,7 +172,7 @@ export class ConsoleService {
     const [path, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
     if (this.guests.handles(path)) return this.guests.upgrade(req, socket, head, this.accepting);
     if (this.wall.handles(path)) return this.wall.upgrade(req, socket, head, this.accepting);
-    const [, owner, uuid] = ROUTE.exec(path)!;
+    const [, owner, uuid, text] = ROUTE.exec(path)!;
     const viewOnly = new URLSearchParams(query).get('view') === 'only';
     const source = clientAddress(req, trustProxy);
     if (!this.accepting) return refuse(socket, 503, 'SHUTTING_DOWN', 'The gateway is shutting down.');
@@ -185,7 +185,7 @@ export class ConsoleService {
     const mine = this.bySession.get(session.id)?.size ?? 0;
     if (mine >= limits.perUser || this.total >= limits.total) {
       this.deps.audit(
-        { event: 'console-refused', user: session.user, object: `${owner}/${uuid}`, outcome: 'too-many' },
+        { event: 'console-refused', user: session.user, object: `${owner}/${uuid}${text ?? ''}`, outcome: 'too-many' },
         { source },
       );
       // Upgraded only to be closed with 4029: a browser cannot read an HTTP refusal, only a close code.
@@ -204,11 +204,14 @@ export class ConsoleService {
       // Nothing is listening for console data until the tunnel is up: hold it in the socket, not drop it.
       ws.pause();
       live.ws = ws;
-      this.open(live, ws, owner as ConsoleOwner, uuid!, source, viewOnly);
+      this.open(live, ws, owner as ConsoleOwner, uuid!, source, viewOnly, text !== undefined);
     });
   }
 
-  /** Sends the viewer down the direct path (alone on the console) or into the console's shared engine. */
+  /**
+   * Sends the viewer down the direct path (alone on the console) or into the console's shared engine; a text view to
+   * the VM's shared text console.
+   */
   private open(
     live: LiveConsole,
     ws: WebSocket,
@@ -216,9 +219,10 @@ export class ConsoleService {
     uuid: string,
     source: string,
     viewOnly: boolean,
+    text: boolean,
   ): void {
     const { session } = live;
-    const object = `${owner}/${uuid}`;
+    const object = text ? textKey(`${owner}/${uuid}`) : `${owner}/${uuid}`;
     // Checked before routing, so a viewer who may not open this console cannot move others off the direct path.
     if (!mayOpen(session, owner)) {
       this.deps.audit({ event: 'console-refused', user: session.user, object, outcome: 'forbidden' }, { source });
@@ -226,6 +230,7 @@ export class ConsoleService {
       ws.close(CLOSE.forbidden.code, CLOSE.forbidden.reason);
       return this.untrack(live);
     }
+    if (text) return this.join(this.engine.text(`${owner}/${uuid}`), live, ws, object, source, viewOnly, 'text');
     const route = this.engine.route(object, !viewOnly, () => ({
       session: session.id,
       evict: () => this.evict(live),
@@ -236,16 +241,17 @@ export class ConsoleService {
       void this.serve(live, ws, owner, uuid, source).finally(route.release);
       return;
     }
-    this.join(route.console, live, ws, object, source, viewOnly);
+    this.join(route.console, live, ws, object, source, viewOnly, 'shared');
   }
 
   private join(
-    console: SharedConsole,
+    console: SharedConsole | SharedTextConsole,
     live: LiveConsole,
     ws: WebSocket,
     object: string,
     source: string,
     viewOnly: boolean,
+    mode: 'shared' | 'text',
   ): void {
     const { session } = live;
     const { limits } = this.deps;
@@ -265,7 +271,14 @@ export class ConsoleService {
     this.sources.set(live.id, source);
     const recording = this.deps.recordings?.recordingOf(object);
     this.deps.audit(
-      { event: 'console-open', user: session.user, object, consoleId: live.id, mode: 'shared', ...(recording ? { recording } : {}) },
+      {
+        event: 'console-open',
+        user: session.user,
+        object,
+        consoleId: live.id,
+        mode,
+        ...(recording ? { recording } : {}),
+      },
       { source },
     );
     console.join(viewer);

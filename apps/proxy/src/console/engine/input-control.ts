@@ -1,4 +1,4 @@
-import type { ControlChange, GrantHow, ReleaseWhy } from '@xwc/contracts';
+import type { ConsoleCommand, ControlChange, GrantHow, ReleaseWhy } from '@xwc/contracts';
 
 /** What input control needs to know of a viewer. */
 export interface ControlMember {
@@ -137,6 +137,28 @@ export class InputControl {
     if (!on) return this.holder === null && this.eligible(id) ? this.grant(id, 'request') : [];
     this.unwait(id);
     return this.holder === id ? this.vacate(id, 'view-only') : [];
+  }
+
+  /** A viewer's keyboard command (`view-only` included); undefined for a command that is not about the keyboard. */
+  apply(id: string, command: ConsoleCommand): Outcome | undefined {
+    switch (command.type) {
+      case 'request-control':
+        return this.request(id);
+      case 'withdraw-request':
+        return this.withdraw(id);
+      case 'release-control':
+        return this.release(id);
+      case 'take-control':
+        return this.take(id);
+      case 'hand-over':
+        return this.handOver(id, command.to);
+      case 'deny-control':
+        return this.deny(id, command.to);
+      case 'view-only':
+        return this.setViewOnly(id, command.on);
+      default:
+        return undefined;
+    }
   }
 
   /** Releases an idle controller; call periodically. */
