@@ -7,6 +7,7 @@ import { startPool, type SimulatedPool } from '../src/index.ts';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('./fixtures/xenapi_client.py', import.meta.url));
+const XEN_API = fileURLToPath(new URL('./fixtures/xen-api-client.mjs', import.meta.url));
 
 let pool: SimulatedPool;
 beforeAll(async () => {
@@ -107,4 +108,76 @@ describe("Python's xmlrpc.client, driven the way XenAPI.py drives it", () => {
     expect(result.duplicate).toEqual(['MAP_DUPLICATE_KEY', 'VM', 'other_config', result.vm, 'xenapi_client']);
     expect(result.removed).toBe(true);
   });
+});
+
+describe("Python's xmlrpc.client walks the whole data model", () => {
+  interface ClassReport {
+    records?: number;
+    fields?: number;
+    filtered?: number;
+    mismatched?: string[];
+    removed?: string[] | true;
+    unfound?: string[];
+  }
+
+  it('reads every field of every class through its getter, and finds each record by each scalar field', async () => {
+    const { model } = (await python()) as unknown as { model: { classes: Record<string, ClassReport> } };
+    const classes = model.classes;
+    // xen-api and XenAPI.py find the classes the same way: every `<class>.get_all_records` the pool lists.
+    expect(Object.keys(classes)).toEqual(expect.arrayContaining(['VM', 'host', 'pool', 'message', 'Bond', 'VLAN']));
+    for (const [cls, report] of Object.entries(classes)) {
+      if (!report.records) continue;
+      expect(report.mismatched, cls).toEqual([]);
+      expect(report.unfound, cls).toEqual([]);
+    }
+    expect(classes.VM).toMatchObject({ fields: 92, removed: ['is_snapshot_from_vmpp'] });
+    expect(classes.host).toMatchObject({ fields: 80 });
+    expect(classes.pool).toMatchObject({ fields: 66 });
+    expect(classes.PIF).toMatchObject({ fields: 35 });
+    expect(classes.VIF).toMatchObject({ fields: 28 });
+    expect(classes.host_cpu!.records).toBeGreaterThan(0);
+    expect(classes.VMPP).toEqual({ removed: true });
+  });
+
+  it('gets the server time, its own session, tasks it creates and destroys, and the pool messages', async () => {
+    const { model } = (await python()) as unknown as {
+      model: { servertime: [string, string]; session: string; task: [string, string, boolean]; messages: string[] };
+    };
+    expect(model.servertime).toEqual(['DateTime', expect.stringMatching(/^\d{8}T\d{2}:\d{2}:\d{2}Z$/)]);
+    expect(model.session).toBe('root');
+    expect(model.task).toEqual(['python probe', 'pending', false]);
+    expect(model.messages).toEqual(['HA_HOST_FAILED', 'HA_POOL_OVERCOMMITTED', 'VM_CRASHED']);
+  });
+});
+
+describe("Vates' xen-api client, unmodified", () => {
+  /** One run of the client in its own process, trusting the pool's CA through NODE_EXTRA_CA_CERTS. */
+  const xenApi = async (transport: 'json-rpc' | 'xml-rpc'): Promise<Record<string, unknown>> => {
+    const { stdout } = await run('node', [XEN_API, pool.master.url, 'root', 'xenroot', transport], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: pool.caFile },
+      timeout: 60_000,
+    });
+    return JSON.parse(stdout) as Record<string, unknown>;
+  };
+
+  it.each(['json-rpc', 'xml-rpc'] as const)(
+    'over %s: connects, loads every object, follows events, destroys the tasks it waited on',
+    async (transport) => {
+      const result = await xenApi(transport);
+      expect(result.error).toBeUndefined();
+      const counts = result.counts as Record<string, number>;
+      expect(counts.VM).toBe(pool.findRefs('VM').length);
+      expect(counts.host_cpu).toBe(pool.findRefs('host_cpu').length);
+      expect(counts.message).toBe(3);
+      expect(result.vmFields).toHaveLength(92);
+      expect(result.vmFields).toEqual(expect.arrayContaining(['blocked_operations', 'actions_after_crash', 'NVRAM']));
+      expect(result.messages).toEqual(['HA_HOST_FAILED', 'HA_POOL_OVERCOMMITTED', 'VM_CRASHED']);
+      expect(result.eventSeen).toBe(true);
+      expect(result).toMatchObject({ started: '', powerState: 'Running', tasksLeft: 0 });
+      const vm = pool.vm('Windows 10 desktop').ref;
+      expect(result.failure).toEqual({ code: 'VM_BAD_POWER_STATE', params: [vm, 'halted', 'running'] });
+      expect(result).toMatchObject({ createdTask: 'xen-api probe', createdTaskGone: true, barrier: true });
+      expect(pool.vm(vm).record.power_state).toBe('Halted');
+    },
+  );
 });
