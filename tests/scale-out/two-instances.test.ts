@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { caTrust, XapiConnection, XapiSession } from '@xwc/api-client';
@@ -15,7 +14,7 @@ import { ConsoleClient, consoleUrl } from '../support/console-client.ts';
 import { LineSink, type Stack } from '../support/stack.ts';
 import { startNginx, type Nginx } from './support/nginx.ts';
 import { freePort, listening, waitFor } from './support/processes.ts';
-import { startRedis, type RedisServer } from './support/redis-server.ts';
+import { dumpRedis, startRedis, type RedisServer } from './support/redis-server.ts';
 
 /**
  * Two gateway instances sharing sessions through a real redis-server, behind a real nginx configured as
@@ -86,25 +85,6 @@ async function login(baseUrl: string, user: string): Promise<string> {
 const open = (baseUrl: string, vm: string, cookie: string): Promise<ConsoleClient> =>
   ConsoleClient.open(consoleUrl(baseUrl, 'vm', uuidOf(vm)), { cookie, origin: baseUrl });
 
-/** Everything Redis holds, keys and values, as one string. */
-async function redisDump(): Promise<{ keys: string[]; text: string }> {
-  const client = createClient({ url: redis.url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ COUNT: 100 })) keys.push(...batch);
-    const values: unknown[] = [];
-    for (const key of keys) {
-      const type = await client.type(key);
-      values.push(type === 'hash' ? await client.hGetAll(key) : type === 'string' ? await client.get(key) : type);
-    }
-    return { keys, text: JSON.stringify({ keys, values }) };
-  } finally {
-    client.destroy();
-  }
-}
-
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xwc-scale-out-'));
@@ -154,7 +134,7 @@ describe('two instances sharing sessions through Redis', () => {
     const token = cookie.slice(cookie.indexOf('=') + 1);
     const refs = [a, b].flatMap((i) => i.gateway.context.sessions.all().map((s) => s.xapi.ref));
     expect(refs.length).toBeGreaterThan(1);
-    const { keys, text } = await redisDump();
+    const { keys, text } = await dumpRedis(redis.url);
     expect(keys).toContain(`xwc:session:${createHash('sha256').update(token).digest('hex')}`);
     for (const ref of refs) expect(text).not.toContain(ref);
     expect(text).not.toContain('OpaqueRef');

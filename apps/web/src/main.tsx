@@ -11,7 +11,8 @@ const route = parseRoute(location.pathname);
 if (route.name === 'console') {
   preconnect(route.kind, route.uuid);
   void import('./console/ConsolePage.tsx');
-} else void import('./app/Shell.tsx');
+} else if (route.name === 'share') void import('./share/SharePage.tsx');
+else void import('./app/Shell.tsx');
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

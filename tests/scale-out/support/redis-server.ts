@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { createClient } from 'redis';
 import { freePort, startChild, waitFor, type Child } from './processes.ts';
 
 /** A real redis-server on a loopback port, without persistence; can be stopped and started again on that port. */
@@ -58,4 +59,23 @@ export async function startRedis(): Promise<RedisServer> {
   };
   await server.start();
   return server;
+}
+
+/** Everything Redis holds, keys and values, as one string. */
+export async function dumpRedis(url: string): Promise<{ keys: string[]; text: string }> {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ COUNT: 100 })) keys.push(...batch);
+    const values: unknown[] = [];
+    for (const key of keys) {
+      const type = await client.type(key);
+      values.push(type === 'hash' ? await client.hGetAll(key) : type === 'string' ? await client.get(key) : type);
+    }
+    return { keys, text: JSON.stringify({ keys, values }) };
+  } finally {
+    client.destroy();
+  }
 }

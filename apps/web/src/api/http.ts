@@ -32,6 +32,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Login and session probes handle 401 themselves. */
   readonly quietUnauthorized?: boolean;
+  /** Extra request headers (a share link's token, for the page that opens it). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -41,6 +43,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     headers: {
       Accept: 'application/json',
       ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...options.headers,
     },
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -12,17 +12,27 @@ import { SessionEndedDialog } from './SessionEndedDialog.tsx';
  */
 const Shell = lazy(() => import('./Shell.tsx'));
 const ConsolePage = lazy(() => import('../console/ConsolePage.tsx'));
+const SharePage = lazy(() => import('../share/SharePage.tsx'));
 
 export function App() {
   const state = useStore(session);
   const route = useRoute();
 
+  // A share link's page has no use for the viewer's own login (nor its inventory stream).
+  const shareLink = route.name === 'share';
   useEffect(() => {
-    void bootstrap();
-  }, []);
+    if (!shareLink) void bootstrap();
+  }, [shareLink]);
 
   let body;
-  if (state.status === 'unreachable') {
+  if (route.name === 'share') {
+    // A share link needs no login: whoever holds it watches, logged in or not.
+    body = (
+      <Suspense fallback={<div className="page-loading">Loading the shared console…</div>}>
+        <SharePage kind={route.kind} uuid={route.uuid} />
+      </Suspense>
+    );
+  } else if (state.status === 'unreachable') {
     body = (
       <main className="login-page">
         <div className="login-card">

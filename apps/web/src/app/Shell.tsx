@@ -9,7 +9,9 @@ import { useStore } from '../store/store.ts';
 import { isTypingTarget } from '../ui/dom.ts';
 import { ErrorBoundary } from '../ui/ErrorBoundary.tsx';
 import { MenuButton } from '../ui/Menu.tsx';
+import { WallPage } from '../wall/WallPage.tsx';
 import { preferences, setPreference } from './preferences.ts';
+import { followLink } from './router.ts';
 import type { Route } from './routes.ts';
 import { link, logOut } from './session.ts';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
@@ -75,6 +77,9 @@ function Header({ info }: { info: SessionInfo }) {
         {poolName}
       </span>
       <div className="header-menus">
+        <a className="header-link" href="/wall" onClick={(event) => followLink(event, '/wall')}>
+          Console wall
+        </a>
         <MenuButton
           label="View"
           items={[
@@ -184,6 +189,10 @@ export default function Shell({ info, route }: { info: SessionInfo; route: Route
               <Suspense fallback={<div className="page-loading">Loading…</div>}>
                 {route.name === 'recording' ? <PlayerPage id={route.id} /> : <RecordingsPage />}
               </Suspense>
+            </ErrorBoundary>
+          ) : route.name === 'wall' ? (
+            <ErrorBoundary key="wall" what="the console wall">
+              <WallPage source={route.source} role={info.role} />
             </ErrorBoundary>
           ) : route.name === 'not-found' ? (
             <div className="empty-state">

@@ -8,6 +8,7 @@ import type { ConsoleKind } from '../app/routes.ts';
 import { consolePath } from '../app/routes.ts';
 import { markEnded, session } from '../app/session.ts';
 import { RemoteAccess } from '../details/RemoteAccess.tsx';
+import { ShareButton } from '../share/ShareDialog.tsx';
 import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/roles.ts';
 import { cache } from '../store/cache.ts';
 import { useClassesVersion, useRecord } from '../store/hooks.ts';
@@ -484,6 +485,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         >
           <Glyph name="clipboard" /> Clipboard
         </button>
+        <ShareButton kind={kind} uuid={uuid} name={name} />
         <span className="toolbar-gap" />
         <button
           type="button"

@@ -92,6 +92,7 @@ export function isAlone(presence: ConsolePresence): boolean {
 
 /** A viewer's name as this viewer should read it: the same user's other connections are told apart. */
 export function personName(presence: ConsolePresence, viewer: ConsoleViewer): string {
+  if (viewer.via !== undefined) return `guest via ${viewer.via}’s link`;
   const mine = presence.viewers.find((v) => v.id === presence.me);
   return viewer.id !== presence.me && mine?.user === viewer.user ? `${viewer.user} (another window)` : viewer.user;
 }

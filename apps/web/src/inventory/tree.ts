@@ -232,7 +232,7 @@ function pifNode(pif: PifRec, data: InventoryData, hostName: string): TreeNode {
 }
 
 /** Where XenCenter puts a VM: its resident host, else its affinity host, else the pool. */
-function homeOf(vm: VmRec, hostRefs: ReadonlySet<string>): string | undefined {
+export function homeOf(vm: VmRec, hostRefs: ReadonlySet<string>): string | undefined {
   if (vm.resident_on !== NULL_REF && hostRefs.has(vm.resident_on)) return vm.resident_on;
   if (vm.power_state !== 'Running' && vm.affinity !== NULL_REF && hostRefs.has(vm.affinity)) return vm.affinity;
   return undefined;
