@@ -3,6 +3,7 @@ import type { XapiRef } from '@xwc/api-client';
 import type { UserSession } from '../auth/sessions.ts';
 import { ApiError } from '../http/errors.ts';
 import type { PoolHost, PoolHosts, PoolLink } from '../pool/link.ts';
+import { SharedCache } from './cache.ts';
 
 /** Where an object's statistics are kept, as its user may learn it. */
 export interface StatsTarget {
@@ -25,22 +26,17 @@ const RUNNING = new Set(['Running', 'Paused']);
  * master for a VM that does not run. Answers are kept a little per user, as many viewers ask every few seconds.
  */
 export class StatsTargets {
-  readonly #kept = new Map<string, { target: StatsTarget; expires: number }>();
+  readonly #kept = new SharedCache<StatsTarget>(MAX_TARGETS);
 
   constructor(private readonly link: PoolLink) {}
 
-  async resolve(session: UserSession, cls: 'vm' | 'host', uuid: string, fresh = false): Promise<StatsTarget> {
+  /** Where the object's statistics are; `fresh` asks the pool again even if an answer is kept. */
+  resolve(session: UserSession, cls: 'vm' | 'host', uuid: string, fresh = false): Promise<StatsTarget> {
     const key = `${session.id}|${cls}|${uuid}`;
-    const kept = this.#kept.get(key);
-    if (!fresh && kept && kept.expires > Date.now()) return kept.target;
-    const target = cls === 'host' ? await this.#host(session, uuid) : await this.#vm(session, uuid);
-    this.#kept.delete(key);
-    this.#kept.set(key, { target, expires: Date.now() + TARGET_TTL_MS });
-    for (const oldest of this.#kept.keys()) {
-      if (this.#kept.size <= MAX_TARGETS) break;
-      this.#kept.delete(oldest);
-    }
-    return target;
+    if (fresh) this.#kept.drop(key, 0);
+    return this.#kept.get(key, TARGET_TTL_MS, () =>
+      cls === 'host' ? this.#host(session, uuid) : this.#vm(session, uuid),
+    );
   }
 
   async #host(session: UserSession, uuid: string): Promise<StatsTarget> {
