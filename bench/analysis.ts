@@ -125,3 +125,6 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     'A power change travels XAPI event → the gateway’s `event.from` loop → SSE `changes` → the cache → a render of ' +
     'the tree. If this row misses, look at the event batching in `watchEvents` (`packages/api-client/src/events.ts`).',
 };
+
+/** Analysis that stands on its own, after the missed targets. */
+export const SECTIONS: readonly { title: string; text: string }[] = [];

@@ -1,8 +1,9 @@
-import type { Conn, Endpoint } from './lib/conn.ts';
+import { pace, type Conn, type Endpoint } from './lib/conn.ts';
 import { treeRss } from './lib/proc.ts';
 import { measured, type Context, type Peer, type Row, type Scenario } from './lib/scenario.ts';
 import { startPaths, type Path } from './lib/stack.ts';
-import { GiB, MB, percentile, sleep } from './lib/stats.ts';
+import { KeyTimer, summarise, type Latencies, type Summary } from './lib/keys.ts';
+import { GiB, MB, sleep } from './lib/stats.ts';
 import { FrameReader, KEY_BYTES, MODE, request } from './lib/wire.ts';
 
 /**
@@ -12,101 +13,38 @@ import { FrameReader, KEY_BYTES, MODE, request } from './lib/wire.ts';
  * between server and client, which is what a bounded bridge keeps small and websockify lets grow.
  */
 
-const KEY_EVERY_MS = 25;
 const READ_RATE = 20 * MB;
 const FRAME_BYTES = 64 * 1024;
 /** websockify's queue grows without bound under the flood: stop its run before it eats the machine. */
 const MEMORY_GUARD = 3 * GiB;
 
-interface Latencies {
-  /** Round trips of answered keys, ms. */
-  rtts: number[];
-  /** Keys never echoed within the window: their wait so far, a lower bound, ms. */
-  unanswered: number[];
-  stoppedByGuard: boolean;
-}
-
 async function measure(endpoint: Endpoint, flood: boolean, durationMs: number, guardPid?: number): Promise<Latencies> {
   const conn: Conn = await endpoint.connect();
-  const sentAt = new Map<number, number>();
-  const rtts: number[] = [];
-  const reader = new FrameReader((key) => {
-    const seq = key.readUInt32BE(4);
-    const at = sentAt.get(seq);
-    if (at !== undefined) {
-      rtts.push(performance.now() - at);
-      sentAt.delete(seq);
-    }
-  });
-  const started = performance.now();
-  let paused = false;
+  const timer = new KeyTimer();
+  const reader = new FrameReader((key) => timer.echoed(key.readUInt32BE(4)));
+  const paced = flood ? pace(conn, READ_RATE) : undefined;
   conn.onData((chunk) => {
     reader.push(chunk);
-    if (!flood) return;
-    // Read no faster than READ_RATE: stop reading until the clock catches up with the bytes taken.
-    const due = started + (reader.bytes / READ_RATE) * 1000;
-    const ahead = due - performance.now();
-    if (ahead > 1 && !paused) {
-      paused = true;
-      conn.pause();
-      setTimeout(() => {
-        paused = false;
-        conn.resume();
-      }, ahead);
-    }
+    paced?.(reader.bytes);
   });
   conn.send(request(MODE.floodEcho, 0, flood ? FRAME_BYTES : 0));
   // Let the flood fill every buffer on the way before the first key.
   await sleep(flood ? 1000 : 100);
-  let seq = 0;
-  let stoppedByGuard = false;
-  const end = performance.now() + durationMs;
-  while (performance.now() < end) {
-    const key = Buffer.alloc(KEY_BYTES);
-    key[0] = 4;
-    key[1] = seq & 1;
-    key.writeUInt32BE(seq, 4);
-    sentAt.set(seq, performance.now());
-    conn.send(key);
-    seq++;
-    await sleep(KEY_EVERY_MS);
-    if (guardPid !== undefined && seq % 8 === 0 && treeRss(guardPid) > MEMORY_GUARD) {
-      stoppedByGuard = true;
-      break;
-    }
-  }
-  // Give the last keys a moment to come back.
-  const grace = performance.now() + 1000;
-  while (sentAt.size > 0 && performance.now() < grace) await sleep(10);
-  const now = performance.now();
-  const unanswered = [...sentAt.values()].map((at) => now - at);
+  await timer.type(
+    0,
+    durationMs,
+    (seq) => {
+      const key = Buffer.alloc(KEY_BYTES);
+      key[0] = 4;
+      key[1] = seq & 1;
+      key.writeUInt32BE(seq, 4);
+      conn.send(key);
+    },
+    guardPid === undefined ? undefined : () => treeRss(guardPid) > MEMORY_GUARD,
+  );
   conn.close();
   await Promise.race([conn.closed, sleep(2000)]);
-  return { rtts, unanswered, stoppedByGuard };
-}
-
-interface Summary {
-  p50: number;
-  p99: number;
-  max: number;
-  /** The figures are lower bounds: some keys never came back. */
-  censored: boolean;
-  answered: number;
-  sent: number;
-  stoppedByGuard: boolean;
-}
-
-function summarise(l: Latencies): Summary {
-  const all = [...l.rtts, ...l.unanswered];
-  return {
-    p50: percentile(all, 50),
-    p99: percentile(all, 99),
-    max: Math.max(...all),
-    censored: l.unanswered.length > 0,
-    answered: l.rtts.length,
-    sent: all.length,
-    stoppedByGuard: l.stoppedByGuard,
-  };
+  return timer.result();
 }
 
 const LABEL: Record<Path, string> = {

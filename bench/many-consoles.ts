@@ -4,19 +4,22 @@ import { mapLimit } from './lib/pool-of.ts';
 import { cpuSecondsOf, rssOf, Sampler } from './lib/proc.ts';
 import type { Child } from './lib/processes.ts';
 import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
-import { startGatewayStack, startTarget, TARGET_VM } from './lib/stack.ts';
+import { startGatewayStack, startTarget } from './lib/stack.ts';
 import { MB, sleep } from './lib/stats.ts';
 import { MODE, request } from './lib/wire.ts';
 
 /**
- * Many consoles through one gateway process: each a real console WebSocket (login cookie, XAPI console
- * lookup, TLS CONNECT through the simulated pool's relay to the target), all opened first, then each asks
- * for a small update every second. The gateway's resident memory and CPU over that window come from /proc;
- * every console must receive every byte of every update, in order, before the target ends it.
+ * Many consoles through one gateway process, each the console of a VM of its own with one viewer (so the default
+ * CONSOLE_SHARING=on-demand bridges each byte for byte): a real console WebSocket (login cookie, XAPI console
+ * lookup, TLS CONNECT through the simulated pool's relay to the target), all opened first, then each asks for a
+ * small update every second. The gateway's resident memory and CPU over that window come from /proc; every console
+ * must receive every byte of every update, in order, before the target ends it.
  */
 
 const UPDATE_BYTES = 2048;
 const OPEN_CONCURRENCY = 25;
+/** The scale seed runs about a tenth of its VMs: enough guests for every console to be a VM of its own. */
+const guestsFor = (consoles: number): number => Math.ceil((consoles * 11) / 1000) * 1000;
 
 interface Outcome {
   consoles: number;
@@ -35,20 +38,17 @@ async function runOnce(ctx: Context, count: number, updates: number): Promise<Ou
     const target = await startTarget();
     children.push(target.child);
     const stack = await startGatewayStack({
-      targetPort: target.port,
+      relayAll: target.port,
+      pool: { seed: 'scale', hosts: 20, vms: guestsFor(count) },
       env: { CONSOLES_PER_USER: String(count), CONSOLES_TOTAL: String(Math.max(2000, count)) },
     });
     children.push(stack.pool, stack.gateway);
-    const vm = await stack.vmUuid(TARGET_VM);
-    const endpoint = stack.console(vm);
+    const { vms } = await stack.ask<{ vms: { uuid: string }[] }>({ op: 'vms', power: 'Running', limit: count });
+    if (vms.length < count) throw new Error(`the scale pool runs ${vms.length} VMs, ${count} needed`);
     await sleep(500);
     const baselineRss = rssOf(stack.gateway.pid);
     const opening = performance.now();
-    const conns: Conn[] = await mapLimit(
-      Array.from({ length: count }, (_, i) => i),
-      OPEN_CONCURRENCY,
-      () => endpoint.connect(),
-    );
+    const conns: Conn[] = await mapLimit(vms, OPEN_CONCURRENCY, (vm) => stack.console(vm.uuid).connect());
     const openSeconds = (performance.now() - opening) / 1000;
     ctx.log(`  ${count} consoles open in ${openSeconds.toFixed(1)} s`);
     const checkers = conns.map(() => new PatternChecker());
@@ -85,10 +85,12 @@ export const manyConsoles: Scenario = {
   name: 'many-consoles',
   title: 'Many consoles',
   method:
-    '1,000 consoles (quick: 200) opened through one gateway process (25 at a time), then each receives a 2 KiB ' +
-    'update every second for 30 s (quick: 6 s) from the target behind the VM, through TLS CONNECT tunnels to the ' +
-    'simulated pool (its own process). Gateway RSS sampled every 500 ms, CPU from /proc/<pid>/stat over the window; ' +
-    'per console = (peak − RSS before the first console) / consoles. Each console must get every byte, in order.',
+    '1,000 consoles (quick: 200), each the console of a running VM of its own (the simulator’s scale seed, 11,000 ' +
+    'VMs on 20 hosts; quick: 3,000) with one viewer, so the default CONSOLE_SHARING=on-demand bridges each byte for ' +
+    'byte; opened through one gateway process (25 at a time), then each receives a 2 KiB update every second for ' +
+    '30 s (quick: 6 s) from the target behind every VM’s console, through TLS CONNECT tunnels to the simulated pool ' +
+    '(its own process). Gateway RSS sampled every 500 ms, CPU from /proc/<pid>/stat over the window; per console = ' +
+    '(peak − RSS before the first console) / consoles. Each console must get every byte, in order.',
   allotment: { full: 130, quick: 25 },
   async run(ctx: Context): Promise<Row[]> {
     const count = ctx.quick ? 200 : 1000;
@@ -110,7 +112,7 @@ export const manyConsoles: Scenario = {
     const all = (pick: (o: Outcome) => number, detail?: string) =>
       measured(outcomes.map(pick), detail ? { detail } : {});
     const peak = all((o) => o.peakRss / MB);
-    // A quick run opens fewer consoles: the target is judged on the RSS projected to 1,000.
+    // A quick run opens fewer consoles: it shows the RSS projected to 1,000, and claims nothing (bench/run.ts).
     const projected = all((o) => (o.baselineRss + 1000 * o.perConsole) / MB);
     const complete = outcomes.every((o) => o.complete === o.consoles);
     const bytesNote = complete
@@ -124,14 +126,8 @@ export const manyConsoles: Scenario = {
         higherIsBetter: false,
         ours: peak,
         budget: 300,
-        target: {
-          text:
-            count >= 1000
-              ? '≤ 300 MB (1,000 consoles)'
-              : `≤ 300 MB (projected to 1,000: ${projected.value.toFixed(0)} MB)`,
-          pass: (count >= 1000 ? peak.value : projected.value) <= 300 && complete,
-        },
-        notes: [bytesNote],
+        target: { text: '≤ 300 MB (1,000 consoles)', pass: count >= 1000 && peak.value <= 300 && complete },
+        notes: [bytesNote, ...(count < 1000 ? [`projected to 1,000 consoles: ${projected.value.toFixed(0)} MB`] : [])],
       },
       {
         id: 'many.per-console',

@@ -7,7 +7,7 @@ import { BANNER } from './wire.ts';
  * (websockify, the bridge, the whole gateway), so every scenario drives every path with the same code.
  */
 export interface Conn {
-  /** Every byte after the target's banner, in order. */
+  /** Every byte after the target's banner (if the endpoint has one), in order. */
   onData(listener: (chunk: Buffer) => void): void;
   /** Queues bytes; false when the caller should wait for `drained()` before sending more. */
   send(chunk: Buffer): boolean;
@@ -28,13 +28,19 @@ export interface Endpoint {
 const SEND_HIGH = 4 * 1024 * 1024;
 const SEND_LOW = 1024 * 1024;
 
-/** Waits for the 12-byte banner, then hands later bytes to the listener. */
-function bannerGate(onOpen: (error?: Error) => void): {
+/**
+ * Holds bytes until the listener is set; with a banner, waits for it first (the bench target's), then hands later
+ * bytes over. Without one (an RFB console) every byte is the listener's and the connection is open at once.
+ */
+function bannerGate(
+  banner: Buffer | undefined,
+  onOpen: (error?: Error) => void,
+): {
   feed(chunk: Buffer): void;
   setListener(l: (chunk: Buffer) => void): void;
 } {
   let head = Buffer.alloc(0);
-  let open = false;
+  let open = banner === undefined;
   let listener: ((chunk: Buffer) => void) | undefined;
   const early: Buffer[] = [];
   return {
@@ -45,13 +51,13 @@ function bannerGate(onOpen: (error?: Error) => void): {
         return;
       }
       head = Buffer.concat([head, chunk]);
-      if (head.length < BANNER.length) return;
-      if (!head.subarray(0, BANNER.length).equals(BANNER)) {
+      if (head.length < banner!.length) return;
+      if (!head.subarray(0, banner!.length).equals(banner!)) {
         onOpen(new Error(`unexpected first bytes ${JSON.stringify(head.subarray(0, 12).toString('latin1'))}`));
         return;
       }
       open = true;
-      const rest = head.subarray(BANNER.length);
+      const rest = head.subarray(banner!.length);
       if (rest.length) early.push(rest);
       onOpen();
     },
@@ -70,7 +76,7 @@ export function tcpEndpoint(port: number): Endpoint {
         const socket = net.connect({ host: '127.0.0.1', port });
         socket.setNoDelay(true);
         const closed = new Promise<{ code?: number }>((r) => socket.once('close', () => r({})));
-        const gate = bannerGate((error) => (error ? reject(error) : resolve(conn)));
+        const gate = bannerGate(BANNER, (error) => (error ? reject(error) : resolve(conn)));
         socket.on('data', (chunk: Buffer) => gate.feed(chunk));
         socket.once('error', reject);
         const conn: Conn = {
@@ -86,7 +92,16 @@ export function tcpEndpoint(port: number): Endpoint {
   };
 }
 
-export function wsEndpoint(name: string, url: string, headers: Record<string, string> = {}): Endpoint {
+/**
+ * A WebSocket to `url`. `protocol` 'bench' (default) waits for the bench target's banner; 'rfb' is a console speaking
+ * RFB from its first byte (the gateway's engine, or a VNC server behind pass-through), open once the upgrade is.
+ */
+export function wsEndpoint(
+  name: string,
+  url: string,
+  headers: Record<string, string> = {},
+  protocol: 'bench' | 'rfb' = 'bench',
+): Endpoint {
   return {
     name,
     connect: () =>
@@ -95,7 +110,10 @@ export function wsEndpoint(name: string, url: string, headers: Record<string, st
         const closed = new Promise<{ code?: number; reason?: string }>((r) =>
           ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
         );
-        const gate = bannerGate((error) => (error ? reject(error) : resolve(conn)));
+        const gate = bannerGate(protocol === 'bench' ? BANNER : undefined, (error) =>
+          error ? reject(error) : resolve(conn),
+        );
+        if (protocol === 'rfb') ws.once('open', () => resolve(conn));
         // Text frames are the gateway's presence notices, not console bytes.
         ws.on('message', (data: Buffer, isBinary: boolean) => isBinary && gate.feed(data));
         ws.once('error', reject);
@@ -103,7 +121,7 @@ export function wsEndpoint(name: string, url: string, headers: Record<string, st
           reject(new Error(`${name}: upgrade refused with ${res.statusCode}`)),
         );
         ws.once('close', (code, reason) =>
-          reject(new Error(`${name}: closed ${code} ${reason.toString()} before the banner`)),
+          reject(new Error(`${name}: closed ${code} ${reason.toString()} before it opened`)),
         );
         let waiters: (() => void)[] = [];
         const flushed = (): void => {
@@ -128,5 +146,25 @@ export function wsEndpoint(name: string, url: string, headers: Record<string, st
           closed,
         };
       }),
+  };
+}
+
+/**
+ * Makes a reader take at most `rate` bytes a second from `conn`: call the returned function with the bytes read so
+ * far after each chunk; while the reader is ahead of the clock the connection stops reading, and the sender is held
+ * back by the buffers filling up, as it would be by a browser on a slower link.
+ */
+export function pace(conn: Conn, rate: number): (bytesSoFar: number) => void {
+  const started = performance.now();
+  let paused = false;
+  return (bytesSoFar) => {
+    const ahead = started + (bytesSoFar / rate) * 1000 - performance.now();
+    if (ahead <= 1 || paused) return;
+    paused = true;
+    conn.pause();
+    setTimeout(() => {
+      paused = false;
+      conn.resume();
+    }, ahead);
   };
 }

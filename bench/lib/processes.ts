@@ -130,11 +130,25 @@ export function spawnProcess(
   return child;
 }
 
+/**
+ * With XWC_BENCH_PROFILE set to a directory, every gateway process is started with `node --cpu-prof` and writes its
+ * profile there when it stops (read it with `npx tsx bench/profile.ts <file>`): what the analysis of a missed target
+ * is based on. Profiling slows the gateway, so figures of such a run are not comparable with others.
+ */
+function profileArgs(name: string): string[] {
+  const dir = process.env.XWC_BENCH_PROFILE;
+  if (!dir || name !== 'gateway') return [];
+  return ['--cpu-prof', '--cpu-prof-dir', path.resolve(dir)];
+}
+
 /** A TypeScript file run by Node through tsx, as `npm start` runs the gateway. */
 export function spawnTs(name: string, file: string, args: readonly string[] = [], env?: Record<string, string>): Child {
-  return spawnProcess(name, process.execPath, ['--import', 'tsx', path.resolve(ROOT, file), ...args], {
-    ...(env ? { env } : {}),
-  });
+  return spawnProcess(
+    name,
+    process.execPath,
+    [...profileArgs(name), '--import', 'tsx', path.resolve(ROOT, file), ...args],
+    env ? { env } : {},
+  );
 }
 
 export async function stopAll(): Promise<void> {

@@ -31,9 +31,26 @@ export function format(value: number): string {
   return value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
+/** Every figure is a median; with several runs their range follows it, e.g. "230 MB (225–236)". */
+function range(m: Measured): string {
+  const finite = m.samples.filter(Number.isFinite);
+  if (finite.length < 2) return '';
+  const lo = format(Math.min(...finite));
+  const hi = format(Math.max(...finite));
+  return lo === hi ? '' : ` (${lo}–${hi})`;
+}
+
 function cell(m: Measured | undefined, unit: string): string {
   if (!m) return '';
-  return `${m.bound ? `${m.bound} ` : ''}${format(m.value)} ${unit}`;
+  return `${m.bound ? `${m.bound} ` : ''}${format(m.value)} ${unit}${range(m)}`;
+}
+
+function pairedText(row: Row): { theirs: string; ratio: string } {
+  const p = row.paired!;
+  return {
+    theirs: `${p.name}: ${cell(p.theirs, row.unit)}`,
+    ratio: `${times(p.ratio.value)}${range(p.ratio)}, ${p.ratio.samples.length} pair${p.ratio.samples.length === 1 ? '' : 's'}`,
+  };
 }
 
 const ratio = (a: number, b: number): number => (b === 0 || !Number.isFinite(b) ? NaN : a / b);
@@ -68,11 +85,20 @@ function ratioText(row: Row): string {
     .join(', ');
 }
 
-function mark(row: Row): string {
-  if (!row.target) return '';
-  return `${row.target.pass ? '✅ pass' : '❌ miss'}: ${row.target.text}`;
+function mark(row: Row, plain = false): string {
+  const t = row.target;
+  if (!t) return '';
+  if (t.pass === undefined) return `${plain ? 'NOT JUDGED' : 'not judged'}: ${t.text}`;
+  if (plain) return `${t.pass ? 'PASS' : 'MISS'} ${t.text}`;
+  return `${t.pass ? '✅ pass' : '❌ miss'}: ${t.text}`;
 }
 
+const failure = (o: ScenarioOutcome): string => o.error!.split('\n')[0]!.replace(/\|/g, '/');
+
+/**
+ * The main table (XWC beside websockify and raw TCP), then the paired comparisons (XWC beside another of its own
+ * paths, run in alternating pairs) in a table of their own.
+ */
 export function tableLines(outcomes: readonly ScenarioOutcome[]): string[] {
   const lines = [
     '| Scenario | Measure | XWC | websockify | raw TCP | Ratios (XWC to …) | Target |',
@@ -80,15 +106,33 @@ export function tableLines(outcomes: readonly ScenarioOutcome[]): string[] {
   ];
   for (const o of outcomes) {
     if (o.error) {
-      lines.push(`| ${o.title} | **failed**: ${o.error.split('\n')[0]!.replace(/\|/g, '/')} | | | | | |`);
+      lines.push(`| ${o.title} | **failed**: ${failure(o)} | | | | | |`);
       continue;
     }
-    for (const row of o.rows) {
+    for (const row of o.rows.filter((r) => !r.paired)) {
       lines.push(
         `| ${o.title} | ${row.measure} | ${cell(row.ours, row.unit)} | ${cell(row.peers?.websockify, row.unit)} | ` +
           `${cell(row.peers?.['raw TCP'], row.unit)} | ${ratioText(row)} | ${mark(row)} |`,
       );
     }
+  }
+  const paired = outcomes.flatMap((o) => o.rows.filter((r) => r.paired).map((row) => ({ o, row })));
+  if (paired.length === 0) return lines;
+  lines.push(
+    '',
+    '### Paired comparisons',
+    '',
+    'Each XWC figure beside another path measured in the same run, the runs made in pairs in alternating order ' +
+      '(A then B, B then A, …); the ratio is taken within each pair: its median, and the range over the pairs.',
+    '',
+    '| Scenario | Measure | XWC | Compared with | XWC ÷ it, per pair | Target |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const { o, row } of paired) {
+    const p = pairedText(row);
+    lines.push(
+      `| ${o.title} | ${row.measure} | ${cell(row.ours, row.unit)} | ${p.theirs} | ${p.ratio} | ${mark(row)} |`,
+    );
   }
   return lines;
 }
@@ -102,13 +146,14 @@ export function printTable(outcomes: readonly ScenarioOutcome[]): string {
       continue;
     }
     for (const row of o.rows) {
+      const p = row.paired ? pairedText(row) : undefined;
       rows.push([
         row.measure,
         cell(row.ours, row.unit),
-        cell(row.peers?.websockify, row.unit),
-        cell(row.peers?.['raw TCP'], row.unit),
-        ratioText(row),
-        row.target ? `${row.target.pass ? 'PASS' : 'MISS'} ${row.target.text}` : '',
+        p ? p.theirs : cell(row.peers?.websockify, row.unit),
+        p ? '' : cell(row.peers?.['raw TCP'], row.unit),
+        p ? `${p.ratio} ${row.paired!.name}` : ratioText(row),
+        mark(row, true),
       ]);
     }
   }
@@ -148,6 +193,7 @@ export function writeResults(file: string, info: RunInfo, outcomes: readonly Sce
                 ),
               }
             : {}),
+          ...(row.paired ? { paired: row.paired } : {}),
           ...(row.budget !== undefined ? { budget: row.budget } : {}),
           ...(row.target ? { target: row.target } : {}),
           ...(row.notes ? { notes: row.notes } : {}),
@@ -174,9 +220,15 @@ export function writeMarkdown(
   file: string,
   info: RunInfo,
   outcomes: readonly ScenarioOutcome[],
-  text: { preamble: string; changes: readonly string[]; analysis: Readonly<Record<string, string>> },
+  text: {
+    preamble: string;
+    changes: readonly string[];
+    analysis: Readonly<Record<string, string>>;
+    /** Analysis sections shown after the missed targets, each a title and its text. */
+    sections: readonly { title: string; text: string }[];
+  },
 ): void {
-  const { preamble, changes, analysis } = text;
+  const { preamble, changes, analysis, sections } = text;
   const m = info.machine;
   const out: string[] = [
     '# Benchmarks',
@@ -215,18 +267,21 @@ export function writeMarkdown(
         const d = row.peers?.[peer]?.detail;
         if (d && d !== row.ours.detail) details.push(`${peer}: ${d}`);
       }
+      const pd = row.paired?.theirs.detail;
+      if (pd && pd !== row.ours.detail) details.push(`${row.paired!.name}: ${pd}`);
       if (details.length) notes.push(`- *${row.measure}*: ${details.join('; ')}.`);
     }
   }
   if (notes.length) out.push('### Details', '', ...notes, '');
   out.push('## What profiling changed', '', ...changes.map((change) => `- ${change}`), '');
-  const missed = outcomes.flatMap((o) => o.rows.filter((r) => r.target && !r.target.pass));
+  const missed = outcomes.flatMap((o) => o.rows.filter((r) => r.target?.pass === false));
   if (missed.length) {
     out.push('## What limits the missed targets', '');
     for (const row of missed) {
       out.push(`### ${row.measure}`, '', analysis[row.id] ?? 'Not analysed yet.', '');
     }
   }
+  for (const section of sections) out.push(`## ${section.title}`, '', section.text, '');
   out.push('## How each scenario is measured', '');
   for (const o of outcomes) {
     out.push(

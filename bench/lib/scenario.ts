@@ -27,7 +27,20 @@ export type Peer = 'websockify' | 'raw TCP';
 export interface Target {
   /** How the table prints the target, e.g. "≥ 0.6× raw TCP, ≥ 1.2× websockify". */
   readonly text: string;
-  readonly pass: boolean;
+  /** Absent when the run does not judge it (a quick run measures smaller sizes than the target is set for). */
+  readonly pass?: boolean;
+}
+
+/**
+ * A figure beside another path measured in the same run: the runs were made in pairs, in alternating order (ours
+ * then theirs, theirs then ours, …), so slow minutes on a shared machine weigh on both sides of each ratio.
+ */
+export interface Paired {
+  /** The other path, e.g. "pass-through". */
+  readonly name: string;
+  readonly theirs: Measured;
+  /** Ours ÷ theirs within each pair: the median, and every pair's ratio. */
+  readonly ratio: Measured;
 }
 
 export interface Row {
@@ -38,6 +51,7 @@ export interface Row {
   readonly higherIsBetter: boolean;
   readonly ours: Measured;
   readonly peers?: Partial<Record<Peer, Measured>>;
+  readonly paired?: Paired;
   /** For figures with no peer: the target value itself, so the ratio to it is reported. */
   readonly budget?: number;
   readonly target?: Target;
@@ -59,4 +73,46 @@ export function measured(samples: readonly number[], extra: Partial<Measured> = 
   const mid = sorted.length >> 1;
   const value = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { value, samples: [...samples], ...extra };
+}
+
+/** Ours ÷ theirs for each pair of runs (the lists in run order, one entry per pair). */
+export function pairedRatio(ours: readonly number[], theirs: readonly number[]): Measured {
+  const n = Math.min(ours.length, theirs.length);
+  return measured(Array.from({ length: n }, (_, i) => ours[i]! / theirs[i]!));
+}
+
+/** One pair of runs in its place in the alternation: `a` then `b` for even pairs, `b` then `a` for odd ones. */
+export async function runPair<T>(pair: number, a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T]> {
+  if (pair % 2 === 0) {
+    const first = await a();
+    return [first, await b()];
+  }
+  const second = await b();
+  return [await a(), second];
+}
+
+/**
+ * Runs `a` and `b` in pairs of alternating order (a then b, b then a, …): `pairs` of them, or fewer when the
+ * scenario's time share runs out (the first pair always runs; the report shows how many did).
+ */
+export async function alternate<T>(
+  ctx: Context,
+  pairs: number,
+  a: (pair: number) => Promise<T>,
+  b: (pair: number) => Promise<T>,
+): Promise<{ a: T[]; b: T[] }> {
+  const out = { a: [] as T[], b: [] as T[] };
+  let pairStarted = performance.now();
+  for (let i = 0; i < pairs; i++) {
+    if (i > 0 && !ctx.allows(performance.now() - pairStarted)) break;
+    pairStarted = performance.now();
+    const [ra, rb] = await runPair(
+      i,
+      () => a(i),
+      () => b(i),
+    );
+    out.a.push(ra);
+    out.b.push(rb);
+  }
+  return out;
 }

@@ -21,6 +21,15 @@ export async function startTarget(): Promise<{ child: Child; port: number }> {
   return { child, port };
 }
 
+/** The bench's VNC server (bench/servers/screen.ts) with one listener per screen described. */
+export async function startScreens(
+  screens: readonly Record<string, unknown>[],
+): Promise<{ child: Child; ports: number[] }> {
+  const child = spawnTs('screen', 'bench/servers/screen.ts', ['--screens', JSON.stringify(screens)]);
+  const { ports } = await child.nextJson<{ ports: number[] }>();
+  return { child, ports };
+}
+
 export async function startBridge(targetPort: number): Promise<{ child: Child; url: string }> {
   const child = spawnTs('bridge', 'bench/servers/bridge-server.ts', ['--target', String(targetPort)], GATEWAY_ENV);
   const { url } = await child.nextJson<{ url: string }>();
@@ -30,63 +39,66 @@ export async function startBridge(targetPort: number): Promise<{ child: Child; u
 /** The VM whose console is relayed to the benchmark's target (a running VM of the demo seed). */
 export const TARGET_VM = 'Debian 12 web';
 
-export interface GatewayStack {
-  pool: Child;
-  gateway: Child;
-  url: string;
-  cookie: string;
-  /** Asks the pool process something (bench/servers/pool.ts). */
-  ask<T>(command: Record<string, unknown>): Promise<T>;
-  /** A console WebSocket to a VM, logged in, with the gateway's own Origin. */
+/** One gateway process in front of the simulated pool, logged in as root. */
+export interface Gateway {
+  readonly child: Child;
+  readonly url: string;
+  readonly cookie: string;
+  /** A console WebSocket to a VM whose console is the bench target (bench/servers/target.ts). */
   console(uuid: string): Endpoint;
+  /** A console WebSocket to a VM whose console speaks RFB (the engine, or a VNC server behind pass-through). */
+  rfbConsole(uuid: string): Endpoint;
   vmUuid(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-export interface GatewayStackOptions {
-  /** Puts this TCP port behind TARGET_VM's console. */
-  targetPort?: number;
-  pool?: PoolOptions;
-  /** Gateway settings, as environment variables (docs/configuration.md). */
+export interface GatewayStack extends Omit<Gateway, 'child'> {
+  pool: Child;
+  gateway: Child;
+  /** The first gateway (the one `gateway`, `url`, `console`… belong to). */
+  primary: Gateway;
+  /** Asks the pool process something (bench/servers/pool.ts). */
+  ask<T>(command: Record<string, unknown>): Promise<T>;
+  /** Another gateway process on the same pool (stopped with the stack): e.g. the same consoles with other settings. */
+  addGateway(options?: GatewayOptions): Promise<Gateway>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Gateway settings, as environment variables (docs/configuration.md); the allocator settings always apply. */
   env?: Record<string, string>;
   uiDir?: string;
-  /** Log in as root through the API. */
+  /** Log in as root through the API (default true). */
   login?: boolean;
+}
+
+export interface GatewayStackOptions extends GatewayOptions {
+  /** Puts this TCP port behind TARGET_VM's console. */
+  targetPort?: number;
+  /** TCP ports behind the consoles of these VMs (by name). */
+  consoles?: Record<string, number>;
+  /** Puts this TCP port behind every VM's console (thousands of consoles, each a VM of its own). */
+  relayAll?: number;
+  pool?: PoolOptions;
 }
 
 export async function startGatewayStack(options: GatewayStackOptions = {}): Promise<GatewayStack> {
   const dir = tmpDir('stack');
+  const consoles = { ...options.consoles, ...(options.targetPort ? { [TARGET_VM]: options.targetPort } : {}) };
   const poolOptions: PoolOptions = {
     authFailureDelayMs: 200,
     ...options.pool,
-    ...(options.targetPort ? { vnc: { [TARGET_VM]: { host: '127.0.0.1', port: options.targetPort } } } : {}),
+    vnc: Object.fromEntries(Object.entries(consoles).map(([name, port]) => [name, { host: '127.0.0.1', port }])),
     dataDir: path.join(dir, 'sim'),
   };
-  const pool = spawnTs('simulated pool', 'bench/servers/pool.ts', ['--options', JSON.stringify(poolOptions)]);
-  let gateway: Child | undefined;
+  const pool = spawnTs('simulated pool', 'bench/servers/pool.ts', [
+    '--options',
+    JSON.stringify(poolOptions),
+    ...(options.relayAll ? ['--relay-all', String(options.relayAll)] : []),
+  ]);
+  const gateways: Gateway[] = [];
   try {
     const announced = await pool.nextJson<{ master: string; ca: string }>(60_000);
-    gateway = spawnTs(
-      'gateway',
-      'bench/servers/gateway.ts',
-      [
-        '--xapi-url',
-        announced.master,
-        '--ca-file',
-        announced.ca,
-        ...(options.uiDir ? ['--ui-dir', options.uiDir] : []),
-      ],
-      {
-        ...GATEWAY_ENV,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: path.join(dir, 'gateway'),
-        AUDIT_LOG: path.join(dir, 'audit.log'),
-        LOG_LEVEL: 'warn',
-        ...options.env,
-      },
-    );
-    const { url } = await gateway.nextJson<{ url: string }>(30_000);
     let nextId = 1;
     const ask = async <T>(command: Record<string, unknown>): Promise<T> => {
       const id = nextId++;
@@ -98,15 +110,66 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         return answer as T;
       }
     };
-    const cookie = options.login === false ? '' : await login(url, 'root', 'xenroot');
-    const stack: GatewayStack = {
+    const addGateway = async (gatewayOptions: GatewayOptions = {}): Promise<Gateway> => {
+      const gateway = await startGateway(announced, path.join(dir, `gateway-${gateways.length}`), gatewayOptions);
+      gateways.push(gateway);
+      return gateway;
+    };
+    const first = await addGateway(options);
+    return {
       pool,
-      gateway,
+      gateway: first.child,
+      primary: first,
+      url: first.url,
+      cookie: first.cookie,
+      console: first.console,
+      rfbConsole: first.rfbConsole,
+      vmUuid: first.vmUuid,
+      ask,
+      addGateway,
+      async stop() {
+        for (const gateway of gateways.reverse()) await gateway.stop();
+        await pool.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const gateway of gateways) await gateway.stop();
+    await pool.stop();
+    throw error;
+  }
+}
+
+async function startGateway(
+  pool: { master: string; ca: string },
+  dir: string,
+  options: GatewayOptions,
+): Promise<Gateway> {
+  fs.mkdirSync(dir, { recursive: true });
+  const child = spawnTs(
+    'gateway',
+    'bench/servers/gateway.ts',
+    ['--xapi-url', pool.master, '--ca-file', pool.ca, ...(options.uiDir ? ['--ui-dir', options.uiDir] : [])],
+    {
+      ...GATEWAY_ENV,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: path.join(dir, 'data'),
+      AUDIT_LOG: path.join(dir, 'audit.log'),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  );
+  try {
+    const { url } = await child.nextJson<{ url: string }>(30_000);
+    const cookie = options.login === false ? '' : await login(url, 'root', 'xenroot');
+    const consoleUrl = (uuid: string): string => `${url.replace(/^http/, 'ws')}/api/consoles/vm/${uuid}`;
+    return {
+      child,
       url,
       cookie,
-      ask,
-      console: (uuid) =>
-        wsEndpoint('gateway', `${url.replace(/^http/, 'ws')}/api/consoles/vm/${uuid}`, { cookie, origin: url }),
+      console: (uuid) => wsEndpoint('gateway', consoleUrl(uuid), { cookie, origin: url }),
+      rfbConsole: (uuid) => wsEndpoint('gateway', consoleUrl(uuid), { cookie, origin: url }, 'rfb'),
       async vmUuid(name) {
         const response = await fetch(`${url}/api/objects/vm`, { headers: { cookie } });
         const body = (await response.json()) as { records: Record<string, { name_label: string }> };
@@ -114,16 +177,10 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
         if (!uuid) throw new Error(`no VM named ${name}`);
         return uuid;
       },
-      async stop() {
-        await gateway!.stop();
-        await pool.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
+      stop: () => child.stop(),
     };
-    return stack;
   } catch (error) {
-    await gateway?.stop();
-    await pool.stop();
+    await child.stop();
     throw error;
   }
 }

@@ -2,18 +2,30 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startPool, type PoolOptions } from '@xwc/xapi-sim';
+import { RelayDisplay } from '../../apps/xapi-sim/src/rfb/index.ts';
 
 /**
  * The simulated pool in its own process, so the gateway's figures are its own. `--options` is a JSON
- * PoolOptions. Prints {"master", "ca", "users"} once every host listens, then takes JSON commands on stdin,
+ * PoolOptions; `--relay-all <port>` puts that loopback TCP port behind every VM's console. Prints {"master", "ca", "users"} once every host listens, then takes JSON commands on stdin,
  * one per line, answering each with a JSON line carrying the same `id`:
  * - {"op": "vms", "power": "Halted", "limit": 5} → {"vms": [{name, uuid, power}]}
  * - {"op": "start" | "halt", "vm": "<uuid>"} → {"at": epoch ms when the VM's power_state changed}
  *   (a power change made from outside the gateway, as another client or the guest itself would).
  */
-const { values } = parseArgs({ options: { options: { type: 'string', default: '{}' } } });
+const { values } = parseArgs({
+  options: { options: { type: 'string', default: '{}' }, 'relay-all': { type: 'string' } },
+});
 const options = JSON.parse(values.options!) as PoolOptions;
-const pool = await startPool(options);
+const relayAll = values['relay-all'] === undefined ? undefined : Number(values['relay-all']);
+if (relayAll !== undefined && !(Number.isInteger(relayAll) && relayAll > 0 && relayAll < 65536)) {
+  throw new Error(`--relay-all expects a TCP port, got "${values['relay-all']}"`);
+}
+const relay = (): RelayDisplay => new RelayDisplay({ host: '127.0.0.1', port: relayAll! });
+const pool = await startPool(
+  relayAll === undefined
+    ? options
+    : { ...options, displays: { textConsole: relay, desktop: relay, relay: (target) => new RelayDisplay(target) } },
+);
 process.stdout.write(`${JSON.stringify({ master: pool.master.url, ca: pool.caFile, users: pool.users })}\n`);
 
 interface Command {
