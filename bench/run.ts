@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANALYSIS, CHANGES, PREAMBLE, SECTIONS } from './analysis.ts';
 import { bundle } from './bundle.ts';
+import { consoleKeystroke } from './console-keystroke.ts';
 import { eventStreams } from './event-streams.ts';
 import { firstFrame } from './first-frame.ts';
 import { inventory } from './inventory.ts';
@@ -33,6 +34,7 @@ import { throughput } from './throughput.ts';
 const SCENARIOS: readonly Scenario[] = [
   throughput,
   keystroke,
+  consoleKeystroke,
   stalled,
   eventStreams,
   manyConsoles,

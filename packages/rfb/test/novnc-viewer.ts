@@ -33,33 +33,7 @@ export const ENCODING = {
   desktopName: -307,
 } as const;
 
-/** What noVNC 1.7 sends in SetEncodings (core/rfb.js _sendEncodings, without H.264), quality 6, compression 2. */
-export const NOVNC_ENCODINGS = [
-  1,
-  7,
-  -260,
-  16,
-  21,
-  5,
-  2,
-  6,
-  0,
-  -32 + 6,
-  -256 + 2,
-  -223,
-  -224,
-  -258,
-  -261,
-  -308,
-  -309,
-  -312,
-  -313,
-  -307,
-  -1063131698,
-  -316,
-  0x574d5664,
-  -239,
-];
+export { NOVNC_ENCODINGS } from '../bench/update-reader.ts';
 
 /** noVNC's format: 32bpp depth 24, little-endian, red in the lowest byte. */
 export const NOVNC_FORMAT: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16 };
