@@ -20,6 +20,7 @@ import { within } from './lib/stats.ts';
 import { buildUi } from './lib/ui.ts';
 import { manyConsoles } from './many-consoles.ts';
 import { rrd } from './rrd.ts';
+import { sharedViewers } from './shared-viewers.ts';
 import { stalled } from './stalled.ts';
 import { throughput } from './throughput.ts';
 
@@ -38,6 +39,7 @@ const SCENARIOS: readonly Scenario[] = [
   stalled,
   eventStreams,
   manyConsoles,
+  sharedViewers,
   firstFrame,
   inventory,
   bundle,
