@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { setSecurityHeaders } from '../apps/proxy/src/http/security-headers.ts';
 import { launchChromium, VIEWPORT } from './lib/browser.ts';
 import { startXvnc } from './lib/processes.ts';
-import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
+import { measured, pairedRatio, runPair, type Context, type Row, type Scenario } from './lib/scenario.ts';
 import { startGatewayStack, TARGET_VM } from './lib/stack.ts';
 import { percentile } from './lib/stats.ts';
 
@@ -165,18 +165,51 @@ async function openConsoleTab(page: Page): Promise<Opening> {
   }, started);
 }
 
+const describeOpening = (opening: Opening): string => {
+  const marks = Object.entries(opening.marks)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ');
+  return `${opening.ms.toFixed(0)} ms${marks ? ` (${marks})` : ''}`;
+};
+
 /** One warm-up (discarded) and `count` measured openings; progress on the log. */
 async function series(ctx: Context, label: string, count: number, open: () => Promise<Opening>): Promise<Opening[]> {
   const kept: Opening[] = [];
   for (let i = 0; i <= count; i++) {
     const opening = await open();
     if (i > 0) kept.push(opening);
-    const marks = Object.entries(opening.marks)
-      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-      .join(', ');
-    ctx.log(`  ${label} ${i}${i === 0 ? ' (warm-up)' : ''}: ${opening.ms.toFixed(0)} ms${marks ? ` (${marks})` : ''}`);
+    ctx.log(`  ${label} ${i}${i === 0 ? ' (warm-up)' : ''}: ${describeOpening(opening)}`);
   }
   return kept;
+}
+
+/** A page of the app showing a VM's console tab, for repeated openings. */
+async function consolePage(context: BrowserContext, uuid: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`/object/vm/${uuid}/console`);
+  await page.locator('.console-status', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+  return page;
+}
+
+/**
+ * Console-tab openings on two gateways in pairs of alternating order (A then B, B then A, …), after one discarded
+ * warm-up each: the same Xvnc behind both, the same browser, the same minutes.
+ */
+async function pairedSeries(
+  ctx: Context,
+  count: number,
+  a: { label: string; page: Page },
+  b: { label: string; page: Page },
+): Promise<{ a: Opening[]; b: Opening[] }> {
+  const out = { a: [] as Opening[], b: [] as Opening[] };
+  const one = (side: 'a' | 'b', i: number) => async (): Promise<void> => {
+    const { label, page } = side === 'a' ? a : b;
+    const opening = await openConsoleTab(page);
+    if (i >= 0) out[side].push(opening);
+    ctx.log(`  ${label} ${i + 1}${i < 0 ? ' (warm-up)' : ''}: ${describeOpening(opening)}`);
+  };
+  for (let i = -1; i < count; i++) await runPair(Math.max(0, i), one('a', i), one('b', i));
+  return out;
 }
 
 /** Medians of each phase mark, for the report's "where the time goes" note. */
@@ -225,7 +258,11 @@ export const firstFrame: Scenario = {
     'console (General tab) and clicks Console, timed from the click to the first draw on noVNC’s visible canvas ' +
     'with a non-black visible pixel, measured in the page. Behind the VM’s console either a real TigerVNC Xvnc ' +
     '(1024×768, Debian’s, like the QEMU behind a real host’s console) or the simulator’s own RFB server (raw ' +
-    'encoding only, a test double). **New tab:** a fresh tab navigating to /console/vm/<uuid> (what "open in a new ' +
+    'encoding only, a test double). With Xvnc, two gateways on the same pool, the same settings but ' +
+    'CONSOLE_SHARING: the default (a lone viewer is bridged byte for byte: pass-through) and `always` (the shared ' +
+    'console engine: each opening connects it upstream, it decodes Xvnc’s first screen and serves it to noVNC ' +
+    'anew); their openings alternate in pairs (pass-through then engine, engine then pass-through, …), the ratio ' +
+    'taken within each pair. **New tab:** a fresh tab navigating to /console/vm/<uuid> (what "open in a new ' +
     'window" loads), timed from navigation start. **Chromium’s floor:** a fresh tab loading a one-file page that ' +
     'paints a 1024×768 canvas, served from loopback: no path that opens a new tab can be faster on this machine. ' +
     '20 openings each (quick: 5) after one discarded warm-up (cached assets, as for any console after the first).',
@@ -240,26 +277,39 @@ export const firstFrame: Scenario = {
       targetPort: xvnc.port,
       env: { LOGIN_ATTEMPTS_PER_USER: '100' },
     });
+    const engine = await stack.addGateway({
+      uiDir,
+      env: { LOGIN_ATTEMPTS_PER_USER: '100', CONSOLE_SHARING: 'always' },
+    });
     const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ viewport: VIEWPORT, baseURL: stack.url });
-      await context.addInitScript({ content: FIRST_FRAME_PROBE });
-      await login(context, stack.url);
+      const loggedIn = async (url: string): Promise<BrowserContext> => {
+        const c = await browser.newContext({ viewport: VIEWPORT, baseURL: url });
+        await c.addInitScript({ content: FIRST_FRAME_PROBE });
+        await login(c, url);
+        return c;
+      };
+      const context = await loggedIn(stack.url);
+      const engineContext = await loggedIn(engine.url);
       const real = await stack.vmUuid(TARGET_VM);
       const simulated = await stack.vmUuid(SIMULATED_VM);
 
-      const inApp = async (uuid: string, label: string): Promise<Opening[]> => {
-        const page = await context.newPage();
-        try {
-          await page.goto(`/object/vm/${uuid}/console`);
-          await page.locator('.console-status', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
-          return await series(ctx, label, count, () => openConsoleTab(page));
-        } finally {
-          await page.close();
-        }
-      };
-      const tabXvnc = await inApp(real, 'Console tab, Xvnc');
-      const tabSimulated = await inApp(simulated, 'Console tab, simulated RFB server');
+      const directPage = await consolePage(context, real);
+      const enginePage = await consolePage(engineContext, real);
+      const { a: tabXvnc, b: tabEngine } = await pairedSeries(
+        ctx,
+        count,
+        { label: 'Console tab, Xvnc, pass-through', page: directPage },
+        { label: 'Console tab, Xvnc, engine', page: enginePage },
+      );
+      await directPage.close();
+      await enginePage.close();
+      await engineContext.close();
+      const simulatedPage = await consolePage(context, simulated);
+      const tabSimulated = await series(ctx, 'Console tab, simulated RFB server', count, () =>
+        openConsoleTab(simulatedPage),
+      );
+      await simulatedPage.close();
       const window = await series(ctx, 'new tab, Xvnc', count, () => openTab(context, `/console/vm/${real}`));
       const floorContext = await browser.newContext({ viewport: VIEWPORT });
       await floorContext.addInitScript({ content: FIRST_FRAME_PROBE });
@@ -272,6 +322,10 @@ export const firstFrame: Scenario = {
 
       const p50 = percentile(
         tabXvnc.map((o) => o.ms),
+        50,
+      );
+      const engineP50 = percentile(
+        tabEngine.map((o) => o.ms),
         50,
       );
       const floorP50 = percentile(
@@ -287,6 +341,24 @@ export const firstFrame: Scenario = {
             budget: 300,
             target: { text: '≤ 300 ms', pass: p50 <= 300 },
             notes: [phaseNote(tabXvnc, 'the click')],
+          },
+        ),
+        row(
+          'first-frame.engine.p50',
+          `Time to first frame, Console tab, real Xvnc behind the console, through the engine, p50 of ${count}`,
+          tabEngine,
+          {
+            budget: 300,
+            target: { text: '≤ 300 ms', pass: engineP50 <= 300 },
+            paired: {
+              name: 'pass-through',
+              theirs: measured([p50]),
+              ratio: pairedRatio(
+                tabEngine.map((o) => o.ms),
+                tabXvnc.map((o) => o.ms),
+              ),
+            },
+            notes: [phaseNote(tabEngine, 'the click')],
           },
         ),
         {
