@@ -61,12 +61,22 @@ export interface GatewayConfig {
       /** Guests watching through one link at once. */
       viewersPerLink: number;
     };
+    /** The console wall (console/wall/). */
+    wall: {
+      /** Share of one CPU core thumbnails may take: the refresh interval stretches to stay within it. */
+      cpuPercent: number;
+      /** Consoles one wall page may watch at once. */
+      maxConsoles: number;
+      /** Wall pages one login may have open. */
+      perSession: number;
+    };
+  };
+  /** Console recordings (console/recording/): where, how much disk, how long they are kept. */
+  recordings: { dir: string; maxBytes: number; retentionMs: number; keyframeMs: number };
   /** Development only (`npm run dev`): serve the UI from this Vite dev server, with this run's CSP nonce. */
   devServer?: { url: URL; nonce: string };
   /** Performance statistics from the pool hosts (`GET /api/stats/…`); see stats/service.ts. */
   stats: { timeoutMs: number; maxReplyBytes: number };
-  /** Console recordings (console/recording/): where, how much disk, how long they are kept. */
-  recordings: { dir: string; maxBytes: number; retentionMs: number; keyframeMs: number };
   /** Live inventory streams (`GET /api/events`); see http/event-stream.ts. */
   events: { perSession: number; total: number; backlogBytes: number; stallTimeoutMs: number };
   auditLog: string;
@@ -215,16 +225,17 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         maxConsoles: integer(env, 'WALL_CONSOLES', 64, 1, 256),
         perSession: integer(env, 'WALL_VIEWS_PER_SESSION', 4, 1, 64),
       },
-    ...devServer(env),
-    stats: {
-      timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
-      maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
     },
     recordings: {
       dir: path.resolve(optional(env, 'RECORDINGS_DIR') ?? path.join(dataDir, 'recordings')),
       maxBytes: integer(env, 'RECORDINGS_MAX_SIZE_MIB', 10 * 1024, 1) * 1024 * 1024,
       retentionMs: integer(env, 'RECORDINGS_RETENTION_DAYS', 30, 1, 36_500) * 24 * 3600 * 1000,
       keyframeMs: seconds(env, 'RECORDING_KEYFRAME_INTERVAL', 5, 1),
+    },
+    ...devServer(env),
+    stats: {
+      timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
+      maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
     },
     events: {
       perSession: integer(env, 'EVENT_STREAMS_PER_SESSION', 8, 1),
