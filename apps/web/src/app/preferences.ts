@@ -10,6 +10,8 @@ export interface Preferences {
   readonly confirmCtrlAltDel: boolean;
   readonly scaleConsole: boolean;
   readonly navWidth: number;
+  /** The text console's font size, in CSS pixels. */
+  readonly textFontSize: number;
 }
 
 const DEFAULTS: Preferences = {
@@ -19,6 +21,7 @@ const DEFAULTS: Preferences = {
   confirmCtrlAltDel: true,
   scaleConsole: true,
   navWidth: 320,
+  textFontSize: 14,
 };
 
 const KEY = 'xwc.preferences';

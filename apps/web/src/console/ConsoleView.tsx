@@ -1,12 +1,11 @@
 import type RFB from '@novnc/novnc';
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
 import { powerAction } from '../api/endpoints.ts';
 import { describeError } from '../api/http.ts';
 import { NULL_REF, type HostRec, type VmRec } from '../api/wire.ts';
 import { preferences, setPreference } from '../app/preferences.ts';
 import type { ConsoleKind } from '../app/routes.ts';
-import { consolePath } from '../app/routes.ts';
-import { markEnded, session } from '../app/session.ts';
+import { markEnded } from '../app/session.ts';
 import { RemoteAccess } from '../details/RemoteAccess.tsx';
 import { ShareButton } from '../share/ShareDialog.tsx';
 import { roleAtLeast, ROLE_LABELS, type Role } from '../shared/roles.ts';
@@ -16,24 +15,32 @@ import { useStore } from '../store/store.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { MenuButton } from '../ui/Menu.tsx';
 import { ConfirmDialog } from '../ui/Modal.tsx';
+import { saveFile } from '../ui/download.ts';
 import { toast } from '../ui/toasts.ts';
 import { useNow } from '../ui/useNow.ts';
+import { useConsoleFollow } from './connection-hooks.ts';
+import { useKeyboardControl } from './keyboard-control.tsx';
 import { ConsoleController } from './controller.ts';
 import { availability as availabilityOf, type Availability, type VmConsoleSnapshot } from './follow.ts';
 import { SEND_KEYS } from './keysyms.ts';
 import { consoleUrl, takePreconnected } from './preconnect.ts';
 import { ClipboardPanel, PasteDialog } from './ConsoleDialogs.tsx';
 import {
-  DENY_KEYS,
-  FollowerHint,
-  HAND_OVER_KEYS,
-  KeyboardBar,
-  PeopleButton,
-  PeoplePanel,
-  type KeyboardActions,
-} from './ConsolePresence.tsx';
-import { isAlone, isFollower, keyboardHolder, personName } from './presence.ts';
+  ConsoleNoticeLine,
+  ConsoleOverlay,
+  ConsoleStatus,
+  consoleStatusLabel,
+  OpenWindowButton,
+  PresenceBars,
+  ReattachingBanner,
+} from './ConsoleChrome.tsx';
+import { FollowerHint, PeopleButton } from './ConsolePresence.tsx';
+import { isFollower, keyboardHolder, personName } from './presence.ts';
 import { RecordingIndicator } from '../recordings/RecordingIndicator.tsx';
+import { useConsoleView, ViewSwitch, type ConsoleViewKind, type ConsoleViews } from './text/view-switch.tsx';
+
+// xterm.js and the text view in their own chunk, loaded when a text view is first shown.
+const TextConsoleScreen = lazy(() => import('./text/TextConsoleView.tsx'));
 
 /**
  * The console of a VM or of a host's control domain: noVNC in a box with a toolbar, that follows the VM across
@@ -66,16 +73,19 @@ export default function ConsoleView(props: ConsoleViewProps) {
   return <ConsoleGate key={`${props.kind}/${props.uuid}`} {...props} />;
 }
 
-interface Target {
+export interface Target {
   readonly name: string;
   readonly vm: VmRec | undefined;
   readonly host: HostRec | undefined;
   readonly availability: Availability;
+  /** The VM (or host) and its consoles of the view's protocol. */
   readonly snapshot: VmConsoleSnapshot;
+  /** Whether the running VM (or control domain) has a text console; undefined while that is not known. */
+  readonly hasText: boolean | undefined;
 }
 
 /** The VM (or the host's control domain) as the console needs it, re-read on every relevant change. */
-function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
+function useTarget(kind: ConsoleKind, uuid: string, view: ConsoleViewKind): Target | undefined {
   // Only this VM (or the host and its control domain), its consoles and host liveness: not every VM of the pool.
   useClassesVersion(['console', 'host_metrics']);
   const host = useRecord('host', kind === 'host' ? uuid : undefined);
@@ -83,9 +93,9 @@ function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
   const vm = useRecord('vm', kind === 'vm' ? uuid : controlDomain);
   if (kind === 'vm' && !vm) return undefined;
   if (kind === 'host' && !host) return undefined;
-  const rfb = cache
-    .byRefs('console', vm?.consoles ?? [])
-    .filter((c) => c.protocol === 'rfb')
+  const consoles = cache.byRefs('console', vm?.consoles ?? []);
+  const shown = consoles
+    .filter((c) => c.protocol === (view === 'text' ? 'vt100' : 'rfb'))
     .map((c) => c.$ref)
     .sort();
   let availability: Availability;
@@ -94,7 +104,7 @@ function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
     // The control domain may be absent from the cache: then let the gateway decide.
     availability = metrics?.live === false ? { state: 'not-running', powerState: 'Halted' } : { state: 'ready' };
   } else {
-    availability = availabilityOf(vm!, rfb.length);
+    availability = availabilityOf(vm!, shown.length);
   }
   return {
     name: kind === 'host' ? (host?.name_label ?? 'Server') : vm!.name_label,
@@ -105,8 +115,9 @@ function useTarget(kind: ConsoleKind, uuid: string): Target | undefined {
       powerState: kind === 'host' ? (availability.state === 'ready' ? 'Running' : 'Halted') : vm!.power_state,
       domid: vm?.domid ?? 0,
       residentOn: vm?.resident_on ?? NULL_REF,
-      consoles: rfb,
+      consoles: shown,
     },
+    hasText: vm?.power_state === 'Running' ? consoles.some((c) => c.protocol === 'vt100') : undefined,
   };
 }
 
@@ -116,11 +127,14 @@ const PENDING_TARGET: Target = {
   host: undefined,
   availability: { state: 'unknown' },
   snapshot: { powerState: 'Unknown', domid: -1, residentOn: NULL_REF, consoles: [] },
+  hasText: undefined,
 };
 
 /** Explains why there is no console before any connection is tried (role, missing object). */
 function ConsoleGate(props: ConsoleViewProps) {
-  const target = useTarget(props.kind, props.uuid);
+  const views = useConsoleView(props.kind);
+  const target = useTarget(props.kind, props.uuid, views.view);
+  views.learn(target?.hasText);
   const needed: Role = props.kind === 'host' ? 'pool-admin' : 'vm-operator';
   if (props.role !== undefined && !roleAtLeast(props.role, needed)) {
     return (
@@ -144,22 +158,26 @@ function ConsoleGate(props: ConsoleViewProps) {
     );
   }
   // Before the inventory arrives the console connects anyway: the gateway looks the VM up itself.
-  return <ConsoleScreen {...props} target={target ?? PENDING_TARGET} />;
+  if (views.view === 'text') {
+    return (
+      <Suspense fallback={<div className="console-loading">Loading the text console…</div>}>
+        <TextConsoleScreen {...props} target={target ?? PENDING_TARGET} views={views} />
+      </Suspense>
+    );
+  }
+  return <ConsoleScreen {...props} target={target ?? PENDING_TARGET} views={views} />;
 }
+
+/** What a console view (graphical or text) is given by the gate. */
+export type ConsoleScreenProps = ConsoleViewProps & { readonly target: Target; readonly views: ConsoleViews };
 
 /** How long a follower's "your keys are not sent" hint stays after their last key. */
 const HINT_MS = 4_000;
 const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph', 'CapsLock']);
 
-function formatStamp(date: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-}
-
-function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps & { target: Target }) {
+function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScreenProps) {
   const name = target.name || (kind === 'host' ? 'the server' : 'the VM');
   const prefs = useStore(preferences);
-  const sessionState = useStore(session);
   const [controller] = useState(
     () =>
       new ConsoleController({
@@ -182,7 +200,6 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [powerBusy, setPowerBusy] = useState(false);
   const [peopleOpen, setPeopleOpen] = useState(false);
-  const [askTake, setAskTake] = useState(false);
   /** When a follower last typed (the hint shows for a moment after). */
   const [typedAt, setTypedAt] = useState<number | undefined>();
   const peopleId = useId();
@@ -194,37 +211,10 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
     return () => controller.dispose();
   }, [controller]);
 
-  const { availability, snapshot } = target;
-  const consolesKey = snapshot.consoles.join(',');
-  const availabilityKey =
-    availability.state === 'not-running' ? `not-running:${availability.powerState}` : availability.state;
-  const stableTarget = useMemo(
-    () => ({ availability, snapshot }),
-    // Only the fields that matter: a new VM record for an unrelated change must not count as a change.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [availabilityKey, snapshot.powerState, snapshot.domid, snapshot.residentOn, consolesKey],
-  );
-  useEffect(() => {
-    if (stableTarget.availability.state !== 'unknown')
-      controller.update(stableTarget.availability, stableTarget.snapshot);
-  }, [controller, stableTarget]);
-
+  const { availability } = target;
+  useConsoleFollow(controller, target);
   useEffect(() => controller.setScale(prefs.scaleConsole), [controller, prefs.scaleConsole]);
   useEffect(() => controller.setViewOnly(viewOnly), [controller, viewOnly]);
-
-  // Logged in again after the session ended: reopen the console.
-  const resumed = sessionState.status === 'logged-in' && sessionState.ended === undefined;
-  useEffect(() => {
-    if (resumed && controller.state.get().sessionEnded) controller.reconnectNow();
-  }, [resumed, controller]);
-
-  // Notices fade after a while; the status line keeps the current state.
-  const noticeId = state.notice?.id;
-  useEffect(() => {
-    if (noticeId === undefined) return;
-    const timer = setTimeout(() => controller.dismissNotice(), 12_000);
-    return () => clearTimeout(timer);
-  }, [noticeId, controller]);
 
   const connected = state.phase === 'connected';
   // Rejoining a shared console (4020) happens in a blink: it keeps looking connected, over the last picture.
@@ -295,27 +285,9 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
   // Between a connection's welcome and its first people list there is nothing to show.
   const presence = state.presence?.viewers.length ? state.presence : undefined;
   const holder = presence ? keyboardHolder(presence) : undefined;
-  const haveKeyboard = holder !== undefined && holder.id === presence?.me;
   const follower = presence !== undefined && isFollower(presence);
   const holderName = presence && holder ? personName(presence, holder) : '';
-  const firstRequest = haveKeyboard && presence ? presence.requests[0] : undefined;
-  const keyboard: KeyboardActions = {
-    request: () => controller.requestControl(),
-    withdraw: () => controller.withdrawRequest(),
-    release: () => {
-      controller.releaseControl();
-      controller.focus();
-    },
-    take: () => setAskTake(true),
-    handOver: (viewer) => {
-      controller.handOver(viewer);
-      controller.focus();
-    },
-    deny: (viewer) => {
-      controller.denyControl(viewer);
-      controller.focus();
-    },
-  };
+  const { actions: keyboard, dialog: takeDialog } = useKeyboardControl(controller, presence, name);
 
   // A follower's keys, pointer and clipboard are dropped by the gateway; watching only sends none.
   const inputBlockedWhy = viewOnly
@@ -324,22 +296,6 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       ? `${holderName} has the keyboard: your keys and pointer do not reach the VM.`
       : undefined;
   const inputBlocked = inputBlockedWhy !== undefined;
-
-  // The holder answers the oldest request from anywhere in the page, even while the console has the keys.
-  useEffect(() => {
-    if (firstRequest === undefined) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (!event.ctrlKey || !event.altKey || event.shiftKey || event.metaKey) return;
-      const key = event.key.toLowerCase();
-      if (key !== HAND_OVER_KEYS.key && key !== DENY_KEYS.key) return;
-      event.preventDefault();
-      event.stopPropagation();
-      if (key === HAND_OVER_KEYS.key) controller.handOver(firstRequest);
-      else controller.denyControl(firstRequest);
-    };
-    document.addEventListener('keydown', onKeyDown, true);
-    return () => document.removeEventListener('keydown', onKeyDown, true);
-  }, [controller, firstRequest]);
 
   const toggleFullscreen = () => {
     if (document.fullscreenElement) void document.exitFullscreen();
@@ -355,19 +311,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       toast('error', 'No picture to save: the console is not connected.');
       return;
     }
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `${(target.name || uuid).replace(/[^\w.-]+/g, '_')}-${formatStamp(new Date())}.png`;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(blob, target.name || uuid, 'png');
     toast('success', 'Screenshot saved.');
-  };
-
-  const openWindow = () => {
-    window.open(consolePath(kind, uuid), `console-${kind}-${uuid}`, 'noopener,width=1060,height=840');
   };
 
   const power = async (action: 'start' | 'resume') => {
@@ -395,20 +340,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         : availability.state === 'disabled'
           ? 'Console disabled'
           : 'Waiting';
-  const retryIn =
-    state.phase === 'retrying' && state.nextRetryAt
-      ? Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000))
-      : undefined;
-
-  const statusLabel = looksConnected
-    ? 'Connected'
-    : state.phase === 'retrying'
-      ? `Reconnecting${retryIn !== undefined ? ` in ${retryIn} s` : ''}`
-      : state.phase === 'connecting'
-        ? 'Connecting…'
-        : state.phase === 'waiting'
-          ? waitingFor
-          : 'Disconnected';
+  const statusLabel = consoleStatusLabel(state, looksConnected, now, waitingFor);
 
   return (
     <div
@@ -416,13 +348,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
       className={`console-frame${embedded ? ' embedded' : ' standalone'}${fullscreen ? ' fullscreen' : ''}${captured ? ' captured' : ''}`}
     >
       <div className="console-toolbar" role="toolbar" aria-label="Console">
-        <span
-          className={`console-status status-${looksConnected ? 'connected' : state.phase}`}
-          role="status"
-          aria-live="polite"
-        >
-          <span className="status-dot" aria-hidden="true" />
-          {statusLabel}
+        <ViewSwitch views={views} />
+        <ConsoleStatus connected={looksConnected} phase={state.phase} label={statusLabel}>
           {looksConnected && state.latencyMs !== undefined ? (
             <span
               className="latency"
@@ -432,7 +359,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
               · {state.latencyMs} ms
             </span>
           ) : null}
-        </span>
+        </ConsoleStatus>
         {looksConnected ? <RecordingIndicator recording={state.presence?.recording} /> : null}
         {presence && looksConnected ? (
           <PeopleButton
@@ -514,17 +441,18 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
         <button type="button" onClick={toggleFullscreen} aria-pressed={fullscreen} title="Fullscreen (Esc to leave)">
           <Glyph name="fullscreen" /> <span className="visually-hidden">Fullscreen</span>
         </button>
-        {embedded ? (
-          <button type="button" onClick={openWindow} title="Open this console in a new window">
-            <Glyph name="external" /> <span className="visually-hidden">Open in new window</span>
-          </button>
-        ) : null}
+        {embedded ? <OpenWindowButton kind={kind} uuid={uuid} /> : null}
       </div>
-      {presence && looksConnected && peopleOpen && !isAlone(presence) ? (
-        <PeoplePanel id={peopleId} presence={presence} now={now} onClose={() => setPeopleOpen(false)} />
-      ) : null}
-      {presence && looksConnected && !isAlone(presence) ? (
-        <KeyboardBar presence={presence} viewOnly={viewOnly} actions={keyboard} />
+      {looksConnected ? (
+        <PresenceBars
+          presence={presence}
+          peopleOpen={peopleOpen}
+          peopleId={peopleId}
+          now={now}
+          onClosePeople={() => setPeopleOpen(false)}
+          viewOnly={viewOnly}
+          actions={keyboard}
+        />
       ) : null}
       {clipboardOpen ? (
         <ClipboardPanel
@@ -536,17 +464,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
           onClose={() => setClipboardOpen(false)}
         />
       ) : null}
-      {state.notice ? (
-        <div className={`console-notice tone-${state.notice.tone ?? 'ok'}`} role="status">
-          <Glyph name="info" /> {state.notice.text}
-          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => controller.dismissNotice()}>
-            ×
-          </button>
-        </div>
-      ) : null}
-      <div className="visually-hidden" aria-live="polite">
-        {state.announcement?.text}
-      </div>
+      <ConsoleNoticeLine controller={controller} state={state} />
       {target.vm ? <RemoteAccess vm={target.vm} /> : null}
       <div className="console-stage">
         <div
@@ -556,53 +474,35 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
           onFocus={() => setCaptured(true)}
           onBlur={() => setCaptured(false)}
         />
-        {presence?.upstream === 'reattaching' && looksConnected ? (
-          <div className="console-reattaching" role="status">
-            <span className="spinner" aria-hidden="true" />
-            {kind === 'host'
-              ? 'The server’s console is restarting — re-attaching…'
-              : 'The VM is restarting — re-attaching…'}
-          </div>
-        ) : null}
+        {presence?.upstream === 'reattaching' && looksConnected ? <ReattachingBanner kind={kind} /> : null}
         {presence && typedAt !== undefined && follower ? (
           <FollowerHint presence={presence} onRequest={keyboard.request} />
         ) : null}
         {!looksConnected ? (
-          <div className="console-overlay">
-            <div className="console-message" role="status">
-              {state.phase === 'connecting' || state.phase === 'retrying' ? (
-                <span className="spinner" aria-hidden="true" />
-              ) : null}
-              <p>{state.message}</p>
-              {target.vm && vmState === 'Halted' && availability.state === 'not-running' ? (
-                <button
-                  type="button"
-                  className="primary"
-                  disabled={!canPower || powerBusy}
-                  onClick={() => void power('start')}
-                  title={canPower ? undefined : 'Starting a VM needs the VM Operator role or higher'}
-                >
-                  {powerBusy ? 'Starting…' : 'Start the VM'}
-                </button>
-              ) : null}
-              {target.vm && vmState === 'Suspended' && availability.state === 'not-running' ? (
-                <button
-                  type="button"
-                  className="primary"
-                  disabled={!canPower || powerBusy}
-                  onClick={() => void power('resume')}
-                  title={canPower ? undefined : 'Resuming a VM needs the VM Operator role or higher'}
-                >
-                  {powerBusy ? 'Resuming…' : 'Resume the VM'}
-                </button>
-              ) : null}
-              {(state.manual || state.phase === 'retrying') && !state.sessionEnded ? (
-                <button type="button" onClick={() => controller.reconnectNow()}>
-                  <Glyph name="refresh" /> Reconnect now
-                </button>
-              ) : null}
-            </div>
-          </div>
+          <ConsoleOverlay controller={controller} state={state}>
+            {target.vm && vmState === 'Halted' && availability.state === 'not-running' ? (
+              <button
+                type="button"
+                className="primary"
+                disabled={!canPower || powerBusy}
+                onClick={() => void power('start')}
+                title={canPower ? undefined : 'Starting a VM needs the VM Operator role or higher'}
+              >
+                {powerBusy ? 'Starting…' : 'Start the VM'}
+              </button>
+            ) : null}
+            {target.vm && vmState === 'Suspended' && availability.state === 'not-running' ? (
+              <button
+                type="button"
+                className="primary"
+                disabled={!canPower || powerBusy}
+                onClick={() => void power('resume')}
+                title={canPower ? undefined : 'Resuming a VM needs the VM Operator role or higher'}
+              >
+                {powerBusy ? 'Resuming…' : 'Resume the VM'}
+              </button>
+            ) : null}
+          </ConsoleOverlay>
         ) : null}
       </div>
       <div className="console-footer">
@@ -640,25 +540,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target }: ConsoleViewProps 
           onCancel={() => setAskCad(false)}
         />
       ) : null}
-      {askTake && holder ? (
-        <ConfirmDialog
-          title="Take the keyboard?"
-          message={
-            <>
-              Take the keyboard from <strong>{holderName}</strong>? Their keys and pointer stop reaching {name} at once,
-              and they are told that you took it.
-            </>
-          }
-          confirmLabel="Take keyboard"
-          danger
-          onConfirm={() => {
-            setAskTake(false);
-            controller.takeControl();
-            controller.focus();
-          }}
-          onCancel={() => setAskTake(false)}
-        />
-      ) : null}
+      {takeDialog}
       {pasteOpen ? (
         <PasteDialog
           onClose={() => {

@@ -62,6 +62,8 @@ export interface ConsoleOptions {
   readonly isHost: boolean;
   /** A socket already opened for this URL, to take over instead of opening one. */
   readonly takeEarly?: (url: string) => { socket: WebSocket; channel: EarlyChannel } | undefined;
+  /** Measures the round trip with RFB requests (latency-probe.ts); false for a console that does not speak RFB. */
+  readonly latency?: boolean;
 }
 
 const NOTICE_ID = { next: 1 };
@@ -487,9 +489,11 @@ export class ConsoleController {
       if (generation !== this.generation) return;
       this.onClosed(event.code, event.reason, opened, handshakeDone);
     });
-    this.probe = new LatencyProbe(socket, (ms) => {
-      if (generation === this.generation) this.patch({ latencyMs: Math.round(ms) });
-    });
+    if (this.options.latency !== false) {
+      this.probe = new LatencyProbe(socket, (ms) => {
+        if (generation === this.generation) this.patch({ latencyMs: Math.round(ms) });
+      });
+    }
 
     let RfbClass: typeof RFB;
     try {
