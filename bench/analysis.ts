@@ -12,7 +12,14 @@ export const PREAMBLE = [
   '**This machine is small and shared:** two cores carry the client, the proxy under test, the target and (for the',
   'whole gateway) the simulated pool’s TLS relay at once, and other work may run beside the benchmark (the load',
   'average before each scenario is listed at the end). That is why every ratio compares paths measured in the same',
-  'minutes, interleaved run by run.',
+  'minutes, interleaved run by run; where XWC is compared with another of its own paths (the shared console',
+  'engine beside pass-through), the runs are made in pairs of alternating order and the ratio is taken within',
+  'each pair (its own table). Every figure is a median, with the range of its runs in brackets.',
+  '',
+  '`npm run bench -- --quick` writes its own files under `bench/tmp/quick/` and judges no target (its sizes are',
+  'smaller than the targets are set for). Profiles: `XWC_BENCH_PROFILE=<dir> npm run bench -- --only <scenario>',
+  '[--cases <case>]` runs every gateway under `node --cpu-prof`; `npx tsx bench/profile.ts <file> --from 5`',
+  'summarises one (self and total time per function, leaving out start-up).',
 ].join('\n');
 
 /** Product changes made because of these benchmarks, each with what it measured before and after. */
@@ -37,6 +44,11 @@ export const CHANGES: readonly string[] = [
     '(`/api/events?vm=`). Snapshots are serialised once per change for every subscriber and written in pieces; ' +
     'JSON-RPC replies are encoded in one pass and decoded in place. Login → tree on 10,000 VMs went from 9.9 s to ' +
     'about 3 s; the worst search keystroke typed right after login from 230 ms to under 100 ms.',
+  '**The simulator’s console relay writes to the VNC server without Nagle** (`apps/xapi-sim/src/rfb/relay.ts`): ' +
+    'a key released right after it was pressed waited for the server’s delayed acknowledgement of the press (up ' +
+    'to 40 ms), which measured as 27 ms of a 30 ms idle keystroke round trip (p50) through pass-through; 3.7 ms ' +
+    'after. A benchmark artefact (a real host’s console server is not behind this relay), found by the engine’s ' +
+    'keystroke scenario.',
   '**Tried and dropped:** merging the TLS records that arrive in one event-loop turn into one WebSocket message ' +
     '(fewer frames and writes) cost more in copies than it saved: the gateway’s CPU per GiB rose.',
 ];
@@ -108,7 +120,87 @@ const SEARCH = [
   '(`useDeferredValue`) so the box answers first and the tree follows.',
 ].join(' ');
 
+const ENGINE_SECTION = 'Shared console engine';
+const SEE_ENGINE = `See “${ENGINE_SECTION}” below.`;
+
+const ENGINE = [
+  'Profiles of the engine’s gateway (`XWC_BENCH_PROFILE=<dir> npm run bench -- --only console-keystroke --cases',
+  '<case>`, and `--only shared-viewers`; `bench/profile.ts --from 5`, shares of the gateway’s busy time) on this',
+  'machine, which other work kept at a load average of 5–10 while they ran.',
+  '',
+  '**Keystroke under a saturating screen.** A key’s echo is on the viewer’s screen when the update carrying it is',
+  'complete (noVNC shows an update once it is whole). Through the engine the echo waits, in turn, for (1) the',
+  'console server’s next answer: the engine keeps one FramebufferUpdateRequest outstanding upstream and asks again',
+  'once an update is decoded, so the echo drawn while a 2.5 MiB Raw update is on its way goes out only after it;',
+  '(2) the viewer’s update being written: its tiles are chosen when it starts and each is encoded when written;',
+  '(3) the whole next update, which carries every tile changed since, the echo’s among them. Under a saturating',
+  'screen (2) and (3) are full-area updates, and encoding them is what the engine spends its time on: `tightPayload`',
+  '(packages/rfb/src/encoders/tight.ts) takes 61 % of the busy time for the text-like screen, 58 % for the',
+  'full-colour one, of which zlib’s `deflateSync` alone (`processChunkSync`) 40 % and 44 % and `scanPalette` 15 %',
+  'for text; decoding the server’s Raw into the framebuffer (`putRgba`) 6–7 %, socket writes (`writev`) 6–10 %,',
+  'GC 7–12 %. With full colour, bytes add to it: a full-area update of noise is ~2.4 MB of Tight (zlib cannot shrink',
+  'it, and deflates it at level 6 all the same), 120 ms at 20 MB/s, so one update alone is over the target however',
+  'fast it is encoded: only a lossy encoding (Tight JPEG, which the engine does not do) or a smaller update changes',
+  'that. With a server that writes without being asked (`push`), the gateway reads the console at its decoding pace',
+  'while the server fills every buffer between them (its socket, the pool’s relay, the TLS socket): the echo waits',
+  'behind megabytes there, as it does before the browser in pass-through; the engine only moves the queue upstream',
+  '(real VNC servers answer requests; TigerVNC’s continuous updates are paced by fences, which the engine does not',
+  'ask for). What would move it, in the engine: deflate at zlib level 1, or store, for tiles that do not compress',
+  '(noise gains nothing from level 6); deflate off the main thread (zlib’s asynchronous API runs on libuv’s pool,',
+  'i.e. the second core); bound each update to what the viewer takes in ~20 ms and send the most recently changed',
+  'tiles first, so that an echo does not wait for a whole screen; and ask upstream again as soon as an update’s',
+  'header is read rather than when it is decoded.',
+  '',
+  '**Many viewers, worst case.** With 50 viewers of a screen that changes entirely 10 times a second, the gateway',
+  'spends 38 % of its busy time in `writev` and 30 % in zlib: each tile is one WebSocket message, i.e. one',
+  '`writev` system call per tile per viewer (`ViewerChannel.send` → `ws` → `Socket._writev`), ~190 per update',
+  'for every viewer; for the typical text-like screen with 50 viewers `writev` is 58 % of a much smaller busy time',
+  '(the encoded-tile cache does its job: zlib 10 %). Writing each viewer’s update in fewer socket writes (corking the',
+  'socket for a pump turn, or one WebSocket message per update up to a size) is the first thing to change; then the',
+  'zlib level for incompressible tiles as above. The memory is the encoded-tile cache (bounded at 32 MiB), 128 KiB',
+  'of write buffer per viewer, and the encoded tiles churned through at ~2.3 MB a frame, freed to glibc, which keeps',
+  'them (`trim_threshold` of 256 MiB in scripts/gateway-env.json): the peak depends on when V8 collects them.',
+  '',
+  '**First frame.** The viewer’s RFB handshake starts once the engine’s upstream has its ServerInit, so the first',
+  'console bytes come at about the same time as through pass-through (phase marks in the details); the difference',
+  'is after them. The gateway’s share is the row “ServerInit → first complete update”: through the engine it',
+  'decodes Xvnc’s first screen, then Tight-encodes all 192 tiles of a framebuffer that is new at each opening',
+  '(`scanPalette` 21 % of the busy time in a profile of such openings) and sends 193 rectangles where Xvnc sends',
+  '2 (details). The rest is in the page: a Chromium CPU profile of 10 openings each (taken apart from the run, over',
+  'CDP) showed the main thread ~170 ms busier per opening through the engine, nearly all of it outside noVNC’s',
+  'JavaScript, in the renderer’s native work (drawing, layout, message dispatch), which the profile does not break',
+  'down. Sending fewer, larger rectangles for a whole-screen update (tiles of one palette merged, a fill for a',
+  'uniform area) is where to start.',
+].join('\n');
+
+/** Analysis that stands on its own, after the missed targets. */
+export const SECTIONS: readonly { title: string; text: string }[] = [{ title: ENGINE_SECTION, text: ENGINE }];
+
+const ENGINE_KEYS =
+  'Through the engine the echo waits for the server’s next answer, the viewer’s update being written and the ' +
+  `whole next one; encoding those updates (Tight, zlib) is most of the gateway’s work. ${SEE_ENGINE}`;
+
 export const ANALYSIS: Readonly<Record<string, string>> = {
+  'console-keystroke.answer-text.p99': ENGINE_KEYS,
+  'console-keystroke.answer-noise.p99': `${ENGINE_KEYS} With full colour one whole-area update is ~2.4 MB, over the target at 20 MB/s by itself.`,
+  'console-keystroke.push-noise.p99':
+    'A server writing without requests fills the buffers between it and the gateway, which reads at its decoding ' +
+    `pace: the echo waits behind them, upstream instead of before the browser. ${SEE_ENGINE}`,
+  'console-keystroke.idle.p99':
+    'Through the engine a key is decoded by the viewer’s RFB session and re-encoded upstream, and its echo decoded ' +
+    'into the framebuffer and encoded again for the viewer: a few milliseconds more than bytes relayed, which a ' +
+    `busy machine can stretch at the p99. ${SEE_ENGINE}`,
+  'viewers.noise.cpu.50':
+    'One `writev` system call per tile per viewer (38 % of the busy time) and zlib on incompressible tiles (30 %); ' +
+    `the viewers get fewer frames as the gateway saturates (details). ${SEE_ENGINE}`,
+  'viewers.noise.rss.50':
+    'The encoded-tile cache (≤ 32 MiB), 128 KiB of write buffer per viewer and encoded tiles freed faster than they ' +
+    `are collected, kept by glibc. ${SEE_ENGINE}`,
+  'viewers.text.cpu.50': `Socket writes, one per tile per viewer, dominate. ${SEE_ENGINE}`,
+  'viewers.text.rss.50': SEE_ENGINE,
+  'first-frame.engine.p50':
+    'Through the engine the first screen is decoded, re-encoded tile by tile (192 Tight rectangles where Xvnc sends ' +
+    `2) and drawn by noVNC rectangle by rectangle. ${SEE_ENGINE}`,
   'throughput.s2c.bridge': THROUGHPUT,
   'throughput.c2s.bridge': THROUGHPUT,
   'throughput.s2c.gateway': THROUGHPUT,
@@ -125,6 +217,3 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     'A power change travels XAPI event → the gateway’s `event.from` loop → SSE `changes` → the cache → a render of ' +
     'the tree. If this row misses, look at the event batching in `watchEvents` (`packages/api-client/src/events.ts`).',
 };
-
-/** Analysis that stands on its own, after the missed targets. */
-export const SECTIONS: readonly { title: string; text: string }[] = [];

@@ -1,7 +1,7 @@
 import { KeyTimer, summarise, type Summary } from './lib/keys.ts';
 import { cpuSecondsOf, Sampler } from './lib/proc.ts';
 import { RfbViewer } from './lib/rfb-viewer.ts';
-import { measured, pairedRatio, runPair, type Context, type Row, type Scenario } from './lib/scenario.ts';
+import { measured, selected, pairedRatio, runPair, type Context, type Row, type Scenario } from './lib/scenario.ts';
 import { echoedKeys } from './lib/screen.ts';
 import { startGatewayStack, startScreens, TARGET_VM, type Gateway, type GatewayStack } from './lib/stack.ts';
 import { MB, sleep } from './lib/stats.ts';
@@ -126,24 +126,25 @@ export const consoleKeystroke: Scenario = {
     const pairs = ctx.quick ? 1 : 5;
     const idleMs = ctx.quick ? 1000 : 2000;
     const floodMs = ctx.quick ? 2000 : 3000;
-    const screens = await startScreens(SCREENS.map((s) => s.spec));
+    const cases = selected(ctx, SCREENS);
+    const screens = await startScreens(cases.map((s) => s.spec));
     let stack: GatewayStack | undefined;
     try {
       stack = await startGatewayStack({
-        consoles: Object.fromEntries(SCREENS.map((s, i) => [s.vm, screens.ports[i]!])),
+        consoles: Object.fromEntries(cases.map((s, i) => [s.vm, screens.ports[i]!])),
       });
       const engine = await stack.addGateway({ env: { CONSOLE_SHARING: 'always' } });
       const gateways: Record<PathName, Gateway> = { engine, 'pass-through': stack.primary };
-      const uuids = await Promise.all(SCREENS.map((s) => stack!.vmUuid(s.vm)));
+      const uuids = await Promise.all(cases.map((s) => stack!.vmUuid(s.vm)));
       const runs = Object.fromEntries(
-        SCREENS.map((s) => [s.key, { engine: [] as Run[], 'pass-through': [] as Run[] }]),
+        cases.map((s) => [s.key, { engine: [] as Run[], 'pass-through': [] as Run[] }]),
       ) as Record<string, Record<PathName, Run[]>>;
 
       let pairStarted = performance.now();
       for (let pair = 0; pair < pairs; pair++) {
         if (pair > 0 && !ctx.allows(performance.now() - pairStarted)) break;
         pairStarted = performance.now();
-        for (const [i, screen] of SCREENS.entries()) {
+        for (const [i, screen] of cases.entries()) {
           const durationMs = screen.flood ? floodMs : idleMs;
           const one = (path: PathName) => async (): Promise<Run> => {
             const run = await measure(gateways[path], uuids[i]!, screen.flood, durationMs);
@@ -161,7 +162,7 @@ export const consoleKeystroke: Scenario = {
       }
 
       const rows: Row[] = [];
-      for (const screen of SCREENS) {
+      for (const screen of cases) {
         const ours = runs[screen.key]!.engine;
         const theirs = runs[screen.key]!['pass-through'];
         for (const key of ['p50', 'p99'] as const) {

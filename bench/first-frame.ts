@@ -4,9 +4,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { setSecurityHeaders } from '../apps/proxy/src/http/security-headers.ts';
 import { launchChromium, VIEWPORT } from './lib/browser.ts';
 import { startXvnc } from './lib/processes.ts';
-import { measured, pairedRatio, runPair, type Context, type Row, type Scenario } from './lib/scenario.ts';
+import { alternate, measured, pairedRatio, runPair, type Context, type Row, type Scenario } from './lib/scenario.ts';
 import { startGatewayStack, TARGET_VM } from './lib/stack.ts';
-import { percentile } from './lib/stats.ts';
+import { percentile, sleep, within } from './lib/stats.ts';
+import { RfbViewer } from './lib/rfb-viewer.ts';
+import type { Endpoint } from './lib/conn.ts';
 
 /**
  * Time to first frame, measured in the page: from the user's action (a click on the Console tab, or a new tab's
@@ -212,6 +214,28 @@ async function pairedSeries(
   return out;
 }
 
+/**
+ * The gateway's share of a first frame, without a browser: from ServerInit to the first complete update, for a
+ * viewer (bench/lib/rfb-viewer.ts, noVNC's encodings) opening the console afresh; and the rectangles it took.
+ */
+async function firstUpdate(endpoint: Endpoint): Promise<{ ms: number; rects: number }> {
+  let done!: (value: { ms: number; rects: number }) => void;
+  const first = new Promise<{ ms: number; rects: number }>((resolve) => (done = resolve));
+  let readyAt = 0;
+  const viewer = await RfbViewer.open(endpoint, {
+    onUpdate: (v) => v.updates === 1 && done({ ms: performance.now() - readyAt, rects: v.rects }),
+  });
+  readyAt = performance.now();
+  try {
+    return await within(10_000, 'the first update', first);
+  } finally {
+    viewer.close();
+    await Promise.race([viewer.closed, sleep(2000)]);
+    // The gateway lets go of the console (the engine closes its upstream) before the next opening.
+    await sleep(200);
+  }
+}
+
 /** Medians of each phase mark, for the report's "where the time goes" note. */
 function phaseNote(openings: readonly Opening[], origin: string): string {
   const p50 = percentile(
@@ -262,7 +286,8 @@ export const firstFrame: Scenario = {
     'CONSOLE_SHARING: the default (a lone viewer is bridged byte for byte: pass-through) and `always` (the shared ' +
     'console engine: each opening connects it upstream, it decodes Xvnc’s first screen and serves it to noVNC ' +
     'anew); their openings alternate in pairs (pass-through then engine, engine then pass-through, …), the ratio ' +
-    'taken within each pair. **New tab:** a fresh tab navigating to /console/vm/<uuid> (what "open in a new ' +
+    'taken within each pair. The gateway’s share alone: a Node viewer with noVNC’s encodings opens the console ' +
+    'afresh through each gateway (alternating pairs), timed from ServerInit to its first complete update. **New tab:** a fresh tab navigating to /console/vm/<uuid> (what "open in a new ' +
     'window" loads), timed from navigation start. **Chromium’s floor:** a fresh tab loading a one-file page that ' +
     'paints a 1024×768 canvas, served from loopback: no path that opens a new tab can be faster on this machine. ' +
     '20 openings each (quick: 5) after one discarded warm-up (cached assets, as for any console after the first).',
@@ -305,6 +330,12 @@ export const firstFrame: Scenario = {
       await directPage.close();
       await enginePage.close();
       await engineContext.close();
+      const updates = await alternate(
+        ctx,
+        count,
+        async () => firstUpdate(stack.rfbConsole(real)),
+        async () => firstUpdate(engine.rfbConsole(real)),
+      );
       const simulatedPage = await consolePage(context, simulated);
       const tabSimulated = await series(ctx, 'Console tab, simulated RFB server', count, () =>
         openConsoleTab(simulatedPage),
@@ -361,6 +392,25 @@ export const firstFrame: Scenario = {
             notes: [phaseNote(tabEngine, 'the click')],
           },
         ),
+        {
+          id: 'first-frame.engine.first-update',
+          measure: `The gateway’s share: ServerInit → first complete update, a Node viewer, through the engine, p50 of ${count}`,
+          unit: 'ms',
+          higherIsBetter: false,
+          ours: measured(updates.b.map((u) => u.ms)),
+          paired: {
+            name: 'pass-through',
+            theirs: measured(updates.a.map((u) => u.ms)),
+            ratio: pairedRatio(
+              updates.b.map((u) => u.ms),
+              updates.a.map((u) => u.ms),
+            ),
+          },
+          notes: [
+            `rectangles in the first update: ${measured(updates.b.map((u) => u.rects)).value} through the engine, ` +
+              `${measured(updates.a.map((u) => u.rects)).value} from Xvnc through pass-through`,
+          ],
+        },
         {
           id: 'first-frame.p95',
           measure: `Time to first frame, Console tab, real Xvnc behind the console, p95 of ${count}`,

@@ -1,7 +1,7 @@
 import { mapLimit } from './lib/pool-of.ts';
 import { cpuSecondsOf, pssOf, rssOf, Sampler } from './lib/proc.ts';
 import { PullingViewer } from './lib/pulling-viewer.ts';
-import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
+import { measured, selected, type Context, type Row, type Scenario } from './lib/scenario.ts';
 import { startGatewayStack, startScreens, type GatewayStack } from './lib/stack.ts';
 import { MB, median, sleep } from './lib/stats.ts';
 
@@ -102,18 +102,19 @@ export const sharedViewers: Scenario = {
   async run(ctx: Context): Promise<Row[]> {
     const runs = ctx.quick ? 1 : 3;
     const windowMs = ctx.quick ? 3000 : 5000;
-    const screens = await startScreens(SCREENS.map((s) => ({ kind: 'changing', content: s.key, fps: 10 })));
+    const cases = selected(ctx, SCREENS);
+    const screens = await startScreens(cases.map((s) => ({ kind: 'changing', content: s.key, fps: 10 })));
     let stack: GatewayStack | undefined;
     try {
       stack = await startGatewayStack({
-        consoles: Object.fromEntries(SCREENS.map((s, i) => [s.vm, screens.ports[i]!])),
+        consoles: Object.fromEntries(cases.map((s, i) => [s.vm, screens.ports[i]!])),
       });
       const outcomes = new Map<string, Outcome[]>();
       let runStarted = performance.now();
       for (let r = 0; r < runs; r++) {
         if (r > 0 && !ctx.allows(performance.now() - runStarted)) break;
         runStarted = performance.now();
-        for (const screen of SCREENS) {
+        for (const screen of cases) {
           for (const count of COUNTS) {
             const o = await measureOnce(stack, screen.vm, count, windowMs);
             const key = `${screen.key}.${count}`;
@@ -129,7 +130,7 @@ export const sharedViewers: Scenario = {
         }
       }
       const rows: Row[] = [];
-      for (const screen of SCREENS) {
+      for (const screen of cases) {
         for (const count of COUNTS) {
           const list = outcomes.get(`${screen.key}.${count}`) ?? [];
           const all = (pick: (o: Outcome) => number) => measured(list.map(pick));

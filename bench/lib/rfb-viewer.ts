@@ -74,6 +74,13 @@ export class RfbViewer {
     });
   }
 
+  /** Rectangles received so far, pseudo-rectangles included. */
+  get rects(): number {
+    let n = 0;
+    for (const count of this.client.rectCounts.values()) n += count;
+    return n;
+  }
+
   /** The protocol error that ended this viewer, if one did. */
   get error(): Error | undefined {
     return this.failure;

@@ -2,6 +2,8 @@
 
 export interface Context {
   readonly quick: boolean;
+  /** Only these cases of a scenario (`--cases`, e.g. to profile one screen), when given. */
+  readonly cases?: readonly string[];
   /** Progress lines on stderr. */
   log(message: string): void;
   /** The production build of the UI, built once per benchmark run from the current sources. */
@@ -115,4 +117,9 @@ export async function alternate<T>(
     out.b.push(rb);
   }
   return out;
+}
+
+/** The cases of a scenario the run asked for (all of them unless `--cases` named some). */
+export function selected<T extends { readonly key: string }>(ctx: Context, cases: readonly T[]): T[] {
+  return cases.filter((c) => !ctx.cases || ctx.cases.includes(c.key));
 }

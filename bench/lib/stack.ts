@@ -160,6 +160,10 @@ async function startGateway(
       ...options.env,
     },
   );
+  if (process.env.XWC_BENCH_PROFILE) {
+    const settings = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    process.stderr.write(`  profiling gateway ${child.pid}${settings.length ? ` (${settings.join(' ')})` : ''}\n`);
+  }
   try {
     const { url } = await child.nextJson<{ url: string }>(30_000);
     const cookie = options.login === false ? '' : await login(url, 'root', 'xenroot');
