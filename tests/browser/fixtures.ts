@@ -2,18 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
+import type { PoolOptions } from '@xwc/xapi-sim';
 import { startStack, type Stack } from '../support/stack.ts';
 
 /** A fresh simulated pool and gateway per test (about 0.1 s), serving the production build of the UI. */
 
 const uiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/web/dist');
 
-export const test = base.extend<{ stack: Stack; gatewayEnv: Record<string, string> }>({
+export const test = base.extend<{ stack: Stack; gatewayEnv: Record<string, string>; pool: PoolOptions }>({
   /** Gateway settings for a spec's tests: `test.use({ gatewayEnv: { CONSOLE_SHARING: 'always' } })`. */
   gatewayEnv: [{}, { option: true }],
-  stack: async ({ gatewayEnv }, use) => {
+  /** The simulated pool: `test.use({ pool: { seed: 'scale', vms: 30 } })` (the demo pool by default). */
+  pool: [{}, { option: true }],
+  stack: async ({ gatewayEnv, pool }, use) => {
     if (!fs.existsSync(path.join(uiDir, 'index.html'))) throw new Error('Build the UI first: npx vite build');
-    const stack = await startStack({ uiDir, env: gatewayEnv });
+    const stack = await startStack({ uiDir, env: gatewayEnv, pool });
     await use(stack);
     await stack.close();
   },

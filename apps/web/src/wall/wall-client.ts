@@ -48,6 +48,10 @@ const COMES_BACK: ReadonlySet<number> = new Set([
   CONSOLE_CLOSE.ended.code,
 ]);
 const AUTO_RETRY_MS = 10_000;
+/** A replaced thumbnail's URL stays valid this long: the page may still be showing (or loading) it. */
+const RETIRE_MS = 5000;
+
+const retire = (url: string): void => void setTimeout(() => URL.revokeObjectURL(url), RETIRE_MS);
 
 export class WallClient {
   readonly tiles = new Store<ReadonlyMap<WallConsoleKey, Tile>>(new Map());
@@ -151,7 +155,7 @@ export class WallClient {
       case 'state': {
         const previous = this.tiles.get().get(notice.console);
         const live = notice.state === 'live';
-        if (!live && previous?.url) URL.revokeObjectURL(previous.url);
+        if (!live && previous?.url) retire(previous.url);
         this.update(notice.console, {
           state: notice.state,
           ...(live && previous?.url ? { url: previous.url } : {}),
@@ -165,7 +169,7 @@ export class WallClient {
 
   private onThumbnail(key: WallConsoleKey, png: Uint8Array): void {
     const previous = this.tiles.get().get(key);
-    if (previous?.url) URL.revokeObjectURL(previous.url);
+    if (previous?.url) retire(previous.url);
     const url = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
     this.update(key, { state: 'live', url });
   }

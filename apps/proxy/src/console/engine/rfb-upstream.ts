@@ -84,6 +84,8 @@ export function rfbUpstream(options: RfbUpstreamOptions): Promise<Upstream> {
           return events.bell();
         case 'cut-text':
           return events.cutText(event.text);
+        case 'update':
+          return events.updated();
         case 'error':
           return end({ kind: 'protocol', reason: event.error.reason });
         default:

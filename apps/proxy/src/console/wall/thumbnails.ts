@@ -126,10 +126,15 @@ export class Thumbnails {
     source.console = console;
     source.stopped = undefined;
     this.setState(source, 'opening');
+    // A console already live has a picture now; a fresh connection's first update is about to come (a thumbnail made
+    // before it would be blank), so only that one waits for `updated`.
+    let alreadyLive = true;
     source.untap = console.addTap({
       attached: () => {
-        source.dirty = true;
-        source.lastAt = 0;
+        if (alreadyLive) {
+          source.dirty = true;
+          source.lastAt = 0;
+        }
         this.setState(source, 'live');
       },
       updated: () => {
@@ -137,6 +142,7 @@ export class Thumbnails {
       },
       closed: (why) => this.stopped(source, why ?? 'ended'),
     });
+    alreadyLive = false;
   }
 
   private stopped(source: Source, why: ConsoleCloseKind): void {
