@@ -10,10 +10,10 @@ export class ReplayChannel {
   binaryType = 'arraybuffer';
   readonly protocol = '';
   readyState = 0;
-  onopen: (() => void) | null = null;
   onmessage: ((event: { data: ArrayBuffer }) => void) | null = null;
   onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
   onerror: ((event: unknown) => void) | null = null;
+  private opened: (() => void) | null = null;
   private step = 0;
   /** Resolves once noVNC has the screen (ServerInit delivered). */
   readonly ready: Promise<void>;
@@ -21,26 +21,40 @@ export class ReplayChannel {
 
   constructor(private readonly keyframe: KeyframeEntry) {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+  }
+
+  get onopen(): (() => void) | null {
+    return this.opened;
+  }
+
+  /** noVNC listens once it has attached to the channel: only then does the "server" speak. */
+  set onopen(listener: (() => void) | null) {
+    this.opened = listener;
+    if (!listener || this.readyState !== 0) return;
     setTimeout(() => {
       if (this.readyState !== 0) return;
       this.readyState = 1;
-      this.onopen?.();
+      this.opened?.();
       this.deliver(new TextEncoder().encode('RFB 003.008\n'));
     });
   }
 
+  /** Answers noVNC's handshake; later, never from inside noVNC's own send (its reader must not be re-entered). */
   send(): void {
-    switch (this.step++) {
-      case 0: // ProtocolVersion: offer security type None
-        return this.deliver(Uint8Array.of(1, 1));
-      case 1: // the security type: SecurityResult OK
-        return this.deliver(new Uint8Array(4));
-      case 2: // ClientInit: ServerInit for the keyframe's screen
-        this.deliver(serverInit(this.keyframe));
-        return this.resolveReady();
-      default:
-        return;
-    }
+    const step = this.step++;
+    setTimeout(() => {
+      switch (step) {
+        case 0: // ProtocolVersion: offer security type None
+          return this.deliver(Uint8Array.of(1, 1));
+        case 1: // the security type: SecurityResult OK
+          return this.deliver(new Uint8Array(4));
+        case 2: // ClientInit: ServerInit for the keyframe's screen
+          this.deliver(serverInit(this.keyframe));
+          return this.resolveReady();
+        default:
+          return;
+      }
+    });
   }
 
   close(): void {
