@@ -23,6 +23,7 @@ import { rrd } from './rrd.ts';
 import { sharedViewers } from './shared-viewers.ts';
 import { stalled } from './stalled.ts';
 import { throughput } from './throughput.ts';
+import { wall } from './wall.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --only name[,name…]]`: every scenario in bounded time against websockify and raw
@@ -44,6 +45,7 @@ const SCENARIOS: readonly Scenario[] = [
   inventory,
   bundle,
   rrd,
+  wall,
 ];
 
 /**

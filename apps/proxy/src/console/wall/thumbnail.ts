@@ -5,7 +5,7 @@ import type { Framebuffer } from '@xwc/rfb';
 export const THUMBNAIL_MAX = { width: 320, height: 240 } as const;
 
 /** Source pixels averaged per thumbnail pixel and axis, at most: the cost stays flat however large the screen. */
-const SAMPLES = 3;
+const SAMPLES = 2;
 
 /** The thumbnail's size for a screen: within THUMBNAIL_MAX, the screen's proportions, never enlarged. */
 export function thumbnailSize(width: number, height: number): { width: number; height: number } {
@@ -13,47 +13,54 @@ export function thumbnailSize(width: number, height: number): { width: number; h
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
+/**
+ * For each thumbnail column (or row) the source positions averaged into it: up to SAMPLES, spread over the range it
+ * covers. `at[t * SAMPLES + k]` is the k-th position of t, `count[t]` how many there are.
+ */
+function samples(source: number, target: number): { at: Int32Array; count: Uint8Array } {
+  const at = new Int32Array(target * SAMPLES);
+  const count = new Uint8Array(target);
+  for (let t = 0; t < target; t++) {
+    const start = Math.floor((t * source) / target);
+    const span = Math.max(1, Math.floor(((t + 1) * source) / target) - start);
+    const n = Math.min(SAMPLES, span);
+    count[t] = n;
+    for (let k = 0; k < n; k++) at[t * SAMPLES + k] = start + Math.floor(((k + 0.5) * span) / n);
+  }
+  return { at, count };
+}
+
 /** The screen scaled down to `width` × `height` as RGB bytes: each pixel the mean of up to SAMPLES² under it. */
 export function scaleDown(fb: Framebuffer, width: number, height: number): Uint8Array {
   const src = fb.bytes;
-  const sw = fb.width;
-  const sh = fb.height;
+  const stride = fb.width * 4;
   const out = new Uint8Array(width * height * 3);
-  const xs = spans(sw, width);
-  const ys = spans(sh, height);
+  const xs = samples(fb.width, width);
+  const ys = samples(fb.height, height);
   let o = 0;
   for (let ty = 0; ty < height; ty++) {
-    const [y0, y1, ystep] = ys[ty]!;
+    const rows = ys.count[ty]!;
     for (let tx = 0; tx < width; tx++) {
-      const [x0, x1, xstep] = xs[tx]!;
+      const columns = xs.count[tx]!;
       let r = 0;
       let g = 0;
       let b = 0;
-      let n = 0;
-      for (let y = y0; y < y1; y += ystep) {
-        let i = (y * sw + x0) * 4;
-        for (let x = x0; x < x1; x += xstep, i += xstep * 4) {
+      for (let ky = 0; ky < rows; ky++) {
+        const row = ys.at[ty * SAMPLES + ky]! * stride;
+        for (let kx = 0; kx < columns; kx++) {
+          const i = row + xs.at[tx * SAMPLES + kx]! * 4;
           r += src[i]!;
           g += src[i + 1]!;
           b += src[i + 2]!;
-          n++;
         }
       }
-      out[o++] = Math.round(r / n);
-      out[o++] = Math.round(g / n);
-      out[o++] = Math.round(b / n);
+      const n = rows * columns;
+      out[o++] = (r + (n >> 1)) / n;
+      out[o++] = (g + (n >> 1)) / n;
+      out[o++] = (b + (n >> 1)) / n;
     }
   }
   return out;
-}
-
-/** For each thumbnail column (or row): the source range it covers and the step that takes at most SAMPLES of it. */
-function spans(source: number, target: number): [start: number, end: number, step: number][] {
-  return Array.from({ length: target }, (_, t) => {
-    const start = Math.floor((t * source) / target);
-    const end = Math.max(start + 1, Math.floor(((t + 1) * source) / target));
-    return [start, end, Math.max(1, Math.ceil((end - start) / SAMPLES))];
-  });
 }
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {

@@ -176,6 +176,10 @@ export class Thumbnails {
     this.ticker.unref();
   }
 
+  /**
+   * Makes the thumbnails that are due, the longest-waiting first, within this tick's share of the CPU budget: a wall
+   * of many consoles that all changed at once is spread over several ticks instead of holding up the event loop.
+   */
   private tick(): void {
     if (this.sources.size === 0) {
       clearInterval(this.ticker);
@@ -183,16 +187,26 @@ export class Thumbnails {
       return;
     }
     const now = Date.now();
-    for (const source of this.sources.values()) {
-      if (!source.dirty || source.state !== 'live' || !source.console || now - source.lastAt < this.interval) continue;
+    const due = [...this.sources.values()]
+      .filter((s) => s.dirty && s.state === 'live' && s.console && now - s.lastAt >= this.interval)
+      .sort((a, b) => a.lastAt - b.lastAt);
+    const budgetMs = (TICK_MS * this.settings.cpuPercent) / 100;
+    let spentMs = 0;
+    for (const source of due) {
+      if (spentMs >= budgetMs) break;
       const started = this.clock();
+      let png: Buffer;
       try {
-        source.png = thumbnail(source.console.framebuffer);
+        png = thumbnail(source.console!.framebuffer);
       } catch (error) {
         this.log.warn('a console thumbnail could not be made', { object: source.key, error });
+        source.dirty = false;
         continue;
+      } finally {
+        spentMs += this.clock() - started;
       }
       this.costMs = 0.8 * this.costMs + 0.2 * (this.clock() - started);
+      source.png = png;
       source.dirty = false;
       source.lastAt = now;
       for (const watcher of source.watchers.keys()) watcher.thumbnail(source.key, source.png);
