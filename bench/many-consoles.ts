@@ -4,7 +4,7 @@ import { mapLimit } from './lib/pool-of.ts';
 import { cpuSecondsOf, rssOf, Sampler } from './lib/proc.ts';
 import type { Child } from './lib/processes.ts';
 import { measured, type Context, type Row, type Scenario } from './lib/scenario.ts';
-import { startGatewayStack, startTarget } from './lib/stack.ts';
+import { startConsolesStack, startTarget } from './lib/stack.ts';
 import { MB, sleep } from './lib/stats.ts';
 import { MODE, request } from './lib/wire.ts';
 
@@ -18,8 +18,6 @@ import { MODE, request } from './lib/wire.ts';
 
 const UPDATE_BYTES = 2048;
 const OPEN_CONCURRENCY = 25;
-/** The scale seed runs about a tenth of its VMs: enough guests for every console to be a VM of its own. */
-const guestsFor = (consoles: number): number => Math.ceil((consoles * 11) / 1000) * 1000;
 
 interface Outcome {
   consoles: number;
@@ -37,18 +35,12 @@ async function runOnce(ctx: Context, count: number, updates: number): Promise<Ou
   try {
     const target = await startTarget();
     children.push(target.child);
-    const stack = await startGatewayStack({
-      relayAll: target.port,
-      pool: { seed: 'scale', hosts: 20, vms: guestsFor(count) },
-      env: { CONSOLES_PER_USER: String(count), CONSOLES_TOTAL: String(Math.max(2000, count)) },
-    });
+    const { stack, uuids } = await startConsolesStack(count, target.port);
     children.push(stack.pool, stack.gateway);
-    const { vms } = await stack.ask<{ vms: { uuid: string }[] }>({ op: 'vms', power: 'Running', limit: count });
-    if (vms.length < count) throw new Error(`the scale pool runs ${vms.length} VMs, ${count} needed`);
     await sleep(500);
     const baselineRss = rssOf(stack.gateway.pid);
     const opening = performance.now();
-    const conns: Conn[] = await mapLimit(vms, OPEN_CONCURRENCY, (vm) => stack.console(vm.uuid).connect());
+    const conns: Conn[] = await mapLimit(uuids, OPEN_CONCURRENCY, (uuid) => stack.console(uuid).connect());
     const openSeconds = (performance.now() - opening) / 1000;
     ctx.log(`  ${count} consoles open in ${openSeconds.toFixed(1)} s`);
     const checkers = conns.map(() => new PatternChecker());

@@ -189,6 +189,31 @@ async function startGateway(
   }
 }
 
+/**
+ * A gateway on a pool where `consoles` running VMs each have their own console, every one relayed to `targetPort`
+ * (the scale seed runs about a tenth of its VMs): as many lone viewers as consoles, each bridged byte for byte under
+ * the default CONSOLE_SHARING=on-demand. Returns the stack and those VMs' uuids.
+ */
+export async function startConsolesStack(
+  consoles: number,
+  targetPort: number,
+  env: Record<string, string> = {},
+): Promise<{ stack: GatewayStack; uuids: string[] }> {
+  const stack = await startGatewayStack({
+    relayAll: targetPort,
+    pool: { seed: 'scale', hosts: 20, vms: Math.ceil((consoles * 11) / 1000) * 1000 },
+    env: { CONSOLES_PER_USER: String(consoles), CONSOLES_TOTAL: String(Math.max(2000, consoles)), ...env },
+  });
+  try {
+    const { vms } = await stack.ask<{ vms: { uuid: string }[] }>({ op: 'vms', power: 'Running', limit: consoles });
+    if (vms.length < consoles) throw new Error(`the scale pool runs ${vms.length} VMs, ${consoles} needed`);
+    return { stack, uuids: vms.map((vm) => vm.uuid) };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
 export async function login(url: string, username: string, password: string): Promise<string> {
   const response = await fetch(`${url}/api/session`, {
     method: 'POST',
