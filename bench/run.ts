@@ -19,6 +19,7 @@ import { TMP } from './lib/stack.ts';
 import { within } from './lib/stats.ts';
 import { buildUi } from './lib/ui.ts';
 import { manyConsoles } from './many-consoles.ts';
+import { recording } from './recording.ts';
 import { rrd } from './rrd.ts';
 import { sharedViewers } from './shared-viewers.ts';
 import { stalled } from './stalled.ts';
@@ -46,6 +47,7 @@ const SCENARIOS: readonly Scenario[] = [
   bundle,
   rrd,
   wall,
+  recording,
 ];
 
 /**

@@ -8,6 +8,8 @@ import { VirtualViewer } from './virtual-viewer.ts';
 
 /** At most this many screen updates a second are recorded. */
 export const RECORDING_FRAME_MS = 100;
+/** A keyframe at least every this many bytes of screen updates: bounds what a seek replays on a busy screen. */
+export const KEYFRAME_BYTES = 4 * 1024 * 1024;
 /** Events held while the file is being created (the first viewer joins before the console has a screen). */
 const MAX_PENDING = 1000;
 
@@ -83,6 +85,7 @@ export class ConsoleRecorder implements ConsoleTap {
       this.viewer = new VirtualViewer(framebuffer, desktopName, {
         frameMs: RECORDING_FRAME_MS,
         keyframeMs: this.deps.keyframeMs,
+        keyframeBytes: KEYFRAME_BYTES,
         onUpdate: (bytes, keyframe) => this.update(bytes, keyframe),
         busy: () => (this.file?.backlog ?? 0) > WRITE_BACKLOG_BYTES,
         onError: (reason) => this.fail(`the recorder could not follow the screen (${reason})`),

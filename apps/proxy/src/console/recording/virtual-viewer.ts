@@ -31,6 +31,11 @@ export interface VirtualViewerOptions {
   readonly frameMs: number;
   /** A whole-screen update at least this often while the screen changes (ms), so playback can seek. */
   readonly keyframeMs: number;
+  /**
+   * …and once this many bytes were recorded since the last one: a seek replays at most about this much, however busy
+   * the screen (on a screen redrawn whole, a keyframe costs no more than the update it replaces).
+   */
+  readonly keyframeBytes: number;
   /** One complete server message group: a FramebufferUpdate; `keyframe` when it is a whole, non-incremental one. */
   readonly onUpdate: (bytes: Buffer, keyframe: boolean) => void;
   /** The writer has a backlog: no update is asked for until `resume()`. */
@@ -59,6 +64,7 @@ export class VirtualViewer {
   private lastRequestAt = 0;
   private lastKeyframeAt = 0;
   private changedSinceKeyframe = false;
+  private bytesSinceKeyframe = 0;
   private keyframeDue = true;
   private timer: NodeJS.Timeout | undefined;
 
@@ -143,7 +149,11 @@ export class VirtualViewer {
     if (keyframe) {
       this.lastKeyframeAt = Date.now();
       this.changedSinceKeyframe = false;
-    } else if (bytes.length > 4) this.changedSinceKeyframe = true;
+      this.bytesSinceKeyframe = 0;
+    } else if (bytes.length > 4) {
+      this.changedSinceKeyframe = true;
+      this.bytesSinceKeyframe += bytes.length;
+    }
     this.options.onUpdate(bytes, keyframe);
     this.schedule(Math.max(0, this.lastRequestAt + this.options.frameMs - Date.now()));
   }
@@ -158,7 +168,13 @@ export class VirtualViewer {
   private request(): void {
     if (this.phase !== 'normal' || this.remaining >= 0) return;
     const now = Date.now();
-    if (now - this.lastKeyframeAt >= this.options.keyframeMs && this.changedSinceKeyframe) this.keyframeDue = true;
+    const { keyframeMs, keyframeBytes } = this.options;
+    if (
+      this.changedSinceKeyframe &&
+      (now - this.lastKeyframeAt >= keyframeMs || this.bytesSinceKeyframe >= keyframeBytes)
+    ) {
+      this.keyframeDue = true;
+    }
     if (this.outstanding && !this.keyframeDue) return;
     if (this.options.busy()) return;
     // An incremental request still waiting for a change is replaced by this one (the session keeps the latest).
