@@ -183,7 +183,7 @@ describe('13. map keys from the pool are data', () => {
   afterAll(() => pool?.close());
 
   interface Target {
-    cls: KnownClass;
+    cls: Exclude<KnownClass, 'message'>;
     ref: string;
     field: string;
     spec: FieldSpec;
@@ -192,10 +192,13 @@ describe('13. map keys from the pool are data', () => {
     expected: Record<string, XapiValue>;
   }
 
+  /** Messages are not database rows and hold no maps. */
+  const MAP_CLASSES = CLASS_NAMES.filter((cls): cls is Exclude<typeof cls, 'message'> => cls !== 'message');
+
   function targets(): Target[] {
     const strings = hostileMap();
     const floats = Object.fromEntries(HOSTILE_KEYS.map((key, i) => [key, i + 0.5]));
-    return CLASS_NAMES.flatMap((cls) => {
+    return MAP_CLASSES.flatMap((cls) => {
       const ref = pool.findRefs(cls, (record) => record.is_control_domain !== true)[0];
       if (ref === undefined) return [];
       const fields: Readonly<Record<string, FieldSpec>> = SCHEMA[cls].fields;
@@ -206,7 +209,8 @@ describe('13. map keys from the pool are data', () => {
           ref,
           field,
           spec,
-          viaApi: spec.rw && spec.type === 'map',
+          // blocked_operations takes operation names as keys through the API; the toolstack's hand writes any key.
+          viaApi: spec.rw && spec.type === 'map' && field !== 'blocked_operations',
           expected: spec.type === 'float_map' ? floats : strings,
         }));
     });
@@ -223,7 +227,7 @@ describe('13. map keys from the pool are data', () => {
       const root = pool.users.find((u) => u.username === 'root')!;
       const session = await connection.login(root.username, root.password);
       const all = targets();
-      expect(new Set(all.map((t) => t.cls)).size).toBe(CLASS_NAMES.length);
+      expect(new Set(all.map((t) => t.cls)).size).toBe(MAP_CLASSES.length);
       expect(all.filter((t) => t.viaApi).length).toBeGreaterThan(20);
       expect(all.filter((t) => t.spec.type !== 'map').length).toBeGreaterThan(1);
 

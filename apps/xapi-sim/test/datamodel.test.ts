@@ -125,7 +125,8 @@ describe("the client's SCHEMA agrees with the facts", () => {
 
   it.each([...CLASS_NAMES])('%s: writable fields are the ones xapi lets callers write, with its roles', (cls) => {
     for (const [field, spec] of Object.entries(SCHEMA[cls].fields as Record<string, FieldSpec>)) {
-      const writers = writersOf(cls, columnOf(cls, field)!);
+      // Messages are not database rows: xapi has no writer for any of their fields.
+      const writers = cls === 'message' ? [] : writersOf(cls, columnOf(cls, field)!);
       const setter = writers.find((w) => w.msg === `set_${field}`);
       expect(Boolean(setter), `${cls}.${field} has a setter`).toBe(spec.rw);
       if (setter) expect(spec.writer ?? SCHEMA[cls].writer, `${cls}.set_${field}`).toBe(setter.role);

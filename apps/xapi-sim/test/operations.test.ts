@@ -223,7 +223,7 @@ describe('messages', () => {
     const token = ((await ok(pool, 'event.from', [s.readonly!, ['message'], '', 0])) as { token: string }).token;
     const vm = record('Windows 10 desktop').uuid as string;
     const created = (await ok(pool, 'message.create', [s.operator!, 'VM_STARTED', 5, 'VM', vm, 'started'])) as string;
-    const batch = (await ok(pool, 'event.from', [s.readonly!, ['message'], token, 5])) as {
+    const batch = (await ok(pool, 'event.from', [s.readonly!, ['message'], token, 5])) as unknown as {
       events: Event[];
       token: string;
     };
@@ -233,7 +233,9 @@ describe('messages', () => {
       denied('message.destroy', 'pool-admin', 'pool-operator'),
     );
     expect(await ok(pool, 'message.destroy', [s.operator!, created])).toBe('');
-    const next = (await ok(pool, 'event.from', [s.readonly!, ['message'], batch.token, 5])) as { events: Event[] };
+    const next = (await ok(pool, 'event.from', [s.readonly!, ['message'], batch.token, 5])) as unknown as {
+      events: Event[];
+    };
     expect(next.events).toEqual([{ id: '0', timestamp: '0.0', class: 'message', operation: 'del', ref: created }]);
     expect(await xmlCall(pool, 'message.get_record', [s.readonly!, created])).toEqual(
       failure('HANDLE_INVALID', 'message', created),

@@ -26,6 +26,7 @@ export const CLASS_NAMES = [
   'VDI',
   'VBD',
   'task',
+  'message',
 ] as const;
 export type KnownClass = (typeof CLASS_NAMES)[number];
 /** Classes fields may point at; `Bond` is referenced but not modelled. */
@@ -94,6 +95,8 @@ const XC_KEYS = { folder: 'vm-operator', 'XenCenter.CustomFields.*': 'vm-operato
 >;
 
 export const POWER_STATES = ['Halted', 'Paused', 'Running', 'Suspended'] as const;
+/** The classes a message can be about (`enum cls`). */
+export const MESSAGE_CLASSES = ['VM', 'Host', 'SR', 'Pool', 'VMPP', 'VMSS', 'PVS_proxy', 'VDI', 'Certificate'] as const;
 export type PowerState = (typeof POWER_STATES)[number];
 
 const nameFields = { name_label: rw(str()), name_description: rw(str()) };
@@ -187,6 +190,8 @@ export const SCHEMA = {
     metrics: ref('VM_metrics'),
     allowed_operations: strs(),
     current_operations: opsMap(),
+    /** Operations a user has blocked, each with the reason to show (XAPI refuses them with OPERATION_BLOCKED). */
+    blocked_operations: rw(map()),
     tags: rw(strs(), 'vm-operator'),
     user_version: rw(int()),
     ha_restart_priority: str(),
@@ -358,6 +363,16 @@ export const SCHEMA = {
       XenCenterMeddlingActionTitle: 'vm-operator',
     }),
   }),
+  /** The pool's alerts; not database objects in XAPI, but listed and followed through events like them. */
+  message: cls('pool-operator', {
+    uuid: str(),
+    name: str(),
+    priority: int(),
+    cls: enm(MESSAGE_CLASSES),
+    obj_uuid: str(),
+    timestamp: time(),
+    body: str(),
+  }),
 } as const satisfies Record<KnownClass, ClassSpec>;
 
 export type Schema = typeof SCHEMA;
@@ -384,6 +399,7 @@ export type PBDRecord = XapiRecord<'PBD'>;
 export type VDIRecord = XapiRecord<'VDI'>;
 export type VBDRecord = XapiRecord<'VBD'>;
 export type TaskRecord = XapiRecord<'task'>;
+export type MessageRecord = XapiRecord<'message'>;
 
 /** Event class names are the lower-cased wire names (`VM_guest_metrics` → `vm_guest_metrics`). */
 const BY_LOWER = new Map<string, KnownClass>(CLASS_NAMES.map((name) => [name.toLowerCase(), name]));

@@ -44,6 +44,16 @@ export async function objectView(xapi: XapiSession, cls: KnownClass, uuid: strin
   return { ref, record, body: { class: cls.toLowerCase(), uuid, record: { ...record, $ref: ref }, extensions } };
 }
 
+/**
+ * A user blocked the operation on this VM (`blocked_operations`): the reason they gave is the answer. The ref XAPI
+ * sends along stays here.
+ */
+function blockedAnswer(error: unknown): unknown {
+  if (!(error instanceof XapiError) || error.code !== 'OPERATION_BLOCKED') return error;
+  const reason = error.params[1] ?? '';
+  return new ApiError(409, 'OPERATION_BLOCKED', `Blocked on this VM: ${reason}`, { code: error.code, reason });
+}
+
 const POWER_CALLS: Record<string, (vm: XapiRef) => [string, unknown[]]> = {
   start: (vm) => ['VM.start', [vm, false, false]],
   shutdown: (vm) => ['VM.clean_shutdown', [vm]],
@@ -110,7 +120,7 @@ export function objectRoutes(ctx: GatewayContext): Router {
           { event: 'power', user: session.user, object: `vm/${uuid}`, action, outcome: 'failure', detail },
           { source },
         );
-        throw error;
+        throw blockedAnswer(error);
       }
       res.json({});
     }),
@@ -150,8 +160,19 @@ export function objectRoutes(ctx: GatewayContext): Router {
           },
           { source },
         );
-        throw error;
+        throw blockedAnswer(error);
       }
+      res.json({});
+    }),
+  );
+
+  // Dismissing an alert is XAPI's message.destroy: pool-operator and above; lesser roles get XAPI's refusal (403).
+  router.delete(
+    '/objects/message/:uuid',
+    route(async (req, res) => {
+      const xapi = sessionOf(res).xapi;
+      const message = await xapi.getByUuid('message', parseUuid(String(req.params.uuid)));
+      await xapi.call('message.destroy', [message]);
       res.json({});
     }),
   );
