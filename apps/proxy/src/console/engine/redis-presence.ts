@@ -3,6 +3,7 @@ import type { ConsoleViewer } from '@xwc/contracts';
 import { createClient } from 'redis';
 import { deriveKey, open, seal } from '../../auth/seal.ts';
 import type { Logger } from '../../log.ts';
+import { redisClients, type RedisClient } from '../../redis-clients.ts';
 import { PRESENCE_STALE_MS, type PresenceEntry, type PresenceTransport } from './presence.ts';
 
 /**
@@ -19,26 +20,13 @@ const MAX_ENTRY_BYTES = 64 * 1024;
 type Client = ReturnType<typeof createClient>;
 
 export class RedisPresence implements PresenceTransport {
-  private readonly client: Client;
-  private readonly subscriber: Client;
+  private readonly client: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly key: KeyObject;
 
   constructor(url: string, secret: string, log: Logger) {
     this.key = deriveKey(secret);
-    this.client = createClient({
-      url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-      socket: {
-        connectTimeout: COMMAND_TIMEOUT_MS,
-        reconnectStrategy: (retries) => Math.min(3000, 100 * 2 ** retries),
-      },
-    });
-    this.subscriber = this.client.duplicate();
-    this.client.on('error', (error: unknown) => log.debug('presence (Redis) connection failed', { error }));
-    this.subscriber.on('error', (error: unknown) => log.debug('presence (Redis) subscriber failed', { error }));
-    this.client.connect().catch(() => {});
-    this.subscriber.connect().catch(() => {});
+    ({ client: this.client, subscriber: this.subscriber } = redisClients(url, log, 'presence'));
   }
 
   async publish(key: string, entry: PresenceEntry): Promise<void> {

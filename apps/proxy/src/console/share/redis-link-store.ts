@@ -1,8 +1,8 @@
 import { createHmac, type KeyObject } from 'node:crypto';
-import { createClient } from 'redis';
 import { deriveKey, open, seal } from '../../auth/seal.ts';
 import { SessionStoreUnavailable } from '../../auth/session-store.ts';
 import type { Logger } from '../../log.ts';
+import { redisClients, type RedisClient } from '../../redis-clients.ts';
 import { LINK_RETENTION_MS, minuteOf, type LinkChange, type LinkStore, type StoredLink } from './link-store.ts';
 
 /**
@@ -16,7 +16,6 @@ const linkKey = (id: string): string => `xwc:link:${id}`;
 const tokenKey = (hash: string): string => `xwc:link-token:${hash}`;
 const INDEX = 'xwc:links';
 const CHANNEL = 'xwc:link-changed';
-const COMMAND_TIMEOUT_MS = 2000;
 
 /** Sets a mark once, on a link that still exists; with a second field (who) beside it. 1 when this call set it. */
 const MARK_SCRIPT = `
@@ -25,11 +24,9 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) end
 return 1`;
 
-type Client = ReturnType<typeof createClient>;
-
 export class RedisLinkStore implements LinkStore {
-  private readonly client: Client;
-  private readonly subscriber: Client;
+  private readonly client: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly key: KeyObject;
   private readonly rateKey: Buffer;
   private readonly listeners: ((id: string, change: LinkChange) => void)[] = [];
@@ -37,23 +34,11 @@ export class RedisLinkStore implements LinkStore {
   constructor(url: string, secret: string, log: Logger) {
     this.key = deriveKey(secret);
     this.rateKey = createHmac('sha256', this.key.export()).update('xwc/link-rate/v1').digest();
-    this.client = createClient({
-      url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-      socket: {
-        connectTimeout: COMMAND_TIMEOUT_MS,
-        reconnectStrategy: (retries) => Math.min(3000, 100 * 2 ** retries),
-      },
-    });
-    this.subscriber = this.client.duplicate();
-    this.client.on('error', (error: unknown) => log.debug('share links (Redis) connection failed', { error }));
-    this.subscriber.on('error', (error: unknown) => log.debug('share links (Redis) subscriber failed', { error }));
-    this.client.connect().catch(() => {});
-    this.subscriber
-      .connect()
+    const redis = redisClients(url, log, 'share links');
+    ({ client: this.client, subscriber: this.subscriber } = redis);
+    redis.subscriberConnected
       .then(() => this.subscriber.subscribe(CHANNEL, (message) => this.announced(message)))
-      .catch(() => {});
+      .catch(() => undefined);
   }
 
   async add(link: StoredLink): Promise<void> {
