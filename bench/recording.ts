@@ -1,7 +1,5 @@
-import { Duplex } from 'node:stream';
-import { encodePixelFormat, SERVER_PIXEL_FORMAT } from '@xwc/rfb';
-import { RECORDING_MAGIC, readRecord } from '../packages/contracts/src/index.ts';
-import { NOVNC_ENCODINGS, NOVNC_FORMAT, TestViewer } from '../packages/rfb/test/novnc-viewer.ts';
+import { RECORDING_MAGIC, recordingMagic } from '../packages/contracts/src/index.ts';
+import { pictureAt } from '../tests/support/recording-decoder.ts';
 import { cpuSecondsOf } from './lib/proc.ts';
 import { PullingViewer } from './lib/pulling-viewer.ts';
 import { RfbViewer } from './lib/rfb-viewer.ts';
@@ -71,31 +69,8 @@ async function seek(stack: GatewayStack, id: string, keyframe: { offset: number 
   const response = await fetch(`${stack.url}/api/recordings/${id}/file`, {
     headers: { cookie: stack.cookie, range: `bytes=${keyframe.offset}-${end - 1}` },
   });
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const stream = new Duplex({ read: () => undefined, write: (_c, _e, callback) => callback() });
-  const viewer = new TestViewer(stream);
-  let at = 0;
-  const first = readRecord(bytes, at);
-  if (first.kind !== 'record' || first.record.type !== 'keyframe') throw new Error('no keyframe at the offset');
-  const { width, height, name } = first.record.keyframe;
-  const init = Buffer.alloc(24);
-  init.writeUInt16BE(width, 0);
-  init.writeUInt16BE(height, 2);
-  encodePixelFormat(SERVER_PIXEL_FORMAT).copy(init, 4);
-  stream.push(Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 1]), Buffer.alloc(4), init]));
-  void name;
-  await viewer.handshake();
-  viewer.setPixelFormat(NOVNC_FORMAT);
-  viewer.setEncodings(NOVNC_ENCODINGS);
-  for (at = first.next; at < bytes.length;) {
-    const read = readRecord(bytes, at);
-    if (read.kind !== 'record' || read.record.time > time) break;
-    at = read.next;
-    if (read.record.type !== 'screen') continue;
-    stream.push(Buffer.from(read.record.bytes));
-    await viewer.readMessage();
-  }
-  stream.destroy();
+  const fromKeyframe = Buffer.from(await response.arrayBuffer());
+  await pictureAt(Buffer.concat([recordingMagic(), fromKeyframe]), time);
 }
 
 export const recording: Scenario = {

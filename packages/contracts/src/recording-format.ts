@@ -100,6 +100,33 @@ export interface RecordingEnd {
   readonly detail?: string;
 }
 
+/** What the recordings API says of a recording's file (docs/api.md, "Recordings"). */
+export const RECORDING_STATUSES = ['recording', 'complete', 'failed', 'cut-short', 'damaged'] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+
+/** One recording as `GET /api/recordings` lists it. */
+export interface RecordingSummary {
+  readonly id: string;
+  /** `vm/<uuid>` or `host/<uuid>`. */
+  readonly console: string;
+  /** The VM's or host's name when the recording started (it may be gone since). */
+  readonly objectName: string;
+  readonly started: string;
+  readonly durationMs: number;
+  readonly bytes: number;
+  readonly keys: boolean;
+  readonly status: RecordingStatus;
+  /** Why it is not complete, in a sentence. */
+  readonly problem?: string;
+}
+
+/** A keyframe as the recordings API lists it: where its record starts, and the screen it shows. */
+export interface IndexedKeyframe extends Keyframe {
+  readonly time: number;
+  /** Where the keyframe record starts: playback from here needs nothing before it. */
+  readonly offset: number;
+}
+
 export type RecordingRecord =
   | { readonly type: 'meta'; readonly time: number; readonly meta: RecordingMeta }
   | { readonly type: 'screen'; readonly time: number; readonly bytes: Uint8Array }

@@ -1,36 +1,20 @@
 import { ApiError, request } from '../api/http.ts';
 import { isObject } from '../api/wire.ts';
-import type { RecordingEvent } from '../shared/contracts.ts';
+import {
+  RECORDING_STATUSES,
+  type IndexedKeyframe,
+  type RecordingEvent,
+  type RecordingStatus,
+  type RecordingSummary,
+} from '../shared/contracts.ts';
+
+export type { IndexedKeyframe, RecordingStatus, RecordingSummary };
 
 /** The recordings API (docs/api.md, "Recordings"), parsed once into the UI's types. */
 
-export type RecordingStatus = 'recording' | 'complete' | 'failed' | 'cut-short' | 'damaged';
-const STATUSES: readonly string[] = ['recording', 'complete', 'failed', 'cut-short', 'damaged'];
-
-export interface RecordingSummary {
-  readonly id: string;
-  /** `vm/<uuid>` or `host/<uuid>`. */
-  readonly console: string;
-  readonly objectName: string;
-  readonly started: string;
-  readonly durationMs: number;
-  readonly bytes: number;
-  readonly keys: boolean;
-  readonly status: RecordingStatus;
-  readonly problem?: string;
-}
-
-export interface KeyframeEntry {
-  readonly time: number;
-  readonly offset: number;
-  readonly width: number;
-  readonly height: number;
-  readonly name: string;
-}
-
 export interface RecordingDetail extends RecordingSummary {
   readonly playableBytes: number;
-  readonly keyframes: readonly KeyframeEntry[];
+  readonly keyframes: readonly IndexedKeyframe[];
   readonly events: readonly { readonly time: number; readonly event: RecordingEvent }[];
   readonly eventsDropped: number;
 }
@@ -46,7 +30,7 @@ const text = (v: unknown): string => {
 };
 
 function parseSummary(value: unknown): RecordingSummary {
-  if (!isObject(value) || !STATUSES.includes(String(value.status))) throw bad();
+  if (!isObject(value) || !(RECORDING_STATUSES as readonly string[]).includes(String(value.status))) throw bad();
   return {
     id: text(value.id),
     console: text(value.console),

@@ -1,7 +1,7 @@
 import type RFB from '@novnc/novnc';
 import type { RecordingRecord } from '../shared/contracts.ts';
 import { Store } from '../store/store.ts';
-import type { KeyframeEntry, RecordingDetail } from './api.ts';
+import type { IndexedKeyframe, RecordingDetail } from './api.ts';
 import { RecordReader, type FetchRange } from './record-reader.ts';
 import { ReplayChannel } from './replay-channel.ts';
 
@@ -20,7 +20,7 @@ export interface PlayerState {
 }
 
 /** The keyframe to start from for `time`: the last at or before it (or the first, before any). */
-export function keyframeFor(keyframes: readonly KeyframeEntry[], time: number): KeyframeEntry | undefined {
+export function keyframeFor(keyframes: readonly IndexedKeyframe[], time: number): IndexedKeyframe | undefined {
   let found = keyframes[0];
   for (const k of keyframes) if (k.time <= time) found = k;
   return found;

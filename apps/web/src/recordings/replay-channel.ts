@@ -1,4 +1,4 @@
-import type { KeyframeEntry } from './api.ts';
+import type { IndexedKeyframe } from './api.ts';
 
 /**
  * A WebSocket as noVNC sees one (`send`, `close`, `onmessage`…), playing a recording instead of a server: it answers
@@ -19,7 +19,7 @@ export class ReplayChannel {
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
 
-  constructor(private readonly keyframe: KeyframeEntry) {
+  constructor(private readonly keyframe: IndexedKeyframe) {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
 
@@ -70,7 +70,7 @@ export class ReplayChannel {
   }
 }
 
-function serverInit({ width, height, name }: KeyframeEntry): Uint8Array {
+function serverInit({ width, height, name }: IndexedKeyframe): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
   const out = new Uint8Array(24 + nameBytes.length);
   const view = new DataView(out.buffer);

@@ -5,7 +5,7 @@ import {
   readRecordHeader,
   RECORD_HEADER_BYTES,
   RECORDING_MAGIC,
-  type Keyframe,
+  type IndexedKeyframe,
   type RecordingEnd,
   type RecordingEvent,
   type RecordingMeta,
@@ -16,12 +16,6 @@ export const MAX_INDEXED_EVENTS = 50_000;
 /** A JSON record (meta, keyframe, event, end) longer than this is not one the gateway wrote. */
 const MAX_JSON_RECORD = 1024 * 1024;
 const BLOCK = 256 * 1024;
-
-export interface IndexedKeyframe extends Keyframe {
-  readonly time: number;
-  /** Where the keyframe record starts: playback from here needs nothing before it. */
-  readonly offset: number;
-}
 
 /** What a scan of a recording file found: enough to list it, draw its timeline and seek in it. */
 export interface RecordingIndex {

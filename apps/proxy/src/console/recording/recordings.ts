@@ -1,3 +1,4 @@
+import type { RecordingStatus, RecordingSummary } from '@xwc/contracts';
 import type { Audit } from '../../audit.ts';
 import type { UserSession } from '../../auth/sessions.ts';
 import type { Logger } from '../../log.ts';
@@ -20,22 +21,6 @@ export interface RecordingsOptions {
 /** A policy read is reused this long: opening a console must not cost three XAPI calls every time. */
 const POLICY_TTL_MS = 10_000;
 const PRUNE_EVERY_MS = 60_000;
-
-export type RecordingStatus = 'recording' | 'complete' | 'failed' | 'cut-short' | 'damaged';
-
-/** What the recordings API lists for one recording. */
-export interface RecordingSummary {
-  readonly id: string;
-  readonly console: string;
-  readonly objectName: string;
-  readonly started: string;
-  readonly durationMs: number;
-  readonly bytes: number;
-  readonly keys: boolean;
-  readonly status: RecordingStatus;
-  /** Why it is not complete, in a sentence. */
-  readonly problem?: string;
-}
 
 /**
  * Console recording for the gateway: which consoles are recorded (the pool's policy, read when a viewer opens one),
