@@ -144,8 +144,14 @@ export class ConsoleService {
       limits,
       // A guest takes one of the instance's console slots (CONSOLES_TOTAL) while connected.
       slots: {
-        take: () => this.total < limits.total && ++this.total > 0,
-        release: () => void this.total--,
+        take: () => {
+          if (this.total >= limits.total) return false;
+          this.total++;
+          return true;
+        },
+        release: () => {
+          this.total--;
+        },
       },
     });
     this.wall = new ConsoleWall({

@@ -179,6 +179,22 @@ export class LinkViewers {
       { source },
     );
     console.join(viewer);
+    void this.recheck(guest);
+  }
+
+  /**
+   * A revocation or the maker's logout that landed while this guest was being let in was announced before the guest
+   * was listed here: look once more, now that any later change will find it.
+   */
+  private async recheck(guest: Guest): Promise<void> {
+    const { links, sessions } = this.deps;
+    const [link, maker] = await Promise.all([
+      links.get(guest.link.id).catch(() => guest.link),
+      sessions.byId(guest.link.creatorSession).catch(() => guest.viewer.session),
+    ]);
+    const refusal = link ? links.refusal(link, guest.link.kind, guest.link.uuid) : 'revoked';
+    if (!maker) guest.viewer.channel.end('linkEnded');
+    else if (refusal && refusal !== 'used') guest.viewer.channel.end(REFUSALS[refusal].close);
   }
 
   private left(guest: Guest, end: ViewerEnd): void {
