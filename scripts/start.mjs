@@ -1,39 +1,51 @@
-// `npm start`: build the web UI if it is missing or older than its sources, then run the gateway.
+// `npm start`: run the built gateway (apps/proxy/dist), building first when an output is missing or older than its
+// sources. A production install (`npm ci --omit=dev`) has no build tools: it runs what was built, and refuses to run
+// a stale build rather than serve something other than its sources.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUTPUTS, root, SOURCES } from './build-targets.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const built = path.join(root, 'apps/web/dist/index.html');
+/** Directories that hold no build input. */
+const SKIPPED = new Set(['node_modules', 'dist', 'test', 'bench']);
 
-function newestMtime(dir) {
+function newestMtime(file) {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
+  for (const entry of fs.readdirSync(file, { withFileTypes: true }))
+    if (!SKIPPED.has(entry.name)) newest = Math.max(newest, newestMtime(path.join(file, entry.name)));
   return newest;
 }
 
-const sources = [path.join(root, 'apps/web'), path.join(root, 'packages/api-client/src/catalogue')];
-const stale =
-  !fs.existsSync(built) ||
-  sources.some((dir) => newestMtime(dir === sources[0] ? path.join(dir, 'src') : dir) > fs.statSync(built).mtimeMs);
-if (stale) {
-  process.stdout.write('Building the web UI…\n');
-  const vite = path.join(root, 'node_modules/vite/bin/vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+function staleness() {
+  const built = OUTPUTS.map((out) => fs.statSync(path.join(root, out), { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  if (built.some((mtime) => mtime === 0)) return 'missing';
+  return Math.max(...SOURCES.map((s) => newestMtime(path.join(root, s)))) > Math.min(...built) ? 'stale' : undefined;
+}
+
+const why = staleness();
+if (why) {
+  if (!fs.existsSync(path.join(root, 'node_modules/esbuild')) || !fs.existsSync(path.join(root, 'node_modules/vite'))) {
+    process.stderr.write(
+      `The build is ${why} and the build tools are not installed (a production install, npm ci --omit=dev). ` +
+        'Run `npm ci && npm run build` first, then install with --omit=dev.\n',
+    );
+    process.exit(1);
+  }
+  process.stdout.write(`The build is ${why}: building (npm run build)…\n`);
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
 // Keep freed socket buffers in the heap instead of returning them to the kernel after every read:
 // on some VMs re-faulting those pages costs more than the whole bridge (docs/BENCHMARKS.md).
 const tuning = JSON.parse(fs.readFileSync(path.join(root, 'scripts/gateway-env.json'), 'utf8'));
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/proxy/src/main.ts')], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...tuning, ...process.env },
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+const child = spawn(
+  process.execPath,
+  ['--enable-source-maps', path.join(root, 'apps/proxy/dist/main.js'), ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...tuning, ...process.env } },
+);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

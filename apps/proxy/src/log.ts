@@ -1,14 +1,16 @@
 import type { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { currentRequestId } from './ops/request-id.ts';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Anything that looks like a XAPI session ref or a credential field is masked before it is written. */
+/** Anything that looks like a XAPI session ref, a share-link token or a credential field is masked before it is written. */
 const OPAQUE_REF = /OpaqueRef:[0-9a-fA-F-]{8,}/g;
-const SECRET_KEYS = /pass(word)?|secret|session_?(id|ref)|cookie|authorization|private/i;
+const LINK_TOKEN = /xwcl_[A-Za-z0-9_-]{20,}/g;
+const SECRET_KEYS = /pass(word)?|secret|session_?(id|ref)|cookie|authorization|private|token/i;
 
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(OPAQUE_REF, 'OpaqueRef:…');
+  if (typeof value === 'string') return value.replace(OPAQUE_REF, 'OpaqueRef:…').replace(LINK_TOKEN, 'xwcl_…');
   if (value instanceof Error) return { name: value.name, message: redact(value.message) };
   if (Array.isArray(value)) return depth > 5 ? '[…]' : value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
@@ -28,23 +30,30 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** Structured JSON lines; every field passes through `redact`. */
+/**
+ * One JSON object per line (pino): `time`, `level`, `msg`, the `base` fields, the request id of the browser request
+ * being served (`requestId`) and the caller's fields. Redaction is the logger's, not the callers': every message and
+ * field passes through `redact`, so no call site can log a secret by forgetting to mask it.
+ */
 export function createLogger(sink: Writable, minimum: Level = 'info', base: Record<string, unknown> = {}): Logger {
-  const write = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[level] < ORDER[minimum]) return;
-    const line = {
-      time: new Date().toISOString(),
-      level,
-      msg: redact(msg),
-      ...base,
-      ...(redact(fields ?? {}) as object),
+  const logger = pino(
+    {
+      level: minimum,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId ? { requestId } : {};
+      },
+    },
+    sink,
+  );
+  const write =
+    (level: Level) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (logger.isLevelEnabled(level)) logger[level](redact(fields ?? {}) as object, redact(msg) as string);
     };
-    sink.write(`${JSON.stringify(line)}\n`);
-  };
-  return {
-    debug: (msg, fields) => write('debug', msg, fields),
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

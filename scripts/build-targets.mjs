@@ -1,0 +1,26 @@
+// What `npm run build` produces and what it is made from: scripts/build.mjs builds these, scripts/start.mjs runs the
+// gateway's output and rebuilds when any output is missing or older than a source.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Server entry points, bundled with the workspace packages they import; npm packages stay imports. */
+export const SERVER_ENTRIES = [
+  { entry: 'apps/proxy/src/main.ts', out: 'apps/proxy/dist/main.js' },
+  { entry: 'apps/xapi-sim/src/cli.ts', out: 'apps/xapi-sim/dist/cli.js' },
+];
+
+export const OUTPUTS = ['apps/web/dist/index.html', ...SERVER_ENTRIES.map((e) => e.out)];
+
+/** Everything a build reads (besides node_modules): a change to any of these makes the build stale. */
+export const SOURCES = [
+  'apps/proxy/src',
+  'apps/xapi-sim/src',
+  'apps/web/src',
+  'apps/web/index.html',
+  'apps/web/public',
+  'packages',
+  'vite.config.ts',
+  'package-lock.json',
+];

@@ -1,0 +1,60 @@
+// `npm run build`: type-check what ships, build the UI (Vite) and bundle the server and the simulated pool into plain
+// JavaScript with source maps (esbuild), so that production runs `node` on the output with only the runtime
+// dependencies installed (`npm ci --omit=dev`). `--skip-typecheck` leaves out the type check (for a caller that just
+// ran it on the same tree).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { root, SERVER_ENTRIES } from './build-targets.mjs';
+
+const skipTypecheck = process.argv.includes('--skip-typecheck');
+
+function run(label, script, args) {
+  process.stdout.write(`${label}…\n`);
+  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', script), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) {
+    process.stderr.write(`build failed: ${label.toLowerCase()} exited with ${result.status ?? result.signal}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * Workspace packages (`@xwc/…`) are TypeScript and are bundled; every other bare import is an npm package that
+ * `npm ci --omit=dev` installs, and stays an import (native add-ons and all).
+ */
+const npmPackagesExternal = {
+  name: 'npm-packages-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@xwc/') || args.path.startsWith('node:') ? undefined : { external: true },
+    );
+  },
+};
+
+if (!skipTypecheck) run('Type-checking', 'typescript/bin/tsc', ['-p', 'scripts/tsconfig.build.json', '--noEmit']);
+run('Building the web UI', 'vite/bin/vite.js', ['build', '--logLevel', 'warn']);
+
+process.stdout.write('Building the server…\n');
+for (const { entry, out } of SERVER_ENTRIES) {
+  fs.rmSync(path.join(root, path.dirname(out)), { recursive: true, force: true });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.11',
+    sourcemap: 'linked',
+    // Stack traces name the original modules and functions.
+    keepNames: true,
+    logLevel: 'warning',
+    plugins: [npmPackagesExternal],
+    banner: { js: '// Built by `npm run build` (scripts/build.mjs); the sources are in ../src.' },
+  });
+}
+process.stdout.write('Built: apps/web/dist, apps/proxy/dist, apps/xapi-sim/dist\n');
