@@ -22,6 +22,7 @@ export const WIRE_CLASSES = [
   'vdi',
   'vbd',
   'task',
+  'message',
 ] as const;
 export type WireClass = (typeof WIRE_CLASSES)[number];
 
@@ -42,6 +43,7 @@ export const XAPI_CLASS: Record<WireClass, string> = {
   vdi: 'VDI',
   vbd: 'VBD',
   task: 'task',
+  message: 'message',
 };
 
 export function isWireClass(value: string): value is WireClass {
@@ -65,6 +67,7 @@ export type PbdRec = OnWire<S.PBDRecord>;
 export type VdiRec = OnWire<S.VDIRecord>;
 export type VbdRec = OnWire<S.VBDRecord>;
 export type TaskRec = OnWire<S.TaskRecord>;
+export type MessageRec = OnWire<S.MessageRecord>;
 export type PowerState = S.PowerState;
 
 export interface RecordOf {
@@ -83,6 +86,7 @@ export interface RecordOf {
   vdi: VdiRec;
   vbd: VbdRec;
   task: TaskRec;
+  message: MessageRec;
 }
 
 /** Any record: what generic code (details, raw other_config) reads by field name. */

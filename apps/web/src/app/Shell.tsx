@@ -17,6 +17,7 @@ import { link, logOut } from './session.ts';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { navigate } from './router.ts';
 import { roleAtLeast } from '../shared/roles.ts';
+import { Notifications } from '../notifications/Notifications.tsx';
 
 const RecordingsPage = lazy(() => import('../recordings/RecordingsPage.tsx'));
 const PlayerPage = lazy(() => import('../recordings/PlayerPage.tsx'));
@@ -80,6 +81,7 @@ function Header({ info }: { info: SessionInfo }) {
         <a className="header-link" href="/wall" onClick={(event) => followLink(event, '/wall')}>
           Console wall
         </a>
+        <Notifications role={info.role} />
         <MenuButton
           label="View"
           items={[

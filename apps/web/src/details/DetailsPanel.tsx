@@ -43,6 +43,7 @@ const CLASS_LABELS: Record<WireClass, string> = {
   vdi: 'Virtual disk',
   vbd: 'Virtual drive',
   task: 'Task',
+  message: 'Alert',
 };
 
 export function displayName(cls: WireClass, record: AnyRec, locale: string): string {

@@ -7,7 +7,7 @@ import { cache } from '../store/cache.ts';
 import { useClassesVersion } from '../store/hooks.ts';
 import { toast } from '../ui/toasts.ts';
 import { useNow } from '../ui/useNow.ts';
-import { MIGRATE_ROLE, roleReason } from './vm-actions.ts';
+import { MIGRATE_ROLE, migrationRefusal, roleReason } from './vm-actions.ts';
 
 /** Wall-clock time for the elapsed-time display (read in an event handler, never during render). */
 const timestamp = (): number => Date.now();
@@ -19,7 +19,8 @@ export function MigratePanel({ vm, role }: { vm: VmRec; role: Role }) {
   const [since, setSince] = useState<number | undefined>();
   const now = useNow(1000);
   const selectId = useId();
-  const denied = roleReason(role, MIGRATE_ROLE, 'Migrating a VM');
+  const denied =
+    roleReason(role, MIGRATE_ROLE, 'Migrating a VM') ?? (since === undefined ? migrationRefusal(vm) : undefined);
   const current = cache.byRef('host', vm.resident_on);
   const hosts = [...cache.all('host').values()]
     .filter((h) => h.$ref !== vm.resident_on)

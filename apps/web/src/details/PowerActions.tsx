@@ -5,7 +5,7 @@ import type { VmRec } from '../api/wire.ts';
 import type { Role } from '../shared/roles.ts';
 import { ConfirmDialog } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
-import { availableActions, POWER_ROLE, roleReason, type ActionSpec } from './vm-actions.ts';
+import { availableActions, blockedActions, POWER_ROLE, roleReason, type ActionSpec } from './vm-actions.ts';
 
 /** Runs a power action and says how it went (toasts); never throws. */
 export async function runPowerAction(vm: VmRec, spec: ActionSpec): Promise<void> {
@@ -52,6 +52,7 @@ export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; com
   const [asking, setAsking] = useState<ActionSpec | undefined>();
   const denied = roleReason(role, POWER_ROLE, 'Changing the power state');
   const actions = availableActions(vm);
+  const blocked = compact ? [] : blockedActions(vm);
   const busy = pending !== undefined || Object.keys(vm.current_operations).length > 0;
 
   const run = async (spec: ActionSpec) => {
@@ -62,7 +63,7 @@ export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; com
   };
 
   const shown = compact ? actions.filter((a) => !a.action.startsWith('hard_')) : actions;
-  if (shown.length === 0) return null;
+  if (shown.length === 0 && blocked.length === 0) return null;
   return (
     <div className="power-actions" role="group" aria-label="Power">
       {shown.map((spec) => (
@@ -84,6 +85,14 @@ export function PowerActions({ vm, role, compact }: { vm: VmRec; role: Role; com
           {pending === spec ? <span className="spinner" aria-hidden="true" /> : null}
           {pending === spec ? `${spec.label}…` : spec.label}
         </button>
+      ))}
+      {blocked.map(({ spec, reason }) => (
+        // Disabled buttons get no hover in every browser: the wrapper carries the reason, as XenCenter's tooltip does.
+        <span key={spec.action} className="blocked-action" title={`Blocked: ${reason}`}>
+          <button type="button" disabled aria-label={`${spec.label} (blocked: ${reason})`}>
+            {spec.label}
+          </button>
+        </span>
       ))}
       {denied && !compact ? <p className="field-locked">{denied}</p> : null}
       {asking ? (

@@ -190,6 +190,7 @@ const TreeRow = memo(
         aria-posinset={row.position}
         aria-expanded={row.expandable ? row.expanded : undefined}
         aria-selected={selected}
+        aria-busy={node.busy ? true : undefined}
         className={`tree-row${selected ? ' selected' : ''}${active ? ' active' : ''}${node.hidden ? ' hidden-object' : ''}${row.matched === false ? ' context' : ''}`}
         style={{ paddingLeft: 6 + row.depth * 16 }}
         data-kind={node.kind}
@@ -220,6 +221,8 @@ const TreeRow = memo(
         <ObjectIcon name={node.icon} />
         <span className="tree-label">{node.label}</span>
         {node.note ? <span className="tree-note">{node.note}</span> : null}
+        {/* Out of the row's accessible name (the object's label); the row says it is busy, the spinner says with what. */}
+        {node.busy ? <span className="spinner tree-busy" aria-hidden="true" title={node.busy} /> : null}
       </div>
     );
   },

@@ -13,6 +13,7 @@ import {
   type VmRec,
   type WireClass,
 } from '../api/wire.ts';
+import { operationInProgress } from '../details/vm-actions.ts';
 import { srDisplayName } from '../shared/catalogue.ts';
 import { guestAddresses, matchesQuery, searchText, type Query } from './search.ts';
 import { flagsOfVm, isHidden } from './visibility.ts';
@@ -56,6 +57,8 @@ export interface TreeNode {
   readonly hidden: boolean;
   /** A short note next to the label (the default-template lock). */
   readonly note?: string;
+  /** What XAPI is doing to the object now (`current_operations`), shown as a spinner. */
+  readonly busy?: string;
   /** Lower-cased name, description and addresses. */
   readonly search: string;
   readonly children: readonly TreeNode[];
@@ -136,6 +139,7 @@ function vmNode(vm: VmRec, data: InventoryData, kind: 'vm' | 'template' | 'snaps
   const gm = vm.guest_metrics !== NULL_REF ? (data.byRef(vm.guest_metrics) as GuestMetricsRec | undefined) : undefined;
   return memo(vm, gm ? gm.$ref + String(gmVersion(gm)) : '', () => {
     const flags = flagsOfVm(vm);
+    const busy = operationInProgress(vm);
     const addresses = gm ? guestAddresses(gm.networks) : [];
     return {
       id: `vm/${vm.uuid}`,
@@ -153,6 +157,7 @@ function vmNode(vm: VmRec, data: InventoryData, kind: 'vm' | 'template' | 'snaps
             : vmIcon(vm),
       hidden: flags.hidden,
       ...(kind === 'template' && flags.defaultTemplate ? { note: 'default template, cannot be deleted' } : {}),
+      ...(busy ? { busy } : {}),
       search: searchText(vm.name_label, vm.name_description, addresses),
       children: [],
     };

@@ -8,6 +8,7 @@ export type {
   PoolRecord,
   SRRecord,
   TaskRecord,
+  MessageRecord,
   VIFRecord,
   VMGuestMetricsRecord,
   VMMetricsRecord,
