@@ -156,7 +156,7 @@ describe('a recorded console', () => {
     // Who came and went, and who had the keyboard, are on the timeline.
     const kinds = eventsOf(file).map((e) => e.event.kind);
     expect(kinds).toContain('join');
-    expect(kinds).toContain('control');
+    expect(eventsOf(file).find((e) => e.event.kind === 'control')?.event).toMatchObject({ user: 'root', how: 'first' });
     expect(kinds).toContain('leave');
 
     const list = (await (await api(stack, 'root', '/api/recordings')).json()) as {

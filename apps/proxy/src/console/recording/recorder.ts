@@ -52,6 +52,7 @@ export class ConsoleRecorder implements ConsoleTap {
   /** Viewers typing a secret: nothing of their input is recorded. */
   private readonly secrets = new Set<string>();
   private readonly buttons = new Map<string, number>();
+  private readonly unnamed: { time: number; viewer: string; how: string }[] = [];
   private framebuffer: Framebuffer | undefined;
   private name = '';
 
@@ -102,12 +103,17 @@ export class ConsoleRecorder implements ConsoleTap {
     }
     for (const [id, v] of this.known) if (!now.has(id)) this.event({ kind: 'leave', viewer: id, user: v.user });
     this.known = now;
+    for (const { time, viewer, how } of this.unnamed.splice(0)) {
+      if (now.has(viewer)) this.write('event', { kind: 'control', ...this.who(viewer), how }, time);
+    }
   }
 
   control(change: ControlChange): void {
     if (change.kind !== 'granted' && change.kind !== 'released') return;
     const how = change.kind === 'granted' ? change.how : 'released';
-    this.event({ kind: 'control', ...this.who(change.viewer), how });
+    // A joining viewer is given the keyboard before the presence list that names it: its change waits for the name.
+    if (this.known.has(change.viewer)) this.event({ kind: 'control', ...this.who(change.viewer), how });
+    else this.unnamed.push({ time: this.now(), viewer: change.viewer, how });
   }
 
   input(viewer: ConsoleViewer, message: InputMessage, forwarded: boolean): void {
@@ -176,9 +182,8 @@ export class ConsoleRecorder implements ConsoleTap {
     this.write('screen', bytes);
   }
 
-  private write(type: Pending[0], payload: object | Uint8Array): void {
+  private write(type: Pending[0], payload: object | Uint8Array, time = this.now()): void {
     if (this.state === 'failed' || this.state === 'ended') return;
-    const time = this.now();
     if (time >= MAX_RECORDING_MS) return void this.finish({ reason: 'limit' });
     if (this.file) return this.file.append(type, time, payload);
     if (this.pending.length < MAX_PENDING) this.pending.push([type, time, payload]);
