@@ -407,7 +407,11 @@ describe('the token opens nothing else', () => {
       const label = `${method} ${path}`;
       if (label === own) continue;
       const body = method === 'GET' || method === 'DELETE' ? undefined : {};
-      for (const headers of [{ authorization: `Bearer ${made.token}` }, { cookie: `xwc_session=${made.token}` }]) {
+      const presented: Record<string, string>[] = [
+        { authorization: `Bearer ${made.token}` },
+        { cookie: `xwc_session=${made.token}` },
+      ];
+      for (const headers of presented) {
         const answer = await call(method, path, headers, body);
         if (open.has(label)) {
           const plain = await call(method, path, {}, body);
