@@ -62,7 +62,7 @@ export class LinkViewers {
   private readonly guests = new Map<string, Set<Guest>>();
 
   constructor(private readonly deps: LinkViewerDeps) {
-    deps.links.onChange((id, change) => void this.changed(id, change === 'revoked' ? 'linkRevoked' : 'linkEnded'));
+    deps.links.onChange((id, change) => this.changed(id, change === 'revoked' ? 'linkRevoked' : 'linkEnded'));
     deps.sessions.on('ended', (session) => {
       for (const set of this.guests.values()) {
         for (const guest of set) if (guest.link.creatorSession === session.id) guest.viewer.channel.end('linkEnded');
@@ -73,13 +73,6 @@ export class LinkViewers {
 
   handles(path: string): boolean {
     return ROUTE.test(path);
-  }
-
-  /** Guests on this instance, for every link. */
-  get count(): number {
-    let n = 0;
-    for (const set of this.guests.values()) n += set.size;
-    return n;
   }
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, accepting: boolean): Promise<void> {
@@ -126,13 +119,15 @@ export class LinkViewers {
     if ((this.guests.get(link.id)?.size ?? 0) >= links.settings.viewersPerLink) {
       return closeWith('tooMany', 'Too many people are watching through this link.');
     }
-    if (!this.deps.slots.take()) return closeWith('tooMany');
-    if (link.singleUse && !(await links.claim(link))) {
-      this.deps.slots.release();
-      return closeWith('used');
-    }
+    if (link.singleUse && !(await links.claim(link))) return closeWith('used');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
+      // The slot is taken only once there is a socket to give it back with (a browser may leave during the checks).
+      if (!this.deps.slots.take()) {
+        refused('tooMany');
+        ws.close(CLOSE.tooMany.code, CLOSE.tooMany.reason);
+        return;
+      }
       this.join(ws, link, maker, object, source);
     });
   }
