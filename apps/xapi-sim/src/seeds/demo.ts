@@ -330,6 +330,38 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
   template('XenSource P2V Server', false, { xensource_internal: 'true' });
   template('Hardened Debian golden image', false, { 'install-methods': 'cdrom' }, 'custom');
 
+  // Installed updates (and the legacy patch record xapi keeps beside each), a pool blob, a secret.
+  const update = db.create('pool_update', {
+    name_label: 'XCP-ng 8.3 cumulative update 2024-10',
+    name_description: 'Security and stability fixes',
+    version: '8.3.0-20241002',
+    installation_size: 214 * 1024 ** 2,
+    key: 'XCP-ng Updates',
+    after_apply_guidance: ['restartXAPI'],
+    hosts: allHosts,
+    enforce_homogeneity: true,
+  });
+  for (const host of allHosts) db.update('host', host, { updates: [update] });
+  db.create('pool_patch', {
+    name_label: 'XCP-ng 8.3 cumulative update 2024-10',
+    name_description: 'Security and stability fixes',
+    version: '8.3.0-20241002',
+    size: 214 * 1024 ** 2,
+    pool_applied: true,
+    after_apply_guidance: ['restartXAPI'],
+    pool_update: update,
+  });
+  const diagram = db.create('blob', {
+    name_label: 'rack-diagram',
+    name_description: 'Where the hosts sit',
+    size: 18_432,
+    public: true,
+    last_updated: new Date(Date.UTC(2024, 9, 3)),
+    mime_type: 'image/svg+xml',
+  });
+  db.update('pool', db.refs('pool')[0]!, { blobs: { 'rack-diagram': diagram } });
+  db.create('secret', { value: 'demo-chap-secret', other_config: { purpose: 'iSCSI CHAP of the backup target' } });
+
   // Alerts the pool raised earlier, with xapi's names, priorities and texts (`api_messages.ml`).
   const hour = 3_600_000;
   const uuidOf = (table: 'VM' | 'host' | 'pool', ref: string): string => db.get(table, ref)!.uuid as string;
