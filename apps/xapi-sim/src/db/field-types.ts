@@ -1,4 +1,4 @@
-import { emptyDict, NULL_REF } from '@xwc/api-client';
+import { defaultValue, type FieldSpec } from '@xwc/api-client';
 import { ENUM_FACTS } from './xapi-datamodel.ts';
 
 /** A field's type in xapi's data model (`datamodel_types.ml`), parsed once from the datamodel's spelling. */
@@ -73,27 +73,8 @@ export function typeText(t: FieldType): string {
   }
 }
 
-/** The value a field holds until written: xapi's empty values (the null ref, the epoch, the first enum value). */
+/** The value a field holds until written: the client's empty values (options start empty as sets do). */
 export function defaultOf(t: FieldType): unknown {
-  switch (t.kind) {
-    case 'string':
-      return '';
-    case 'int':
-    case 'float':
-      return 0;
-    case 'bool':
-      return false;
-    case 'datetime':
-      return new Date(0);
-    case 'enum':
-      return t.values[0];
-    case 'ref':
-      return NULL_REF;
-    case 'set':
-    case 'option':
-      return [];
-    case 'map':
-    case 'record':
-      return emptyDict();
-  }
+  const type = t.kind === 'option' ? 'set' : t.kind === 'record' ? 'map' : t.kind;
+  return defaultValue({ type, rw: false, ...(t.kind === 'enum' ? { values: t.values } : {}) } as FieldSpec);
 }
