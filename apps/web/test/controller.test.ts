@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type RFB from '@novnc/novnc';
 import { ConsoleController } from '../src/console/controller.ts';
 import type { Availability, VmConsoleSnapshot } from '../src/console/follow.ts';
+import { keymapById, planCharacterTyping, planLayoutTyping } from '../src/shared/keymaps.ts';
 import { consoleViewer } from './fixtures.ts';
 
 /** Stand-ins for the browser's WebSocket and noVNC's RFB: just enough surface to drive the controller. */
@@ -236,21 +237,63 @@ describe('the console controller', () => {
     controller.dispose();
   });
 
-  it('sends keys only while connected, and types text as paced key strokes', async () => {
+  it('sends keys only while connected, and types characters as paced key strokes', async () => {
     const { controller } = setup();
     expect(controller.sendCtrlAltDel()).toBe(false);
     await connect(controller);
     expect(controller.sendCtrlAltDel()).toBe(true);
     const progress: number[] = [];
-    const typing = controller.typeText('Hi\n', (done) => progress.push(done), new AbortController().signal);
+    const plan = planLayoutTyping(keymapById('de')!, 'z@\n');
+    const typing = controller.typeKeys(plan.characters, (done) => progress.push(done), new AbortController().signal);
     await vi.advanceTimersByTimeAsync(100);
-    expect(await typing).toBe(3);
+    expect(await typing).toEqual({ sent: 3 });
     expect(
       lastRfb()
         .keys.filter(([, , down]) => down)
-        .map(([keysym]) => keysym),
-    ).toEqual([0xffe1, 0x48, 0x69, 0xff0d]);
+        .map(([keysym, code]) => `${keysym.toString(16)} ${code}`),
+    ).toEqual(['7a KeyY', 'fe03 AltRight', '40 KeyQ', 'ff0d Enter']);
     expect(progress.at(-1)).toBe(3);
+    controller.dispose();
+  });
+
+  it('holds typing back while the socket has not sent what it has, and gives up on a socket that never drains', async () => {
+    const { controller } = setup();
+    await connect(controller);
+    const plan = planCharacterTyping('x'.repeat(20));
+    lastSocket().bufferedAmount = 1 << 20;
+    const typing = controller.typeKeys(plan.characters, () => undefined, new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(lastRfb().keys).toHaveLength(0);
+    lastSocket().bufferedAmount = 0;
+    await vi.advanceTimersByTimeAsync(20);
+    expect(lastRfb().keys.length).toBeGreaterThan(0);
+    const sentBefore = lastRfb().keys.length;
+    lastSocket().bufferedAmount = 1 << 20;
+    await vi.advanceTimersByTimeAsync(31_000);
+    const outcome = await typing;
+    expect(outcome).toMatchObject({ stopped: 'stalled' });
+    expect(outcome.sent).toBeLessThan(20);
+    expect(lastRfb().keys).toHaveLength(sentBefore);
+    controller.dispose();
+  });
+
+  it('types a secret only after telling the gateway, and ends the secret after the last key', async () => {
+    const { controller } = setup();
+    await connect(controller);
+    const plan = planCharacterTyping('pw');
+    // No welcome yet: the gateway cannot be told, so nothing is typed.
+    expect(await controller.typeKeys(plan.characters, () => undefined, new AbortController().signal, true)).toEqual({
+      sent: 0,
+      stopped: 'secret',
+    });
+    expect(lastRfb().keys).toHaveLength(0);
+    lastSocket().notify({ type: 'welcome', viewer: 'va', canControl: true, canTake: false });
+    const typing = controller.typeKeys(plan.characters, () => undefined, new AbortController().signal, true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await typing).toEqual({ sent: 2 });
+    const frames = lastSocket().sent.filter((d) => typeof d === 'string');
+    expect(frames).toEqual(['{"type":"secret","on":true}', '{"type":"secret","on":false}']);
+    expect(lastRfb().keys).toHaveLength(4);
     controller.dispose();
   });
 

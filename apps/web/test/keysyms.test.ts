@@ -1,64 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { KEYSYM, SEND_KEYS, chord, keysymOf, textToKeystrokes } from '../src/console/keysyms.ts';
+import { chord, SEND_KEYS, shortcutLetter } from '../src/console/keysyms.ts';
+import { NAMED_KEYS } from '../src/shared/keymaps.ts';
 
 const downs = (strokes: readonly { keysym: number; down: boolean }[]) =>
   strokes.filter((s) => s.down).map((s) => s.keysym);
-
-describe('keysyms for typed text', () => {
-  it('maps Latin-1 to itself and everything else to Unicode keysyms', () => {
-    expect(keysymOf('a')).toBe(0x61);
-    expect(keysymOf('~')).toBe(0x7e);
-    expect(keysymOf('é')).toBe(0xe9);
-    expect(keysymOf('€')).toBe(0x01000000 + 0x20ac);
-    expect(keysymOf('😀')).toBe(0x01000000 + 0x1f600);
-  });
-
-  it('maps newline to Return and tab to Tab, and has no key for other control characters', () => {
-    expect(keysymOf('\n')).toBe(KEYSYM.Return);
-    expect(keysymOf('\t')).toBe(KEYSYM.Tab);
-    expect(keysymOf('\u0007')).toBeUndefined();
-    expect(keysymOf('\u0085')).toBeUndefined();
-  });
-});
-
-describe('paste as keystrokes', () => {
-  it('presses and releases each character, wrapping shifted ones in Shift', () => {
-    const { characters, skipped } = textToKeystrokes('aB!');
-    expect(skipped).toBe(0);
-    expect(characters).toHaveLength(3);
-    expect(characters[0]).toEqual([
-      { keysym: 0x61, code: null, down: true },
-      { keysym: 0x61, code: null, down: false },
-    ]);
-    expect(characters[1]!.map((s) => [s.keysym, s.down])).toEqual([
-      [KEYSYM.Shift_L, true],
-      [0x42, true],
-      [0x42, false],
-      [KEYSYM.Shift_L, false],
-    ]);
-    expect(downs(characters[2]!)).toEqual([KEYSYM.Shift_L, 0x21]);
-  });
-
-  it('turns CR LF, CR and LF each into one Return, and skips other control characters', () => {
-    const { characters, skipped } = textToKeystrokes('a\r\nb\rc\nd\u0000');
-    expect(characters.map((c) => downs(c)[0])).toEqual([
-      0x61,
-      KEYSYM.Return,
-      0x62,
-      KEYSYM.Return,
-      0x63,
-      KEYSYM.Return,
-      0x64,
-    ]);
-    expect(skipped).toBe(1);
-  });
-
-  it('keeps characters outside the BMP whole', () => {
-    const { characters } = textToKeystrokes('x😀');
-    expect(characters).toHaveLength(2);
-    expect(downs(characters[1]!)).toEqual([0x01000000 + 0x1f600]);
-  });
-});
 
 describe('key combinations', () => {
   it('presses in order and releases in reverse, with physical codes for scan-code consoles', () => {
@@ -88,7 +33,30 @@ describe('key combinations', () => {
       expect(labels).toContain(wanted);
     }
     const f7 = SEND_KEYS.find((k) => k.label === 'Ctrl+Alt+F7')!;
-    expect(downs(f7.strokes)).toEqual([KEYSYM.Control_L, KEYSYM.Alt_L, KEYSYM.F1 + 6]);
+    expect(downs(f7.strokes)).toEqual([NAMED_KEYS.Control_L.keysym, NAMED_KEYS.Alt_L.keysym, NAMED_KEYS.F7.keysym]);
     for (const keys of SEND_KEYS) expect(keys.strokes.filter((s) => s.down)).toHaveLength(keys.strokes.length / 2);
+  });
+});
+
+describe('console shortcut letters on any keyboard layout', () => {
+  const event = (key: string, code: string, altGraph = false) => ({
+    key,
+    code,
+    getModifierState: (m: string) => m === 'AltGraph' && altGraph,
+  });
+
+  it('takes the letter the key types, not its place (a German Y is where a US Z is)', () => {
+    expect(shortcutLetter(event('y', 'KeyZ'))).toBe('y');
+    expect(shortcutLetter(event('Y', 'KeyZ'))).toBe('y');
+  });
+
+  it('takes the physical key of a letter of another script (Cyrillic)', () => {
+    expect(shortcutLetter(event('н', 'KeyY'))).toBe('y');
+  });
+
+  it('never takes symbols, nor letters typed with AltGr (a Windows browser reports AltGr as Ctrl+Alt)', () => {
+    expect(shortcutLetter(event('@', 'KeyQ', true))).toBeUndefined();
+    expect(shortcutLetter(event('ń', 'KeyN', true))).toBeUndefined();
+    expect(shortcutLetter(event('€', 'KeyE'))).toBeUndefined();
   });
 });

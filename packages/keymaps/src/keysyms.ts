@@ -35,14 +35,19 @@ export const NAMED_KEYS = {
   Super_L: { keysym: 0xffeb, code: 'MetaLeft' },
   Super_R: { keysym: 0xffec, code: 'MetaRight' },
   Delete: { keysym: 0xffff, code: 'Delete' },
-  ...functionKeys(),
+  F1: { keysym: 0xffbe, code: 'F1' },
+  F2: { keysym: 0xffbf, code: 'F2' },
+  F3: { keysym: 0xffc0, code: 'F3' },
+  F4: { keysym: 0xffc1, code: 'F4' },
+  F5: { keysym: 0xffc2, code: 'F5' },
+  F6: { keysym: 0xffc3, code: 'F6' },
+  F7: { keysym: 0xffc4, code: 'F7' },
+  F8: { keysym: 0xffc5, code: 'F8' },
+  F9: { keysym: 0xffc6, code: 'F9' },
+  F10: { keysym: 0xffc7, code: 'F10' },
+  F11: { keysym: 0xffc8, code: 'F11' },
+  F12: { keysym: 0xffc9, code: 'F12' },
 } as const satisfies Record<string, { keysym: number; code: KeyCode }>;
-
-function functionKeys(): Record<`F${number}`, { keysym: number; code: KeyCode }> {
-  const keys: Record<string, { keysym: number; code: KeyCode }> = {};
-  for (let n = 1; n <= 12; n++) keys[`F${n}`] = { keysym: 0xffbe + n - 1, code: `F${n}` as KeyCode };
-  return keys;
-}
 
 export type NamedKey = keyof typeof NAMED_KEYS;
 

@@ -1,44 +1,105 @@
-import { useId, useRef, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
+import {
+  KEYMAPS,
+  keymapById,
+  planCharacterTyping,
+  planLayoutTyping,
+  type Keymap,
+  type KeyStroke,
+  type TypingPlan,
+  type Untypable,
+} from '../shared/keymaps.ts';
 import { Modal } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
-import { textToKeystrokes } from './keysyms.ts';
+import type { TypingOutcome } from './controller.ts';
+import { initialLayout, rememberLayout, type PasteInput } from './paste-layout.ts';
+
+/** Longest text typed at once (about a hundred seconds of typing); longer pastes are refused, not cut. */
+export const MAX_PASTE_CHARACTERS = 50_000;
+/** Untypable characters listed by name; the rest are counted. */
+const LISTED_UNTYPABLE = 12;
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+
+/** A character as the list of untypable ones shows it: itself where it is visible, and its code point. */
+function describeUntypable({ char, count, codePoint }: Untypable): string {
+  const hex = `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+  const visible = /[\p{L}\p{N}\p{P}\p{S}]/u.test(char);
+  return `${visible ? `“${char}” ` : 'control character '}${hex}${count > 1 ? ` ×${count}` : ''}`;
+}
+
+type Typer = (
+  characters: readonly (readonly KeyStroke[])[],
+  onProgress: (done: number, total: number) => void,
+  signal: AbortSignal,
+  secret: boolean,
+) => Promise<TypingOutcome>;
+
+const STOPPED: Record<NonNullable<TypingOutcome['stopped']>, string> = {
+  aborted: 'Stopped',
+  disconnected: 'The console disconnected',
+  stalled: 'The console stopped taking keys',
+  secret: 'The gateway could not be told to keep this secret, so nothing was typed',
+};
 
 /**
- * Paste as keystrokes: for consoles without a clipboard (a BIOS, an installer, a text console), the text is typed out
- * key by key, with progress and a Stop button for long texts.
+ * Paste as keys: for consoles without a clipboard (a BIOS, an installer, a login prompt), the text is typed key by
+ * key in the guest's keyboard layout (an HVM guest) or as characters (a text console). What cannot be typed is listed
+ * before anything is sent; typing shows progress and can be stopped; a secret stays out of the audit log and any
+ * recording, and is hidden on screen.
  */
-export function PasteDialog({
-  onClose,
-  type,
-}: {
-  onClose: () => void;
-  type: (text: string, onProgress: (done: number, total: number) => void, signal: AbortSignal) => Promise<number>;
-}) {
+export function PasteDialog({ input, onClose, type }: { input: PasteInput; onClose: () => void; type: Typer }) {
   const [text, setText] = useState('');
+  const [secret, setSecret] = useState(false);
+  const [start] = useState(() => (input.kind === 'layout' ? initialLayout(input.vm, input.platformKeymap) : undefined));
+  const [keymap, setKeymap] = useState<Keymap | undefined>(start?.keymap);
   const [progress, setProgress] = useState<{ done: number; total: number } | undefined>();
   const abort = useRef<AbortController | undefined>(undefined);
   const textId = useId();
-  const { characters, skipped } = textToKeystrokes(text);
+  const layoutId = useId();
+  const helpId = useId();
 
-  const start = async () => {
-    if (characters.length === 0) return;
+  // Counting code points of a huge paste is cheap; planning it is not, and it is refused anyway.
+  const length = text.length > MAX_PASTE_CHARACTERS * 2 ? text.length : [...text].length;
+  const tooLong = length > MAX_PASTE_CHARACTERS;
+  const plan: TypingPlan | undefined = useMemo(() => {
+    if (tooLong) return undefined;
+    if (input.kind === 'characters') return planCharacterTyping(text);
+    return keymap ? planLayoutTyping(keymap, text) : undefined;
+  }, [input.kind, keymap, text, tooLong]);
+  const count = plan?.characters.length ?? 0;
+  const untypable = plan?.untypable ?? [];
+  const left = untypable.reduce((sum, u) => sum + u.count, 0);
+  const where = input.kind === 'characters' ? 'this text console' : (keymap?.name ?? '');
+
+  const run = async () => {
+    if (!plan || count === 0) return;
     const controller = new AbortController();
     abort.current = controller;
-    setProgress({ done: 0, total: characters.length });
-    const sent = await type(text, (done, total) => setProgress({ done, total }), controller.signal);
+    setProgress({ done: 0, total: count });
+    const outcome = await type(
+      plan.characters,
+      (done, total) => setProgress({ done, total }),
+      controller.signal,
+      secret,
+    );
     abort.current = undefined;
-    if (sent === characters.length) {
-      toast('success', `Typed ${sent} ${sent === 1 ? 'character' : 'characters'}.`);
+    if (secret) setText('');
+    if (!outcome.stopped) {
+      toast('success', `Typed ${plural(outcome.sent, 'character', 'characters')}.`);
       onClose();
     } else {
-      toast('error', `Stopped after ${sent} of ${characters.length} characters.`);
+      toast(
+        'error',
+        `${STOPPED[outcome.stopped]} after ${outcome.sent.toLocaleString('en-GB')} of ${plural(count, 'character', 'characters')}.`,
+      );
       setProgress(undefined);
     }
   };
 
   return (
     <Modal
-      title="Paste as keystrokes"
+      title="Paste as keys"
       onClose={() => {
         abort.current?.abort();
         onClose();
@@ -47,19 +108,77 @@ export function PasteDialog({
       <label htmlFor={textId}>Text to type into the console</label>
       <textarea
         id={textId}
-        className="paste-text"
+        className={`paste-text${secret ? ' secret' : ''}`}
         rows={8}
         value={text}
         disabled={progress !== undefined}
         onChange={(e) => setText(e.target.value)}
         spellCheck={false}
+        autoComplete="off"
+        aria-describedby={helpId}
         autoFocus
       />
-      <p className="field-help">
-        Each character is sent as a key press; a new line becomes Return. Symbols assume the guest uses a US keyboard
-        layout. {characters.length} {characters.length === 1 ? 'key' : 'keys'} to type
-        {skipped > 0 ? `; ${skipped} control ${skipped === 1 ? 'character is' : 'characters are'} left out` : ''}.
+      {input.kind === 'layout' ? (
+        <div className="paste-layout">
+          <label htmlFor={layoutId}>Guest keyboard layout</label>
+          <select
+            id={layoutId}
+            value={keymap?.id ?? ''}
+            disabled={progress !== undefined}
+            onChange={(e) => {
+              const chosen = keymapById(e.target.value);
+              setKeymap(chosen);
+              if (chosen) rememberLayout(input.vm, chosen);
+            }}
+          >
+            {keymap ? null : <option value="">Choose…</option>}
+            {KEYMAPS.map((k) => (
+              <option key={k.id} value={k.id}>
+                {k.name} ({k.id})
+              </option>
+            ))}
+          </select>
+          <p className="field-help">
+            {keymap === start?.keymap ? start?.why : 'Remembered for this VM.'} The text is typed as this layout’s key
+            presses (with Shift, AltGr and accent keys where it needs them), whatever your own keyboard is.
+          </p>
+        </div>
+      ) : (
+        <p className="field-help">
+          A text console reads characters, whatever the keyboard layout: letters of Latin-1 are sent as they are.
+        </p>
+      )}
+      <label className="checkbox-line">
+        <input
+          type="checkbox"
+          checked={secret}
+          disabled={progress !== undefined}
+          onChange={(e) => setSecret(e.target.checked)}
+        />{' '}
+        Secret (a passphrase): hide it here, and keep it out of the audit log and any recording
+      </label>
+      <p id={helpId} className="field-help">
+        {tooLong
+          ? ''
+          : `${plural(count, 'character', 'characters')} to type; a new line becomes Return. You can stop at any time.`}
       </p>
+      {tooLong ? (
+        <p className="form-error" role="alert">
+          The text has {plural(length, 'character', 'characters')}; at most{' '}
+          {MAX_PASTE_CHARACTERS.toLocaleString('en-GB')} can be typed at once. Paste it in parts.
+        </p>
+      ) : null}
+      {left > 0 ? (
+        <div className="callout callout-warning" role="alert">
+          {plural(left, 'character', 'characters')} cannot be typed on {where} and will be left out:
+          <ul className="untypable-list">
+            {untypable.slice(0, LISTED_UNTYPABLE).map((u) => (
+              <li key={u.char}>{secret ? `${plural(u.count, 'character', 'characters')}` : describeUntypable(u)}</li>
+            ))}
+            {untypable.length > LISTED_UNTYPABLE ? <li>and {untypable.length - LISTED_UNTYPABLE} more</li> : null}
+          </ul>
+        </div>
+      ) : null}
       {progress ? (
         <div className="progress-line" role="status">
           <progress max={progress.total} value={progress.done} aria-label="Typing progress" />
@@ -81,10 +200,10 @@ export function PasteDialog({
         <button
           type="button"
           className="primary"
-          disabled={characters.length === 0 || progress !== undefined}
-          onClick={() => void start()}
+          disabled={count === 0 || progress !== undefined}
+          onClick={() => void run()}
         >
-          Type it
+          {left > 0 ? 'Leave them out and type the rest' : 'Type it'}
         </button>
       </div>
     </Modal>

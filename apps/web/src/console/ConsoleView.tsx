@@ -23,6 +23,7 @@ import { useKeyboardControl } from './keyboard-control.tsx';
 import { ConsoleController } from './controller.ts';
 import { availability as availabilityOf, type Availability, type VmConsoleSnapshot } from './follow.ts';
 import { SEND_KEYS } from './keysyms.ts';
+import { pasteInputOf } from './paste-layout.ts';
 import { consoleUrl, takePreconnected } from './preconnect.ts';
 import { ClipboardPanel, PasteDialog } from './ConsoleDialogs.tsx';
 import {
@@ -234,7 +235,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
     let rightCtrlAlone = false;
     const onKeyDown = (event: KeyboardEvent) => {
       if (!(event.target as HTMLElement | null)?.closest('.console-screen')) return;
-      if (event.code === 'Insert' && event.ctrlKey && event.altKey) {
+      // Not AltGr+Insert: a Windows browser reports AltGr as Ctrl+Alt.
+      if (event.code === 'Insert' && event.ctrlKey && event.altKey && !event.getModifierState('AltGraph')) {
         event.preventDefault();
         event.stopPropagation();
         if (controller.sendCtrlAltDel()) toast('info', `Sent Ctrl+Alt+Del to ${name}.`);
@@ -547,7 +549,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
             setPasteOpen(false);
             controller.focus();
           }}
-          type={(text, onProgress, signal) => controller.typeText(text, onProgress, signal)}
+          input={pasteInputOf(kind, target.vm)}
+          type={(characters, onProgress, signal, secret) => controller.typeKeys(characters, onProgress, signal, secret)}
         />
       ) : null}
     </div>

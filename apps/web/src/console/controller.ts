@@ -6,7 +6,7 @@ import { backoffDelay, CONSOLE_BACKOFF } from './backoff.ts';
 import { closeMeaning } from './close-codes.ts';
 import { followChange, needsReattach, reattachedMessage, type Availability, type VmConsoleSnapshot } from './follow.ts';
 import { HeldPicture } from './held-picture.ts';
-import { textToKeystrokes, type KeyStroke } from './keysyms.ts';
+import type { KeyStroke } from './keysyms.ts';
 import { EarlyChannel, isTextFrame } from './channel.ts';
 import { LatencyProbe } from './latency-probe.ts';
 import { applyNotice, NO_PRESENCE, type ConsolePresence } from './presence.ts';
@@ -64,6 +64,30 @@ export interface ConsoleOptions {
   readonly takeEarly?: (url: string) => { socket: WebSocket; channel: EarlyChannel } | undefined;
   /** Measures the round trip with RFB requests (latency-probe.ts); false for a console that does not speak RFB. */
   readonly latency?: boolean;
+}
+
+/** How a paste ended: every character sent, or why it stopped early. */
+export interface TypingOutcome {
+  readonly sent: number;
+  readonly stopped?: 'aborted' | 'disconnected' | 'stalled' | 'secret';
+}
+
+/**
+ * Typing pace: a batch of characters, then a pause (about 500 characters a second, which guests keep up with), and
+ * never more than `highWater` bytes waiting in the socket; a socket that does not drain for `stallMs` ends the paste.
+ */
+const TYPING = { batch: 8, pauseMs: 15, highWater: 16 * 1024, stallMs: 30_000, pollMs: 20 } as const;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the socket holds at most `limit` unsent bytes; false if it did not within the stall time or `live` ended. */
+async function drained(socket: WebSocket, live: () => boolean, limit: number): Promise<boolean> {
+  const deadline = Date.now() + TYPING.stallMs;
+  while (socket.bufferedAmount > limit) {
+    if (!live() || Date.now() > deadline || socket.readyState !== WebSocket.OPEN) return false;
+    await sleep(TYPING.pollMs);
+  }
+  return true;
 }
 
 const NOTICE_ID = { next: 1 };
@@ -230,25 +254,40 @@ export class ConsoleController {
   }
 
   /**
-   * Types text key by key, paced so guests do not drop keys; resolves with the number of characters sent.
-   * Stops early when `signal` aborts or the connection drops.
+   * Types characters (each as its key strokes, in order), paced so guests do not drop keys, and held back while the
+   * socket has not sent what it has (the gateway stops reading when the console does). With `secret`, the gateway is
+   * told first to keep this input out of recordings and the audit log; nothing is typed if it cannot be told.
+   * Stops early when `signal` aborts, the connection drops or the socket stays full.
    */
-  async typeText(
-    text: string,
+  async typeKeys(
+    characters: readonly (readonly KeyStroke[])[],
     onProgress: (done: number, total: number) => void,
     signal: AbortSignal,
-  ): Promise<number> {
-    const { characters } = textToKeystrokes(text);
+    secret = false,
+  ): Promise<TypingOutcome> {
     const generation = this.generation;
-    for (let i = 0; i < characters.length; i++) {
-      if (signal.aborted || generation !== this.generation) return i;
-      if (!this.sendStrokes(characters[i]!)) return i;
-      if (i % 8 === 7 || i === characters.length - 1) {
-        onProgress(i + 1, characters.length);
-        await new Promise((resolve) => setTimeout(resolve, 15));
+    const socket = this.socket;
+    if (!socket || !this.connectedRfb()) return { sent: 0, stopped: 'disconnected' };
+    if (secret && !this.command({ type: 'secret', on: true })) return { sent: 0, stopped: 'secret' };
+    const live = () => !signal.aborted && generation === this.generation;
+    const ended = () => (signal.aborted ? 'aborted' : 'disconnected');
+    let sent = 0;
+    try {
+      while (sent < characters.length) {
+        if (!live()) return { sent, stopped: ended() };
+        if (!(await drained(socket, live, TYPING.highWater))) return { sent, stopped: live() ? 'stalled' : ended() };
+        const batch = characters.slice(sent, sent + TYPING.batch);
+        for (const strokes of batch) if (!this.sendStrokes(strokes)) return { sent, stopped: 'disconnected' };
+        sent += batch.length;
+        onProgress(sent, characters.length);
+        await sleep(TYPING.pauseMs);
       }
+      return { sent };
+    } finally {
+      // The keys go first, so that the gateway sees them all before the secret ends.
+      if (secret && generation === this.generation && (await drained(socket, () => true, 0)))
+        this.command({ type: 'secret', on: false });
     }
-    return characters.length;
   }
 
   pasteToClipboard(text: string): boolean {
