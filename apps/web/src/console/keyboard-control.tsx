@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { ConfirmDialog } from '../ui/Modal.tsx';
 import { DENY_KEYS, HAND_OVER_KEYS, type KeyboardActions } from './ConsolePresence.tsx';
+import { shortcutLetter } from './keysyms.ts';
 import type { ConsoleController } from './controller.ts';
 import { keyboardHolder, personName, type ConsolePresence } from './presence.ts';
 
@@ -24,7 +25,7 @@ export function useKeyboardControl(
     if (firstRequest === undefined) return;
     const onKeyDown = (event: KeyboardEvent) => {
       if (!event.ctrlKey || !event.altKey || event.shiftKey || event.metaKey) return;
-      const key = event.key.toLowerCase();
+      const key = shortcutLetter(event);
       if (key !== HAND_OVER_KEYS.key && key !== DENY_KEYS.key) return;
       event.preventDefault();
       event.stopPropagation();
