@@ -74,6 +74,17 @@ describe('allowed_operations', () => {
     expect(pool.record('VM', pool.findRefs('VM', (r) => r.is_a_template === true)[0]!).allowed_operations).toEqual([]);
   });
 
+  it('leave out what an HVM guest without PV drivers cannot do cleanly, which a call may still try', async () => {
+    const name = 'Legacy app server (P2V)';
+    const vm = vmRef(name);
+    await ok(pool, 'VM.set_blocked_operations', [s.root!, vm, {}]);
+    await ok(pool, 'VM.start', [s.root!, vm, false, false]);
+    // No clean shutdown or reboot, and (without feature-suspend) no suspend or migration.
+    expect(record(name).allowed_operations).toEqual(['hard_shutdown', 'hard_reboot', 'pause']);
+    expect(await ok(pool, 'VM.clean_shutdown', [s.root!, vm])).toBe('');
+    expect(record(name).power_state).toBe('Halted');
+  });
+
   it('are checked again on every call: what the rolling upgrade forbids fails with NOT_SUPPORTED_DURING_UPGRADE', async () => {
     const vm = vmRef('Debian 12 web');
     const poolRef = pool.findRefs('pool')[0]!;
