@@ -166,7 +166,7 @@ export class ConsoleEngine {
   private otherView(key: string): string | undefined {
     const object = objectOfTextKey(key);
     if (object !== undefined) return this.hubs.find(object) ? OTHER_VIEW_HOLDS.graphical : undefined;
-    return this.texts.find(textKey(key))?.live ? OTHER_VIEW_HOLDS.text : undefined;
+    return this.texts.find(textKey(key))?.connectedUp ? OTHER_VIEW_HOLDS.text : undefined;
   }
 
   private remoteChanged(key: string): void {

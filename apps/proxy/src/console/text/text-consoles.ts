@@ -21,7 +21,8 @@ export const OTHER_VIEW_HOLDS = {
 export function textConnector(options: ConnectorOptions): ConnectText {
   return async ({ session, signal }) => {
     const { tunnel, objectName } = await openConsoleTunnel(options, 'vt100', session, signal);
-    return { socket: tunnel.socket, initial: tunnel.initial, objectName };
+    const { socket } = tunnel;
+    return { socket, initial: tunnel.initial, objectName, close: () => socket.destroy() };
   };
 }
 
