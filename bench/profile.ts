@@ -1,18 +1,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/processes.ts';
 
 /**
  * `npx tsx bench/profile.ts <file.cpuprofile> [--top N] [--from S]`: summarises a V8 CPU profile (from
  * `node --cpu-prof`, e.g. a gateway of a benchmark run with XWC_BENCH_PROFILE=<dir>): the share of the busy time
- * spent in each function itself (self) and under it (total), busiest first, and the share of each source area.
+ * spent in each function itself (self) and under it (total), busiest first, and the share of each source area;
+ * frames in a bundle with a source map beside it are shown where they are in the sources.
  * `--from` leaves out the first S seconds (start-up: loading and compiling modules). Idle time is listed apart.
  */
 
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 }
 
@@ -39,18 +48,47 @@ if (!Array.isArray(profile.nodes) || !Array.isArray(profile.samples) || !Array.i
   process.exit(2);
 }
 
+/** Source maps of bundles (the benchmarks run the gateway bundled, as production does), by the bundle's path. */
+const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+function sourceMapOf(file: string): { map: SourceMap; dir: string } | null {
+  if (!maps.has(file)) {
+    const mapFile = `${file}.map`;
+    maps.set(
+      file,
+      fs.existsSync(mapFile)
+        ? {
+            map: new SourceMap(JSON.parse(fs.readFileSync(mapFile, 'utf8')) as SourceMapPayload),
+            dir: path.dirname(file),
+          }
+        : null,
+    );
+  }
+  return maps.get(file)!;
+}
+
+/** A frame in a bundle, moved to where its function is in the sources. */
+function original(frame: CallFrame): CallFrame {
+  if (!frame.url.startsWith('file://') || frame.lineNumber < 0) return frame;
+  const file = frame.url.slice('file://'.length);
+  const sm = sourceMapOf(file);
+  const entry = sm?.map.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!sm || !entry || !('originalSource' in entry) || !entry.originalSource) return frame;
+  const source = entry.originalSource.startsWith('file://')
+    ? entry.originalSource.slice('file://'.length)
+    : path.resolve(sm.dir, entry.originalSource);
+  return { ...frame, url: `file://${source}`, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
+}
+
+for (const node of profile.nodes) node.callFrame = original(node.callFrame);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
-/**
- * Where a function lives, shortened: the repository's own files relative to it (without a line: tsx's output does
- * not keep the source's lines), Node's own modules with theirs.
- */
+/** Where a function lives, shortened: the repository's own files relative to it, Node's own modules by name. */
 function place(url: string, line: number): string {
   if (!url) return '';
   const local = url.startsWith('file://') ? url.slice('file://'.length) : url;
-  return local.startsWith(ROOT) ? path.relative(ROOT, local) : `${local}:${line + 1}`;
+  return `${local.startsWith(ROOT) ? path.relative(ROOT, local) : local}:${line + 1}`;
 }
 
 function label(n: ProfileNode): string {

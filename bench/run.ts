@@ -11,6 +11,7 @@ import { firstFrame } from './first-frame.ts';
 import { inventory } from './inventory.ts';
 import { keystroke } from './keystroke.ts';
 import { CHROMIUM } from '../tests/support/chromium.ts';
+import { removeGatewayBundle } from './lib/gateway-build.ts';
 import { describeMachine } from './lib/machine.ts';
 import { installCleanup, ROOT, stopAll } from './lib/processes.ts';
 import { printTable, readResults, writeMarkdown, writeResults, type ScenarioOutcome } from './lib/report.ts';
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
   }
   await stopAll();
   if (ui) fs.rmSync(ui, { recursive: true, force: true });
+  removeGatewayBundle();
 
   const seconds = (Date.now() - started) / 1000;
   if (seconds > BUDGET[mode]) {

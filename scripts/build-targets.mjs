@@ -24,3 +24,34 @@ export const SOURCES = [
   'vite.config.ts',
   'package-lock.json',
 ];
+
+/**
+ * Workspace packages (`@xwc/…`) are TypeScript and are bundled; every other bare import is an npm package that
+ * `npm ci --omit=dev` installs, and stays an import (native add-ons and all).
+ */
+const npmPackagesExternal = {
+  name: 'npm-packages-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@xwc/') || args.path.startsWith('node:') ? undefined : { external: true },
+    );
+  },
+};
+
+/** esbuild's options for a server entry: what `npm run build` ships, and what the benchmarks run as the gateway. */
+export function serverBuildOptions(entry, outfile) {
+  return {
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.11',
+    sourcemap: 'linked',
+    // Stack traces name the original modules and functions.
+    keepNames: true,
+    logLevel: 'warning',
+    plugins: [npmPackagesExternal],
+  };
+}

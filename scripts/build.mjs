@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { root, SERVER_ENTRIES } from './build-targets.mjs';
+import { root, SERVER_ENTRIES, serverBuildOptions } from './build-targets.mjs';
 
 const skipTypecheck = process.argv.includes('--skip-typecheck');
 
@@ -22,19 +22,6 @@ function run(label, script, args) {
   }
 }
 
-/**
- * Workspace packages (`@xwc/…`) are TypeScript and are bundled; every other bare import is an npm package that
- * `npm ci --omit=dev` installs, and stays an import (native add-ons and all).
- */
-const npmPackagesExternal = {
-  name: 'npm-packages-external',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@xwc/') || args.path.startsWith('node:') ? undefined : { external: true },
-    );
-  },
-};
-
 if (!skipTypecheck) run('Type-checking', 'typescript/bin/tsc', ['-p', 'scripts/tsconfig.build.json', '--noEmit']);
 run('Building the web UI', 'vite/bin/vite.js', ['build', '--logLevel', 'warn']);
 
@@ -42,18 +29,7 @@ process.stdout.write('Building the server…\n');
 for (const { entry, out } of SERVER_ENTRIES) {
   fs.rmSync(path.join(root, path.dirname(out)), { recursive: true, force: true });
   await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [entry],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.11',
-    sourcemap: 'linked',
-    // Stack traces name the original modules and functions.
-    keepNames: true,
-    logLevel: 'warning',
-    plugins: [npmPackagesExternal],
+    ...serverBuildOptions(entry, out),
     banner: { js: '// Built by `npm run build` (scripts/build.mjs); the sources are in ../src.' },
   });
 }

@@ -132,8 +132,9 @@ export function spawnProcess(
 
 /**
  * With XWC_BENCH_PROFILE set to a directory, every gateway process is started with `node --cpu-prof` and writes its
- * profile there when it stops (read it with `npx tsx bench/profile.ts <file>`): what the analysis of a missed target
- * is based on. Profiling slows the gateway, so figures of such a run are not comparable with others.
+ * profile there when it stops (read it with `npx tsx bench/profile.ts <file>`, which maps the bundle back to the
+ * sources): what the analysis of a missed target is based on. Profiling slows the gateway, so figures of such a run
+ * are not comparable with others.
  */
 function profileArgs(name: string): string[] {
   const dir = process.env.XWC_BENCH_PROFILE;
@@ -141,7 +142,17 @@ function profileArgs(name: string): string[] {
   return ['--cpu-prof', '--cpu-prof-dir', path.resolve(dir)];
 }
 
-/** A TypeScript file run by Node through tsx, as `npm start` runs the gateway. */
+/** A bundled JavaScript file run by Node with source maps, as `npm start` runs the built gateway. */
+export function spawnJs(name: string, file: string, args: readonly string[] = [], env?: Record<string, string>): Child {
+  return spawnProcess(
+    name,
+    process.execPath,
+    [...profileArgs(name), '--enable-source-maps', file, ...args],
+    env ? { env } : {},
+  );
+}
+
+/** A TypeScript file run by Node through tsx (the benchmark's own servers). */
 export function spawnTs(name: string, file: string, args: readonly string[] = [], env?: Record<string, string>): Child {
   return spawnProcess(
     name,

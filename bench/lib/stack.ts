@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PoolOptions } from '@xwc/xapi-sim';
 import { tcpEndpoint, wsEndpoint, type Endpoint } from './conn.ts';
-import { ROOT, spawnTs, startWebsockify, type Child } from './processes.ts';
+import { gatewayBundle } from './gateway-build.ts';
+import { ROOT, spawnJs, spawnTs, startWebsockify, type Child } from './processes.ts';
 import GATEWAY_ENV from '../../scripts/gateway-env.json' with { type: 'json' };
 
 /** The processes the scenarios put behind and in front of each other, each announced by a JSON line. */
@@ -146,9 +147,9 @@ async function startGateway(
   options: GatewayOptions,
 ): Promise<Gateway> {
   fs.mkdirSync(dir, { recursive: true });
-  const child = spawnTs(
+  const child = spawnJs(
     'gateway',
-    'bench/servers/gateway.ts',
+    await gatewayBundle(),
     ['--xapi-url', pool.master, '--ca-file', pool.ca, ...(options.uiDir ? ['--ui-dir', options.uiDir] : [])],
     {
       ...GATEWAY_ENV,

@@ -5,7 +5,8 @@ import { loadConfig, startGateway } from '@xwc/proxy';
 /**
  * The whole gateway in its own process (so its resident memory and CPU are its own), configured from the
  * environment exactly as `npm start` is, in front of a pool given by URL and CA file. `--ui-dir` serves a UI
- * build. Prints {"url"} once listening; closes on SIGTERM.
+ * build. The benchmarks run it bundled, as `npm start` runs the built gateway (bench/lib/gateway-build.ts).
+ * Prints {"url"} once listening; closes on SIGTERM.
  */
 const { values } = parseArgs({
   options: { 'xapi-url': { type: 'string' }, 'ca-file': { type: 'string' }, 'ui-dir': { type: 'string' } },
