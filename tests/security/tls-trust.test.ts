@@ -66,7 +66,12 @@ describe('trust on first use', () => {
     });
     const response = await login(s);
     expect(response.status).toBe(503);
-    expect(response.body).toMatchObject({ error: 'POOL_UNREACHABLE', message: "The pool's certificate was refused." });
+    // Said plainly, with both fingerprints (public), never as a bare "unreachable".
+    expect(response.body).toMatchObject({
+      error: 'POOL_CERTIFICATE_CHANGED',
+      recorded: `${'AB:'.repeat(31)}AB`,
+      presented: await masterFingerprint(new URL(s.pool.master.url).hostname),
+    });
     expect(s.logs.lines.some((line) => line.includes('refused a changed host certificate'))).toBe(true);
   });
 });
@@ -91,7 +96,8 @@ describe('pins and CAs', () => {
     const s = await start({ trust: { kind: 'ca', pem: notTheCa } });
     const response = await login(s);
     expect(response.status).toBe(503);
-    expect(response.body).toMatchObject({ message: "The pool's certificate was refused." });
+    expect(response.body).toMatchObject({ error: 'POOL_CERTIFICATE_REFUSED' });
+    expect(response.body.message).toMatch(/not signed by the CA the gateway is configured with/);
   });
 
   it.each(['ca', 'first-use'] as const)(
@@ -121,7 +127,8 @@ describe('19. CA mode checks the host name/IP the certificate is for', () => {
     const s = await start({ pool: { misnamedCertificates: [0] } });
     const response = await login(s);
     expect(response.status).toBe(503);
-    expect(response.body).toMatchObject({ error: 'POOL_UNREACHABLE', message: "The pool's certificate was refused." });
+    expect(response.body).toMatchObject({ error: 'POOL_CERTIFICATE_REFUSED' });
+    expect(response.body.message).toMatch(/does not name the address/);
     // The client library's CA policy (scripts, the tests' own clients) refuses it too.
     const connection = new XapiConnection({ url: s.pool.master.url, trust: caTrust(s.pool.caPem), timeoutMs: 5_000 });
     const error = await connection.login('root', s.password('root')).then(

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { redact } from './log.ts';
+import { currentRequestId } from './ops/request-id.ts';
 
 export type AuditEvent =
   | {
@@ -56,6 +57,15 @@ export type AuditEvent =
   | { event: 'recording-deleted'; recording: string; object: string; reason: 'retention' | 'size-cap'; bytes: number }
   /** Someone listed, played or downloaded recordings (`outcome: forbidden` when refused). */
   | { event: 'recording-access'; user: string; action: string; recording?: string; outcome: 'success' | 'forbidden' }
+  /** A pool administrator accepted (or was refused accepting) a pool host's renewed certificate; fingerprints only. */
+  | {
+      event: 'certificate-accept';
+      user: string;
+      host: string;
+      accepted: string;
+      previous?: string;
+      outcome: 'success' | 'forbidden' | 'failure';
+    }
   | { event: 'power'; user: string; object: string; action: string; outcome: 'success' | 'failure'; detail?: string }
   /** Share links (never their tokens): made, revoked (`user` revoked `createdBy`'s link), opened by a guest, refused. */
   | {
@@ -87,10 +97,17 @@ export interface AuditContext {
 
 export type Audit = (entry: AuditEvent, context: AuditContext) => void;
 
-/** One JSON line per event: who, what, outcome, from where, on which instance. */
+/** One JSON line per event: who, what, outcome, from where, on which instance, for which request (`requestId`). */
 export function createAudit(sink: Writable, instance: string): Audit {
   return (entry, context) => {
-    const line = { time: new Date().toISOString(), instance, source: context.source, ...(redact(entry) as object) };
+    const requestId = currentRequestId();
+    const line = {
+      time: new Date().toISOString(),
+      instance,
+      source: context.source,
+      ...(requestId ? { requestId } : {}),
+      ...(redact(entry) as object),
+    };
     sink.write(`${JSON.stringify(line)}\n`);
   };
 }

@@ -1,8 +1,12 @@
 import path from 'node:path';
 import { LINK_LIFETIME } from '@xwc/contracts';
 import { parseAuthority, parseOrigin, type Authority, type Origin } from './http/authority.ts';
+import { settingNamed } from './settings.ts';
 
-/** Every setting of the gateway, parsed once from the environment (documented in docs/configuration.md). */
+/**
+ * Every setting of the gateway, parsed once from the environment (and the configuration file, config-file.ts) into
+ * typed values. Names, kinds, bounds and defaults come from the table in settings.ts; docs/configuration.md explains them.
+ */
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -85,6 +89,12 @@ export interface GatewayConfig {
   redisUrl?: string;
   sessionSecret?: string;
   instanceId?: string;
+  /** Operational log file (reopened on SIGHUP); standard error when absent. */
+  logFile?: string;
+  /** The listener of /metrics, /healthz and /readyz (ops/ops-server.ts); loopback by default. */
+  metrics: { host: string; port: number };
+  /** After SIGTERM: how long /readyz says "draining" while everything is still served, then how long consoles run on. */
+  shutdownDelayMs: number;
   /** How long live consoles may run on after SIGTERM before they are closed with 1001. */
   shutdownDrainMs: number;
 }
@@ -95,7 +105,14 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+/** A whole number within the setting's bounds (settings.ts); `bounds` narrows them where another setting does. */
+function integer(env: Env, name: string, bounds: { min?: number; max?: number; fallback?: number } = {}): number {
+  const setting = settingNamed(name);
+  const kind: { min?: number; max?: number } =
+    setting.kind.type === 'integer' || setting.kind.type === 'seconds' ? setting.kind : {};
+  const min = bounds.min ?? kind.min ?? 0;
+  const max = bounds.max ?? kind.max ?? Number.MAX_SAFE_INTEGER;
+  const fallback = bounds.fallback ?? Number(setting.default);
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
@@ -104,19 +121,18 @@ function integer(env: Env, name: string, fallback: number, min = 0, max = Number
   return n;
 }
 
-const seconds = (env: Env, name: string, fallbackSeconds: number, min = 0): number =>
-  integer(env, name, fallbackSeconds, min) * 1000;
+const seconds = (env: Env, name: string): number => integer(env, name) * 1000;
 
 function flag(env: Env, name: string): boolean {
   const raw = env[name];
-  if (raw === undefined || raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false;
+  if (raw === undefined || raw === '') return settingNamed(name).default === '1';
+  if (raw === '0' || raw.toLowerCase() === 'false') return false;
   if (raw === '1' || raw.toLowerCase() === 'true') return true;
   throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
 }
 
-function oneOf<const V extends readonly string[]>(env: Env, name: string, values: V, fallback: V[number]): V[number] {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
+function oneOf<const V extends readonly string[]>(env: Env, name: string, values: V): V[number] {
+  const raw = optional(env, name) ?? settingNamed(name).default!;
   if (!values.includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return raw;
 }
@@ -149,16 +165,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (fingerprint && !/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/.test(fingerprint)) {
     throw new ConfigError('XAPI_FINGERPRINT must be a SHA-256 fingerprint (64 hex digits, colons optional)');
   }
-  const seed = optional(env, 'DEMO_SEED') ?? 'demo';
-  if (seed !== 'demo' && seed !== 'scale') throw new ConfigError(`DEMO_SEED must be demo or scale, got "${seed}"`);
+  const seed = oneOf(env, 'DEMO_SEED', ['demo', 'scale'] as const);
   const certFile = optional(env, 'TLS_CERT_FILE');
   const keyFile = optional(env, 'TLS_KEY_FILE');
   if (Boolean(certFile) !== Boolean(keyFile))
     throw new ConfigError('set both TLS_CERT_FILE and TLS_KEY_FILE, or neither');
-  const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
-  }
+  const logLevel = oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const);
   const allowedOrigins = (optional(env, 'ALLOWED_ORIGINS') ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -167,22 +179,22 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin)
       throw new ConfigError(`ALLOWED_ORIGINS entry "${origin}" is not an origin like https://host[:port]`);
   }
-  const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? '.data');
-  const hwmKiB = integer(env, 'CONSOLE_BUFFER_KIB', 256, 64, 65536);
+  const dataDir = path.resolve(optional(env, 'DATA_DIR') ?? settingNamed('DATA_DIR').default!);
+  const hwmKiB = integer(env, 'CONSOLE_BUFFER_KIB');
   return {
-    host: optional(env, 'HOST') ?? '127.0.0.1',
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: optional(env, 'HOST') ?? settingNamed('HOST').default!,
+    port: integer(env, 'PORT'),
     xapiUrl,
     xapiCaFile: optional(env, 'XAPI_CA_FILE'),
     xapiFingerprint: fingerprint,
     xapiInsecure: flag(env, 'XAPI_INSECURE'),
-    poolTimeoutMs: seconds(env, 'POOL_TIMEOUT', 30, 1),
+    poolTimeoutMs: seconds(env, 'POOL_TIMEOUT'),
     dataDir,
     demo: {
       rootPassword: optional(env, 'DEMO_PASSWORD'),
       seed,
-      hosts: env.DEMO_HOSTS ? integer(env, 'DEMO_HOSTS', 3, 1, 1000) : undefined,
-      vms: env.DEMO_VMS ? integer(env, 'DEMO_VMS', 10, 0, 100_000) : undefined,
+      hosts: env.DEMO_HOSTS ? integer(env, 'DEMO_HOSTS') : undefined,
+      vms: env.DEMO_VMS ? integer(env, 'DEMO_VMS') : undefined,
     },
     allowedOrigins,
     allowNoOrigin: flag(env, 'ALLOW_NO_ORIGIN'),
@@ -191,76 +203,83 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     trustProxy: flag(env, 'TRUST_PROXY'),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     http: {
-      headersTimeoutMs: seconds(env, 'HTTP_HEADERS_TIMEOUT', 10, 1),
-      requestTimeoutMs: seconds(env, 'HTTP_REQUEST_TIMEOUT', 30, 1),
+      headersTimeoutMs: seconds(env, 'HTTP_HEADERS_TIMEOUT'),
+      requestTimeoutMs: seconds(env, 'HTTP_REQUEST_TIMEOUT'),
     },
     session: {
-      idleTimeoutMs: seconds(env, 'SESSION_IDLE_TIMEOUT', 8 * 3600, 5),
-      maxAgeMs: seconds(env, 'SESSION_MAX_AGE', 24 * 3600, 5),
+      idleTimeoutMs: seconds(env, 'SESSION_IDLE_TIMEOUT'),
+      maxAgeMs: seconds(env, 'SESSION_MAX_AGE'),
     },
     login: {
-      freeAttempts: integer(env, 'LOGIN_FREE_ATTEMPTS', 5, 1),
-      firstDelayMs: seconds(env, 'LOGIN_FIRST_DELAY', 1, 1),
-      maxDelayMs: seconds(env, 'LOGIN_MAX_DELAY', 300, 1),
-      perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER', 100, 1),
-      perAddress: integer(env, 'LOGIN_ATTEMPTS_PER_ADDRESS', 30, 1),
-      windowMs: seconds(env, 'LOGIN_WINDOW', 900, 1),
-      reloginAfterPoolRestart: env.RELOGIN_AFTER_POOL_RESTART === undefined || flag(env, 'RELOGIN_AFTER_POOL_RESTART'),
+      freeAttempts: integer(env, 'LOGIN_FREE_ATTEMPTS'),
+      firstDelayMs: seconds(env, 'LOGIN_FIRST_DELAY'),
+      maxDelayMs: seconds(env, 'LOGIN_MAX_DELAY'),
+      perUser: integer(env, 'LOGIN_ATTEMPTS_PER_USER'),
+      perAddress: integer(env, 'LOGIN_ATTEMPTS_PER_ADDRESS'),
+      windowMs: seconds(env, 'LOGIN_WINDOW'),
+      reloginAfterPoolRestart: flag(env, 'RELOGIN_AFTER_POOL_RESTART'),
     },
     consoles: {
-      perUser: integer(env, 'CONSOLES_PER_USER', 16, 1),
-      total: integer(env, 'CONSOLES_TOTAL', 2000, 1),
-      idleTimeoutMs: seconds(env, 'CONSOLE_IDLE_TIMEOUT', 0),
-      maxDurationMs: seconds(env, 'CONSOLE_MAX_DURATION', 0),
-      stallTimeoutMs: seconds(env, 'CONSOLE_STALL_TIMEOUT', 30, 1),
-      keepaliveMs: seconds(env, 'CONSOLE_KEEPALIVE', 20, 1),
+      perUser: integer(env, 'CONSOLES_PER_USER'),
+      total: integer(env, 'CONSOLES_TOTAL'),
+      idleTimeoutMs: seconds(env, 'CONSOLE_IDLE_TIMEOUT'),
+      maxDurationMs: seconds(env, 'CONSOLE_MAX_DURATION'),
+      stallTimeoutMs: seconds(env, 'CONSOLE_STALL_TIMEOUT'),
+      keepaliveMs: seconds(env, 'CONSOLE_KEEPALIVE'),
       highWaterMark: hwmKiB * 1024,
-      connectTimeoutMs: seconds(env, 'CONSOLE_CONNECT_TIMEOUT', 10, 1),
-      sharing: oneOf(env, 'CONSOLE_SHARING', ['on-demand', 'always'] as const, 'on-demand'),
-      controlIdleMs: seconds(env, 'CONSOLE_CONTROL_IDLE', 300),
-      reattachMs: seconds(env, 'CONSOLE_REATTACH_TIMEOUT', 180, 5),
+      connectTimeoutMs: seconds(env, 'CONSOLE_CONNECT_TIMEOUT'),
+      sharing: oneOf(env, 'CONSOLE_SHARING', ['on-demand', 'always'] as const),
+      controlIdleMs: seconds(env, 'CONSOLE_CONTROL_IDLE'),
+      reattachMs: seconds(env, 'CONSOLE_REATTACH_TIMEOUT'),
       links: shareLinks(env),
       wall: {
-        cpuPercent: integer(env, 'WALL_CPU_PERCENT', 10, 1, 100),
-        maxConsoles: integer(env, 'WALL_CONSOLES', 64, 1, 256),
-        perSession: integer(env, 'WALL_VIEWS_PER_SESSION', 4, 1, 64),
+        cpuPercent: integer(env, 'WALL_CPU_PERCENT'),
+        maxConsoles: integer(env, 'WALL_CONSOLES'),
+        perSession: integer(env, 'WALL_VIEWS_PER_SESSION'),
       },
     },
     recordings: {
       dir: path.resolve(optional(env, 'RECORDINGS_DIR') ?? path.join(dataDir, 'recordings')),
-      maxBytes: integer(env, 'RECORDINGS_MAX_SIZE_MIB', 10 * 1024, 1) * 1024 * 1024,
-      retentionMs: integer(env, 'RECORDINGS_RETENTION_DAYS', 30, 1, 36_500) * 24 * 3600 * 1000,
-      keyframeMs: seconds(env, 'RECORDING_KEYFRAME_INTERVAL', 5, 1),
+      maxBytes: integer(env, 'RECORDINGS_MAX_SIZE_MIB') * 1024 * 1024,
+      retentionMs: integer(env, 'RECORDINGS_RETENTION_DAYS') * 24 * 3600 * 1000,
+      keyframeMs: seconds(env, 'RECORDING_KEYFRAME_INTERVAL'),
     },
     ...devServer(env),
     stats: {
-      timeoutMs: seconds(env, 'STATS_TIMEOUT', 10, 1),
-      maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB', 32 * 1024, 16, 1024 * 1024) * 1024,
+      timeoutMs: seconds(env, 'STATS_TIMEOUT'),
+      maxReplyBytes: integer(env, 'STATS_MAX_REPLY_KIB') * 1024,
     },
     events: {
-      perSession: integer(env, 'EVENT_STREAMS_PER_SESSION', 8, 1),
-      total: integer(env, 'EVENT_STREAMS_TOTAL', 500, 1),
-      backlogBytes: integer(env, 'EVENT_STREAM_BACKLOG_KIB', 32 * 1024, 64, 1024 * 1024) * 1024,
-      stallTimeoutMs: seconds(env, 'EVENT_STREAM_STALL_TIMEOUT', 30, 1),
+      perSession: integer(env, 'EVENT_STREAMS_PER_SESSION'),
+      total: integer(env, 'EVENT_STREAMS_TOTAL'),
+      backlogBytes: integer(env, 'EVENT_STREAM_BACKLOG_KIB') * 1024,
+      stallTimeoutMs: seconds(env, 'EVENT_STREAM_STALL_TIMEOUT'),
     },
     auditLog: optional(env, 'AUDIT_LOG') ?? path.join(dataDir, 'audit.log'),
-    logLevel: logLevel as GatewayConfig['logLevel'],
+    logLevel,
+    ...(optional(env, 'LOG_FILE') ? { logFile: path.resolve(optional(env, 'LOG_FILE')!) } : {}),
+    metrics: {
+      host: optional(env, 'METRICS_HOST') ?? settingNamed('METRICS_HOST').default!,
+      port: integer(env, 'METRICS_PORT'),
+    },
     ...sharedStore(env),
     instanceId: instanceId(env),
-    shutdownDrainMs: seconds(env, 'SHUTDOWN_DRAIN', 10),
+    shutdownDelayMs: seconds(env, 'SHUTDOWN_DELAY'),
+    shutdownDrainMs: seconds(env, 'SHUTDOWN_DRAIN'),
   };
 }
 
 /** Share-link settings: a link lasts SHARE_LINK_LIFETIME unless asked, never past SHARE_LINK_MAX_LIFETIME (≤ a day). */
 function shareLinks(env: Env): GatewayConfig['consoles']['links'] {
-  const { minSeconds, maxSeconds, defaultSeconds } = LINK_LIFETIME;
-  const max = integer(env, 'SHARE_LINK_MAX_LIFETIME', maxSeconds, minSeconds, maxSeconds);
+  const { minSeconds, defaultSeconds } = LINK_LIFETIME;
+  const max = integer(env, 'SHARE_LINK_MAX_LIFETIME');
   return {
-    defaultLifetimeMs: integer(env, 'SHARE_LINK_LIFETIME', Math.min(defaultSeconds, max), minSeconds, max) * 1000,
+    defaultLifetimeMs:
+      integer(env, 'SHARE_LINK_LIFETIME', { fallback: Math.min(defaultSeconds, max), min: minSeconds, max }) * 1000,
     maxLifetimeMs: max * 1000,
-    perMinute: integer(env, 'SHARE_LINKS_PER_MINUTE', 20, 1, 10_000),
-    perUser: integer(env, 'SHARE_LINKS_PER_USER', 50, 1, 10_000),
-    viewersPerLink: integer(env, 'SHARE_LINK_VIEWERS', 10, 1, 1000),
+    perMinute: integer(env, 'SHARE_LINKS_PER_MINUTE'),
+    perUser: integer(env, 'SHARE_LINKS_PER_USER'),
+    viewersPerLink: integer(env, 'SHARE_LINK_VIEWERS'),
   };
 }
 

@@ -4,6 +4,8 @@ import type { GatewayConfig } from './config.ts';
 import type { Recordings } from './console/recording/recordings.ts';
 import type { ConsoleService } from './console/service.ts';
 import type { Logger } from './log.ts';
+import type { GatewayMetrics } from './ops/metrics.ts';
+import type { CertificateChanges } from './pool/certificate-change.ts';
 import type { Inventories } from './pool/inventory.ts';
 import type { PoolLink } from './pool/link.ts';
 import type { StatsService } from './stats/service.ts';
@@ -19,4 +21,6 @@ export interface GatewayContext {
   stats: StatsService;
   audit: Audit;
   log: Logger;
+  metrics: GatewayMetrics;
+  certificates: CertificateChanges;
 }

@@ -1,12 +1,12 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createAudit } from './audit.ts';
+import { createAudit, type Audit } from './audit.ts';
+import { LoginLimits } from './auth/login-limits.ts';
 import { RedisSessionStore } from './auth/redis-session-store.ts';
 import { MemorySessionStore, type SessionStore } from './auth/session-store.ts';
 import { gateRequests, refuseUpgrade } from './auth/store-gate.ts';
@@ -21,6 +21,13 @@ import { writeUpgradeRefusal } from './http/errors.ts';
 import { AllowedHosts } from './http/host-check.ts';
 import { originPolicy } from './http/origin.ts';
 import { createLogger } from './log.ts';
+import { Health } from './ops/health.ts';
+import { LogFile } from './ops/log-file.ts';
+import { GatewayMetrics } from './ops/metrics.ts';
+import { answerHealth } from './ops/ops-server.ts';
+import { newRequestId, withRequestId } from './ops/request-id.ts';
+import { EXIT, listenError, readSettingFile, StartupError } from './ops/startup-error.ts';
+import { CertificateChanges } from './pool/certificate-change.ts';
 import { Inventories } from './pool/inventory.ts';
 import { KnownHosts } from './pool/known-hosts.ts';
 import { PoolLink } from './pool/link.ts';
@@ -46,6 +53,12 @@ export interface Gateway {
   url: string;
   context: GatewayContext;
   server: http.Server;
+  /** Prometheus metrics (ops/metrics.ts), served by the metrics listener (ops/ops-server.ts). */
+  metrics: GatewayMetrics;
+  /** `/healthz` and `/readyz`; `health.drain()` turns readiness off ahead of a stop. */
+  health: Health;
+  /** SIGHUP: reopens the log files and reloads the TLS certificate and the pool CA; consoles stay up. */
+  reload(): void;
   /** Stops accepting, lets live consoles run up to `drainMs`, then closes everything. */
   close(drainMs?: number): Promise<void>;
 }
@@ -55,24 +68,45 @@ export const DEFAULT_UI_DIR = path.resolve(here, '../../web/dist');
 
 export function trustModeFromConfig(config: GatewayConfig): TrustMode {
   if (config.xapiInsecure) return { kind: 'insecure' };
-  if (config.xapiCaFile) return { kind: 'ca', pem: fs.readFileSync(config.xapiCaFile, 'utf8') };
+  if (config.xapiCaFile) return { kind: 'ca', pem: readCaFile(config.xapiCaFile) };
   if (config.xapiFingerprint) return { kind: 'fingerprint', sha256: config.xapiFingerprint };
   return { kind: 'first-use' };
+}
+
+/** The CA file, which must be readable and hold at least one PEM certificate. */
+function readCaFile(file: string): string {
+  const pem = readSettingFile('XAPI_CA_FILE', file);
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new StartupError(`XAPI_CA_FILE: ${file} holds no PEM certificate`, EXIT.file);
+  }
+  return pem;
+}
+
+/** A log file the gateway opens itself, or says which setting names a file it cannot open. */
+function openLogFile(setting: string, file: string): LogFile {
+  try {
+    return new LogFile(file);
+  } catch (error) {
+    throw new StartupError(`${setting}: cannot open ${file} (${(error as NodeJS.ErrnoException).code})`, EXIT.file);
+  }
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const instance = config.instanceId ?? randomUUID().slice(0, 8);
-  const log = createLogger(options.logSink ?? process.stderr, config.logLevel, { instance });
+  const logFile = options.logSink || !config.logFile ? undefined : openLogFile('LOG_FILE', config.logFile);
+  const log = createLogger(options.logSink ?? logFile ?? process.stderr, config.logLevel, { instance });
   let auditSink = options.auditSink;
-  if (!auditSink) {
-    if (config.auditLog === '-') auditSink = process.stdout;
-    else {
-      fs.mkdirSync(path.dirname(config.auditLog), { recursive: true });
-      auditSink = fs.createWriteStream(config.auditLog, { flags: 'a', mode: 0o600 });
-    }
-  }
-  const audit = createAudit(auditSink, instance);
+  const auditFile = auditSink || config.auditLog === '-' ? undefined : openLogFile('AUDIT_LOG', config.auditLog);
+  auditSink ??= auditFile ?? process.stdout;
+  const auditLine = createAudit(auditSink, instance);
+  const metrics = new GatewayMetrics();
+  const audit: Audit = (entry, context) => {
+    metrics.audited(entry);
+    auditLine(entry, context);
+  };
   const master = new URL(options.xapiUrl);
   const trust = new PoolTrust(
     options.trust ?? trustModeFromConfig(config),
@@ -81,6 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
   );
   const link = new PoolLink(options.xapiUrl, trust, log, config.poolTimeoutMs);
+  metrics.observeXapi(link.connection);
   const store =
     options.store ??
     (config.redisUrl && config.sessionSecret
@@ -118,9 +153,50 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     recordings,
   });
   const stats = new StatsService(link, config.stats, log);
-  const context: GatewayContext = { config, link, sessions, inventories, consoles, recordings, stats, audit, log };
+  const certificates = new CertificateChanges(
+    link,
+    new LoginLimits(store.loginCounters, config.login),
+    audit,
+    log,
+    config.poolTimeoutMs,
+  );
+  const health = new Health(link, { available: () => store.available, shared: Boolean(config.redisUrl) });
+  metrics.observe({ consoles: () => consoles.count, sessionStore: () => store.available });
+  const context: GatewayContext = {
+    config,
+    link,
+    sessions,
+    inventories,
+    consoles,
+    recordings,
+    stats,
+    audit,
+    log,
+    metrics,
+    certificates,
+  };
   const dev = config.devServer && new DevServerProxy(config.devServer.url, config.devServer.nonce, origin, log);
-  const app = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR, dev));
+  const gated = gateRequests(store, createApp(context, { origin, hosts }, options.uiDir ?? DEFAULT_UI_DIR, dev));
+  // Each request gets an id (X-Request-Id) that its log lines, XAPI call lines and audit line carry; health probes are
+  // answered before the Host check (see ops/ops-server.ts).
+  const app = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const id = newRequestId();
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    // Read now: Express rewrites req.url while routing.
+    const path = (req.url ?? '').split('?', 1)[0]!;
+    res.once('finish', () => {
+      metrics.responded(path, res.statusCode);
+      log.debug('request', {
+        method: req.method,
+        path: path.slice(0, 200),
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        requestId: id,
+      });
+    });
+    withRequestId(id, () => answerHealth(health, req, res) ?? gated(req, res));
+  };
 
   // Slow clients (slowloris) get a bounded time to send their headers and bodies, checked every second.
   const serverOptions: http.ServerOptions = {
@@ -132,7 +208,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const server = config.tls
     ? https.createServer(
-        { ...serverOptions, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) },
+        {
+          ...serverOptions,
+          cert: readSettingFile('TLS_CERT_FILE', config.tls.certFile),
+          key: readSettingFile('TLS_KEY_FILE', config.tls.keyFile),
+        },
         app,
       )
     : http.createServer(serverOptions, app);
@@ -146,10 +226,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (!store.available) return refuseUpgrade(socket);
-    consoles.upgrade(req, socket, head).catch((error: unknown) => {
-      log.error('console upgrade failed', { error });
-      socket.destroy();
-    });
+    withRequestId(newRequestId(), () =>
+      consoles.upgrade(req, socket, head).catch((error: unknown) => {
+        log.error('console upgrade failed', { error });
+        socket.destroy();
+      }),
+    );
   });
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -157,7 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error, 'HOST, PORT', config.host, config.port)));
     server.listen(config.port, config.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
@@ -165,6 +247,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${address.port}`;
   log.info('gateway listening', { url, pool: link.connection.url, allowedHosts: hosts.describe() });
+
+  const reload = (): void => {
+    logFile?.reopen();
+    auditFile?.reopen();
+    try {
+      if (config.tls && server instanceof https.Server) {
+        const { certFile, keyFile } = config.tls;
+        server.setSecureContext({
+          cert: readSettingFile('TLS_CERT_FILE', certFile),
+          key: readSettingFile('TLS_KEY_FILE', keyFile),
+        });
+      }
+      if (config.xapiCaFile && !options.trust) trust.reloadCa(readCaFile(config.xapiCaFile));
+      log.info('reloaded: log files reopened, certificates read again');
+    } catch (error) {
+      // The certificates in use stay in use: a bad file on disk must not take the gateway down.
+      log.error('reload failed; keeping the certificates in use', { error });
+    }
+  };
 
   let closing: Promise<void> | undefined;
   const close = (drainMs = 0): Promise<void> =>
@@ -181,9 +282,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await stopped;
       await store.close();
       link.close();
-      if (auditSink !== process.stdout && auditSink !== options.auditSink) {
-        await new Promise<void>((resolve) => auditSink!.end(resolve));
-      }
+      metrics.close();
+      if (auditFile) await new Promise<void>((resolve) => auditFile.end(resolve));
+      if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
     })());
-  return { url, context, server, close };
+  return { url, context, server, metrics, health, reload, close };
 }

@@ -1,7 +1,12 @@
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readConfigFile } from './config-file.ts';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.ts';
 import { startGateway, type Gateway } from './gateway.ts';
+import { startOpsServer, type OpsServer } from './ops/ops-server.ts';
+import { EXIT, listenError, StartupError } from './ops/startup-error.ts';
 import type { TrustMode } from './pool/trust.ts';
+import { helpText } from './settings.ts';
 
 interface Embedded {
   xapiUrl: string;
@@ -10,7 +15,7 @@ interface Embedded {
   close(): Promise<void>;
 }
 
-/** Without XAPI_URL the product runs on the simulated pool, in this process. */
+/** Without XAPI_URL the product runs on the simulated pool, in this process (bundled into the build). */
 async function startEmbeddedPool(config: GatewayConfig): Promise<Embedded> {
   const { startPool } = await import('@xwc/xapi-sim');
   const pool = await startPool({
@@ -29,24 +34,56 @@ async function startEmbeddedPool(config: GatewayConfig): Promise<Embedded> {
   };
 }
 
-async function main(): Promise<void> {
-  let config: GatewayConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
+/** The settings: `--config FILE` (or CONFIG_FILE) under the environment, which wins. */
+function settings(): GatewayConfig {
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(helpText());
+    process.exit(EXIT.ok);
   }
+  const file = values.config ?? process.env.CONFIG_FILE;
+  return loadConfig(file ? { ...readConfigFile(file), ...process.env } : process.env);
+}
+
+async function start(): Promise<{ config: GatewayConfig; gateway: Gateway; ops: OpsServer; embedded?: Embedded }> {
+  const config = settings();
   const embedded = config.xapiUrl ? undefined : await startEmbeddedPool(config);
-  const gateway: Gateway = await startGateway({
+  const gateway = await startGateway({
     config,
     xapiUrl: config.xapiUrl ?? embedded!.xapiUrl,
     ...(embedded ? { trust: embedded.trust } : {}),
   });
+  const ops = await startOpsServer({ ...config.metrics, metrics: gateway.metrics, health: gateway.health }).catch(
+    (error: unknown) => {
+      throw listenError(error, 'METRICS_HOST, METRICS_PORT', config.metrics.host, config.metrics.port);
+    },
+  );
+  return { config, gateway, ops, ...(embedded ? { embedded } : {}) };
+}
+
+async function main(): Promise<void> {
+  let started: Awaited<ReturnType<typeof start>>;
+  try {
+    started = await start();
+  } catch (error) {
+    // One line naming the problem, and an exit code an operator or a service manager can act on.
+    if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`, EXIT.config);
+    if (error instanceof StartupError) fail(`Cannot start: ${error.message}`, error.exitCode);
+    if (
+      error instanceof Error &&
+      error.name === 'TypeError' &&
+      'code' in error &&
+      error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    )
+      fail(`${error.message} (--help lists the options)`, EXIT.config);
+    throw error;
+  }
+  const { config, gateway, ops, embedded } = started;
   const lines = [`XWC is serving ${embedded ? 'the simulated demo pool' : config.xapiUrl} at ${gateway.url}`];
+  lines.push(`Metrics, /healthz and /readyz at ${ops.url}`);
   if (embedded) {
     lines.push('Log in with any of these simulated users:');
     for (const user of embedded.users)
@@ -58,15 +95,26 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    const drain = config.shutdownDrainMs;
-    process.stderr.write(`${signal}: stopping (live consoles get up to ${drain / 1000} s to finish)\n`);
-    void gateway
-      .close(drain)
-      .then(() => embedded?.close())
-      .finally(() => process.exit(0));
+    // Not ready first, so load balancers stop sending work; then stop accepting and let consoles drain.
+    gateway.health.drain();
+    const { shutdownDelayMs: delay, shutdownDrainMs: drain } = config;
+    process.stderr.write(
+      `${signal}: stopping — /readyz says draining now; new connections refused in ${delay / 1000} s; ` +
+        `live consoles then get up to ${drain / 1000} s before they are closed with 1001 (reconnect)\n`,
+    );
+    void new Promise((resolve) => setTimeout(resolve, delay))
+      .then(() => gateway.close(drain))
+      .then(() => Promise.all([ops.close(), embedded?.close()]))
+      .finally(() => process.exit(EXIT.ok));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => gateway.reload());
+}
+
+function fail(line: string, code: number): never {
+  process.stderr.write(`${line}\n`);
+  process.exit(code);
 }
 
 await main();

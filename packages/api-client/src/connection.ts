@@ -60,7 +60,15 @@ export type ConnectionEvents = {
   unreachable: [XapiTransportError];
   /** One record of a many-record reply was malformed: it was left out, the rest of the reply was used. */
   'malformed-record': [MalformedRecord];
+  /** A call ended: its method, how long it took, and its error if it failed (for metrics; never its parameters). */
+  call: [CallEnd];
 };
+
+export interface CallEnd {
+  method: string;
+  seconds: number;
+  error?: unknown;
+}
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
@@ -137,12 +145,22 @@ export class XapiConnection extends EventEmitter<ConnectionEvents> {
       maxResponseBytes: this.#maxResponseBytes,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return reply.catch((error: unknown) => {
-      if (error instanceof XapiTransportError && (error.kind === 'network' || error.kind === 'timeout')) {
-        this.emit('unreachable', error);
-      }
-      throw error;
-    });
+    const started = performance.now();
+    const ended = (error?: unknown): void =>
+      void this.emit('call', { method, seconds: (performance.now() - started) / 1000, ...(error ? { error } : {}) });
+    return reply.then(
+      (value) => {
+        ended();
+        return value;
+      },
+      (error: unknown) => {
+        ended(error);
+        if (error instanceof XapiTransportError && (error.kind === 'network' || error.kind === 'timeout')) {
+          this.emit('unreachable', error);
+        }
+        throw error;
+      },
+    );
   }
 
   /** Points the connection at another host of the pool, keeping scheme and port. */

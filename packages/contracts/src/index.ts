@@ -76,3 +76,9 @@ export {
   type RecordRead,
   type RecordTypeName,
 } from './recording-format.ts';
+export {
+  ACCEPT_CERTIFICATE_PATH,
+  CERTIFICATE_ERRORS,
+  parseCertificateChange,
+  type CertificateChange,
+} from './certificates.ts';

@@ -58,6 +58,7 @@ export async function resolveConsole(
       if (!(error instanceof ConsoleError)) throw error;
       target = parseConsoleLocation(location, hosts, resident());
     }
+    await link.confirmHost(session, target.address);
     return { target, name };
   } catch (error) {
     throw asConsoleError(error);

@@ -4,6 +4,7 @@ import { ConsoleError, type CloseKind } from './close-codes.ts';
 import type { ConsoleTarget } from './location.ts';
 import { busyReason, MAX_LIMIT_BODY, parseLimitHolders } from './limit-reply.ts';
 import { ReplyParser } from './reply-parser.ts';
+import { timedUpstreamConnect } from '../ops/channels.ts';
 
 export interface TunnelOptions {
   target: ConsoleTarget;
@@ -55,7 +56,11 @@ function kindOfStatus(status: number): CloseKind {
  * `CONNECT /console?… HTTP/1.0` with the session cookie, then the reply read within a size and time
  * bound. On 200 the socket is a raw console stream.
  */
-export async function openTunnel(options: TunnelOptions): Promise<Tunnel> {
+export function openTunnel(options: TunnelOptions): Promise<Tunnel> {
+  return timedUpstreamConnect(() => connectTunnel(options));
+}
+
+async function connectTunnel(options: TunnelOptions): Promise<Tunnel> {
   const { target } = options;
   // Checked again here, at the last moment, so nothing unvetted can reach the request line.
   if (!SAFE_REQUEST_TARGET.test(target.pathAndQuery) || target.pathAndQuery.length > 256) {

@@ -14,6 +14,7 @@ import { setSecurityHeaders } from './security-headers.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { shareRoutes } from './share-routes.ts';
 import { staticUi } from './static.ts';
+import { trustRoutes } from './trust-routes.ts';
 import type { DevServerProxy } from './dev-server.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -60,6 +61,7 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
     res.json({ ok: true });
   });
   api.use(sessionRoutes(ctx));
+  api.use(trustRoutes(ctx));
   api.get('/events', requireSession(ctx.sessions), eventStream(ctx));
   api.use(extensionRoutes(ctx));
   api.use(shareRoutes(ctx));

@@ -2,7 +2,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { XapiError, XapiTransportError } from '@xwc/api-client';
+import { CERTIFICATE_ERRORS } from '@xwc/contracts';
 import { SessionStoreUnavailable } from '../auth/session-store.ts';
+import { CertificateRefused, type CertificateProblem } from '../pool/trust.ts';
 import type { UserSession } from '../auth/sessions.ts';
 import type { Logger } from '../log.ts';
 
@@ -48,6 +50,9 @@ export function fromXapi(error: unknown): ApiError {
         return new ApiError(502, 'POOL_ERROR', `The pool refused the request: ${error.code}.`, { code: error.code });
     }
   }
+  if (error instanceof XapiTransportError && error.cause instanceof CertificateRefused) {
+    return certificateRefusal(error.cause.problem);
+  }
   if (error instanceof XapiTransportError) {
     const message =
       error.kind === 'tls'
@@ -58,6 +63,35 @@ export function fromXapi(error: unknown): ApiError {
     return new ApiError(503, 'POOL_UNREACHABLE', message);
   }
   return new ApiError(500, 'INTERNAL', 'Unexpected server error.');
+}
+
+/**
+ * A refused pool certificate, said plainly (a login never fails silently for it): which check failed and the
+ * fingerprints, which are public; the host's address is left to the operational log.
+ */
+function certificateRefusal(problem: CertificateProblem): ApiError {
+  const { presented, recorded } = problem;
+  if (problem.kind === 'changed') {
+    return new ApiError(
+      503,
+      CERTIFICATE_ERRORS.changed,
+      `The pool's certificate changed: recorded ${recorded}, now ${presented}. If it was renewed, a pool ` +
+        'administrator can accept the new one; otherwise someone may be impersonating the pool.',
+      { recorded, presented },
+    );
+  }
+  const why = {
+    ca: 'is not signed by the CA the gateway is configured with',
+    name: 'does not name the address the gateway connects to',
+    fingerprint: 'is not the one the gateway is configured to pin',
+    'unknown-host': 'belongs to a host the pool has not reported',
+  }[problem.kind];
+  return new ApiError(
+    503,
+    CERTIFICATE_ERRORS.refused,
+    `The pool's certificate was refused: it ${why} (presented ${presented}). The gateway's administrator must update its trust settings.`,
+    { presented },
+  );
 }
 
 export function sendError(res: Response, error: ApiError): void {

@@ -39,6 +39,7 @@ function scopeOf(req: Request): ConsoleScope | undefined | null {
 export function eventStream(ctx: GatewayContext) {
   const limits = ctx.config.events;
   const slots = new StreamSlots(limits);
+  ctx.metrics.countEventStreams(() => slots.open);
   return (req: Request, res: Response): void => {
     const session: UserSession = sessionOf(res);
     const scope = scopeOf(req);

@@ -11,6 +11,11 @@ export class StreamSlots {
 
   constructor(private readonly limits: { perSession: number; total: number }) {}
 
+  /** Streams open now. */
+  get open(): number {
+    return this.total;
+  }
+
   /** Takes a slot for one of `sessionId`'s streams and returns its release (safe to call twice), or the cap hit. */
   take(sessionId: string): (() => void) | StreamCap {
     const held = this.bySession.get(sessionId) ?? 0;

@@ -3,13 +3,17 @@ import path from 'node:path';
 
 export interface Pin {
   sha256: string;
-  /** `first-use`: accepted the first time we saw it; `pool`: reported by `host.get_server_certificate`. */
-  source: 'first-use' | 'pool';
+  /**
+   * `first-use`: accepted the first time we saw it; `pool`: reported by `host.get_server_certificate`; `accepted`: a
+   * pool administrator accepted it in place of a changed one.
+   */
+  source: 'first-use' | 'pool' | 'accepted';
   since: string;
 }
 
 /**
- * Certificate pins by `address:port`, kept in a JSON file under DATA_DIR. Written atomically
+ * Certificate pins by `address:port`, kept in a JSON file under DATA_DIR: used in trust-on-first-use mode only (with a
+ * CA or a pinned master, identities come from those on every connection and nothing is recorded). Written atomically
  * (temporary file, then rename) so a crash never leaves a half-written trust store.
  */
 export class KnownHosts {

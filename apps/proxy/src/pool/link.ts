@@ -30,7 +30,6 @@ export class PoolLink {
   readonly port: number;
   private hosts: { value: PoolHosts; at: number } | undefined;
   private lastDisruption = 0;
-  private readonly pinned = new Map<string, string>();
 
   constructor(
     url: string,
@@ -104,23 +103,33 @@ export class PoolLink {
     return value;
   }
 
-  /** Pins each host's certificate as the pool reports it, over the already trusted connection. */
+  /**
+   * Reads again, from the trusted master, the certificate of the host at `address` before a connection to it (a
+   * console), so that a certificate renewed since the last look is known rather than refused.
+   */
+  async confirmHost(session: XapiSession, address: string): Promise<void> {
+    const host = [...(this.hosts?.value.byRef.values() ?? [])].find((h) => h.address === address);
+    if (host && this.trust.usesPoolReports) await this.pinCertificate(session, host);
+  }
+
+  /** Pins each host's certificate as the pool reports it now, over the already trusted connection. */
   private async pinCertificates(session: XapiSession, hosts: PoolHost[]): Promise<void> {
-    const stale = hosts.filter((h) => h.address && this.pinned.get(h.ref) !== h.address);
-    const queue = [...stale];
+    if (!this.trust.usesPoolReports) return;
+    const queue = hosts.filter((h) => h.address);
     const worker = async (): Promise<void> => {
-      for (let host = queue.shift(); host; host = queue.shift()) {
-        try {
-          const pem = await session.call('host.get_server_certificate', [host.ref]);
-          if (typeof pem !== 'string') throw new Error('not a PEM string');
-          this.trust.pinFromPool(host.address, this.port, new X509Certificate(pem));
-          this.pinned.set(host.ref, host.address);
-        } catch (error) {
-          this.log.warn('could not read a host certificate from the pool', { host: host.name, error });
-        }
-      }
+      for (let host = queue.shift(); host; host = queue.shift()) await this.pinCertificate(session, host);
     };
     await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  }
+
+  private async pinCertificate(session: XapiSession, host: PoolHost): Promise<void> {
+    try {
+      const pem = await session.call('host.get_server_certificate', [host.ref]);
+      if (typeof pem !== 'string') throw new Error('not a PEM string');
+      this.trust.pinFromPool(host.address, this.port, new X509Certificate(pem));
+    } catch (error) {
+      this.log.warn('could not read a host certificate from the pool', { host: host.name, error });
+    }
   }
 
   close(): void {
