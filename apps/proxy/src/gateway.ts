@@ -73,6 +73,10 @@ export function trustModeFromConfig(config: GatewayConfig): TrustMode {
   return { kind: 'first-use' };
 }
 
+function errorName(error: unknown): string {
+  return (error as { code?: unknown; kind?: unknown }).code?.toString() ?? String((error as { kind?: unknown }).kind);
+}
+
 /** The CA file, which must be readable and hold at least one PEM certificate. */
 function readCaFile(file: string): string {
   const pem = readSettingFile('XAPI_CA_FILE', file);
@@ -116,6 +120,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const link = new PoolLink(options.xapiUrl, trust, log, config.poolTimeoutMs);
   metrics.observeXapi(link.connection);
+  // At debug level every XAPI call is a line carrying the request id that caused it (never its parameters).
+  link.connection.on('call', ({ method, seconds, error }) =>
+    log.debug('xapi call', { method, ms: Math.round(seconds * 1000), ...(error ? { failed: errorName(error) } : {}) }),
+  );
   const store =
     options.store ??
     (config.redisUrl && config.sessionSecret

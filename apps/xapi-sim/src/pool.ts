@@ -24,6 +24,7 @@ import { PoolBuilder } from './seeds/builder.ts';
 import { seedDemo } from './seeds/demo.ts';
 import { seedScale } from './seeds/scale.ts';
 import { hostCertificate, processAuthority } from './tls/certificates.ts';
+import { issueServerCertificate } from './tls/x509.ts';
 
 export interface SimHost {
   readonly name: string;
@@ -113,6 +114,12 @@ export async function startPool(options: PoolOptions = {}): Promise<SimulatedPoo
         certificateOf: (host) => certificates[addresses.indexOf(core.db.get('host', host)!.address as string)]!.certPem,
         // The call returns first; the pool restarts under its new master a moment later, as with xapi.
         designateMaster: (host) => void setTimeout(() => void late.pool?.designateMaster(host), 50),
+        refreshCertificate: (host) => {
+          const i = addresses.indexOf(core.db.get('host', host)!.address as string);
+          certificates[i] = issueServerCertificate(ca.certPem, ca.keyPem, addresses[i]!);
+          // Reported at once; presented after the call's answer went out, when the host restarts its TLS service.
+          setTimeout(() => listeners[i]!.renew({ key: certificates[i]!.keyPem, cert: certificates[i]!.certPem }), 50);
+        },
       },
     });
     const listeners = addresses.map(

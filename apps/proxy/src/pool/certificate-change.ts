@@ -72,7 +72,7 @@ export class CertificateChanges {
     if (!this.link.trust.acceptChange(host, presented)) {
       throw new ApiError(409, CERTIFICATE_ERRORS.noChange, 'No certificate change with this fingerprint is waiting.');
     }
-    this.audit({ ...entry, outcome: 'success', previous: change.recorded }, { source });
+    this.audit({ ...entry, outcome: 'success', previous: colonHex(change.recorded) }, { source });
     this.log.warn('a pool administrator accepted a changed pool certificate', { host, user: username });
     return { host, accepted: colonHex(presented) };
   }

@@ -1,4 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { CertificateChange } from '../shared/contracts.ts';
+import { acceptCertificate, CertificateChangeNotice } from './CertificateChangeNotice.tsx';
 import { loginErrorMessage } from './login-errors.ts';
 
 /** User name and password with the gateway's login errors explained; shared by the login page and the re-login modal. */
@@ -34,6 +36,7 @@ export function LoginForm({
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [certificate, setCertificate] = useState<CertificateChange | undefined>();
   // Per user name: a limit on one name must not stop someone who types another (docs/SECURITY.md, row 21).
   const [locks, setLocks] = useState<ReadonlyMap<string, Lock>>(() => new Map());
   const [now, setNow] = useState(() => Date.now());
@@ -54,8 +57,8 @@ export function LoginForm({
   const lock = lockOf(locks, username, now);
   const remaining = lock ? Math.max(1, Math.ceil((lock.until - now) / 1000)) : 0;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async (event?: FormEvent, accept?: CertificateChange) => {
+    event?.preventDefault();
     if (busy || lock) return;
     if (username.trim() === '') {
       setError('Enter your user name.');
@@ -64,9 +67,12 @@ export function LoginForm({
     setBusy(true);
     setError(undefined);
     try {
+      if (accept) await acceptCertificate(username.trim(), password, accept);
+      setCertificate(undefined);
       await onSubmit(username.trim(), password);
     } catch (failure) {
-      const { message, limit } = loginErrorMessage(failure);
+      const { message, limit, certificate: changed } = loginErrorMessage(failure);
+      if (changed) setCertificate(changed);
       if (limit) {
         const t = Date.now();
         setNow(t);
@@ -115,6 +121,13 @@ export function LoginForm({
         <p id={errorId} className="form-error" role="alert">
           {shownError}
         </p>
+      ) : null}
+      {certificate ? (
+        <CertificateChangeNotice
+          change={certificate}
+          busy={busy || password === ''}
+          onAccept={() => void submit(undefined, certificate)}
+        />
       ) : null}
       <button type="submit" className="primary" disabled={busy || lock !== undefined}>
         {busy ? 'Logging in…' : lock ? `Try again in ${remaining} s` : submitLabel}

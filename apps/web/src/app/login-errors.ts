@@ -1,11 +1,22 @@
 import { ApiError } from '../api/http.ts';
-import { LIMIT_CODES, parseLimitRefusal, type LimitRefusal } from '../shared/contracts.ts';
+import {
+  CERTIFICATE_ERRORS,
+  LIMIT_CODES,
+  parseCertificateChange,
+  parseLimitRefusal,
+  type CertificateChange,
+  type LimitRefusal,
+} from '../shared/contracts.ts';
 
 /**
  * The login form's explanation of a failed login; after too many attempts, how long to wait and whether only the user
  * name that was tried is limited (`scope: 'user'`) or every name from this address.
  */
-export function loginErrorMessage(error: unknown): { message: string; limit?: LimitRefusal } {
+export function loginErrorMessage(error: unknown): {
+  message: string;
+  limit?: LimitRefusal;
+  certificate?: CertificateChange;
+} {
   if (error instanceof ApiError) {
     switch (error.code) {
       case 'AUTHENTICATION_FAILED':
@@ -19,6 +30,10 @@ export function loginErrorMessage(error: unknown): { message: string; limit?: Li
               : 'Too many failed logins from this address.',
           limit,
         };
+      }
+      case CERTIFICATE_ERRORS.changed: {
+        const certificate = parseCertificateChange(error.details);
+        return { message: error.message, ...(certificate ? { certificate } : {}) };
       }
       case 'POOL_UNREACHABLE':
         return { message: `The pool cannot be reached: ${error.message}` };

@@ -8,6 +8,8 @@ export interface HostServices {
   certificateOf(host: string): string;
   /** Starts the master transition; the call returns before the pool restarts under its new master. */
   designateMaster(host: string): void;
+  /** `host.refresh_server_certificate`: a new key and certificate (same CA), presented from the next connection. */
+  refreshCertificate(host: string): void;
 }
 
 /**
@@ -88,6 +90,17 @@ export function hostMethods(db: Database, services: HostServices): MethodSpec[] 
       call: (_, [host]) => {
         db.require('host', host as string);
         return services.certificateOf(host as string);
+      },
+    },
+    {
+      name: 'host.refresh_server_certificate',
+      session: true,
+      params: [hostParam],
+      role: roleOf('host', 'refresh_server_certificate'),
+      call: (_, [host]) => {
+        db.require('host', host as string);
+        services.refreshCertificate(host as string);
+        return '';
       },
     },
     {

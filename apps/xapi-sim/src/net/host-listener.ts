@@ -14,7 +14,7 @@ export class HostListener {
 
   constructor(
     readonly address: string,
-    private readonly credentials: { key: string; cert: string },
+    private credentials: { key: string; cert: string },
     private readonly onConnection: (socket: TLSSocket, answering: () => boolean) => void,
   ) {}
 
@@ -42,6 +42,13 @@ export class HostListener {
     this.#state = 'up';
     const address = server.address();
     return typeof address === 'object' && address ? address.port : port;
+  }
+
+  /** Presents `credentials` from now on (a renewed certificate); like xapi, drops the connections made with the old one. */
+  renew(credentials: { key: string; cert: string }): void {
+    this.credentials = credentials;
+    this.#server?.setSecureContext(credentials);
+    this.#dropConnections();
   }
 
   /** Moves to `state`; coming back up rebinds the same port. Leaving `hang` drops the stalled connections. */
