@@ -199,7 +199,7 @@ describe('the scale seed', () => {
       rfbVersion: '3.8',
       relays: new Map(),
       port: () => 443,
-      hostServices: { certificateOf: () => '', designateMaster: () => undefined },
+      hostServices: { certificateOf: () => '', designateMaster: () => undefined, refreshCertificate: () => undefined },
     });
     const addresses = Array.from({ length: hosts }, (_, i) => `127.200.${Math.floor(i / 200)}.${(i % 200) + 1}`);
     const started = performance.now();

@@ -62,7 +62,11 @@ export function applyNotice(
       return recording.state === 'failed'
         ? {
             ...next,
-            note: { text: `Recording failed: ${recording.reason ?? 'the gateway stopped recording.'}`, mine: true, tone: 'warning' },
+            note: {
+              text: `Recording failed: ${recording.reason ?? 'the gateway stopped recording.'}`,
+              mine: true,
+              tone: 'warning',
+            },
           }
         : next;
     }

@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import type { ConsoleViewer } from '@xwc/contracts';
-import { createClient } from 'redis';
 import { deriveKey, open, seal } from '../../auth/seal.ts';
 import type { Logger } from '../../log.ts';
 import { redisClients, type RedisClient } from '../../redis-clients.ts';
@@ -13,11 +12,8 @@ import { PRESENCE_STALE_MS, type PresenceEntry, type PresenceTransport } from '.
  */
 const presenceKey = (key: string): string => `xwc:presence:${key}`;
 const CHANNEL = 'xwc:presence';
-const COMMAND_TIMEOUT_MS = 2000;
 /** What one console's presence may hold in Redis: far more viewers than any console has. */
 const MAX_ENTRY_BYTES = 64 * 1024;
-
-type Client = ReturnType<typeof createClient>;
 
 export class RedisPresence implements PresenceTransport {
   private readonly client: RedisClient;
