@@ -400,8 +400,14 @@ describe('the token opens nothing else', () => {
     const routes = apiRoutes();
     expect(routes.length).toBeGreaterThan(10);
     expect(routes).toContainEqual({ method: 'POST', path: '/api/shares' });
-    /** Routes anyone may call (no login): the token must change nothing in their answer. */
-    const open = new Set(['GET /api/health', 'GET /api/catalogue', 'POST /api/session', 'DELETE /api/session']);
+    /** Routes anyone may call (no login; accepting a certificate carries its own credentials): the token must change nothing in their answer. */
+    const open = new Set([
+      'GET /api/health',
+      'GET /api/catalogue',
+      'POST /api/session',
+      'DELETE /api/session',
+      'POST /api/trust/accept',
+    ]);
     const own = `GET /api/shared/vm/${uuidOf(VM)}`;
     for (const { method, path } of routes) {
       const label = `${method} ${path}`;
