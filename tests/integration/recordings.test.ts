@@ -307,6 +307,37 @@ describe('the recordings API', () => {
     const playable = fs.readFileSync(path.join(dir, `${cut}.xwcrec`)).subarray(0, detail.playableBytes);
     expect((await pictureAt(playable, Infinity)).width).toBeGreaterThan(0);
   });
+  it('keeps a recording playable, under the name it had, after its VM was deleted', async () => {
+    const doomed = 'Ubuntu 24.04 build agent';
+    const uuid = uuidOf(stack, doomed);
+    setOtherConfig(stack, 'VM', stack.pool.vm(doomed).ref, { 'xwc-recording': 'on' });
+    const viewer = await join(stack, 'root', doomed);
+    await seesTheGuest(stack, viewer, doomed);
+    const shown = snapshot(stack.pool.display(doomed)!);
+    const id = recordingOf(stack, doomed);
+    await expect
+      .poll(async () => same(await pictureAt(fileOf(stack, id), Infinity), shown), { timeout: 10_000 })
+      .toBe(true);
+    await stack.pool.halt(doomed);
+    await viewer.client.closed;
+    stack.pool.destroyVm(doomed);
+    expect(stack.pool.findRefs('VM', (r) => r.uuid === uuid)).toEqual([]);
+
+    const list = (await (await api(stack, 'root', '/api/recordings')).json()) as {
+      recordings: { id: string; console: string; objectName: string; status: string }[];
+    };
+    expect(list.recordings.find((r) => r.id === id)).toMatchObject({
+      console: `vm/${uuid}`,
+      objectName: doomed,
+      status: 'complete',
+    });
+    const detail = await api(stack, 'root', `/api/recordings/${id}`);
+    expect(detail.status).toBe(200);
+    expect(await detail.json()).toMatchObject({ objectName: doomed });
+    const file = await api(stack, 'root', `/api/recordings/${id}/file`);
+    expect(file.status).toBe(200);
+    expect(same(await pictureAt(Buffer.from(await file.arrayBuffer()), Infinity), shown)).toBe(true);
+  });
 });
 
 describe('storage limits', () => {

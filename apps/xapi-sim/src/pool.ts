@@ -65,6 +65,8 @@ export interface SimulatedPool {
   /** A reboot from inside the guest: new domid, new consoles. */
   reboot(vm: string): Promise<void>;
   suspend(vm: string): Promise<void>;
+  /** A halted VM deleted by another tool, with its disks' VBDs and its VIFs; its VDIs stay, as `xe vm-destroy` leaves them. */
+  destroyVm(vm: string): void;
   migrate(vm: string, host: string): Promise<void>;
   designateMaster(host: string): Promise<void>;
   /** Sessions destroyed by the toolstack (all, or one user's); blocked `event.from` calls fail. */
@@ -270,6 +272,18 @@ class RunningPool implements SimulatedPool {
 
   reboot(vm: string): Promise<void> {
     return this.core.lifecycle.reboot(this.#resolve('VM', vm), 'clean', 'internal');
+  }
+
+  destroyVm(vm: string): void {
+    const ref = this.#resolve('VM', vm);
+    const state = this.core.db.value('VM', ref, 'power_state');
+    if (state !== 'Halted') throw new Error(`${vm} is ${String(state)}; only a halted VM can be destroyed`);
+    for (const cls of ['VBD', 'VIF', 'console'] as const) {
+      for (const child of this.core.db.refs(cls)) {
+        if (this.core.db.value(cls, child, 'VM') === ref) this.core.db.destroy(cls, child);
+      }
+    }
+    this.core.db.destroy('VM', ref);
   }
 
   suspend(vm: string): Promise<void> {
