@@ -159,5 +159,5 @@ describe('CopyRect to viewers', () => {
       expect(copies[3]).toBe(0);
       for (const x of viewers) x.v.stream.destroy();
     }
-  });
+  }, 180_000); // CPU-bound (about 5 s alone); a loaded CI machine runs it several times slower
 });
