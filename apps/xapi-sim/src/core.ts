@@ -6,6 +6,7 @@ import { hostMethods, type HostServices } from './api/host.ts';
 import { messageMethods } from './api/message.ts';
 import { sessionMethods } from './api/session.ts';
 import { taskMethods } from './api/task.ts';
+import { vbdMethods } from './api/vbd.ts';
 import { vmMethods } from './api/vm.ts';
 import { Accounts, type UserAccount } from './auth/accounts.ts';
 import type { DisplayFactory } from './consoles/backend.ts';
@@ -17,6 +18,7 @@ import { ConsoleRows } from './model/consoles.ts';
 import { Lifecycle } from './model/lifecycle.ts';
 import { Messages } from './model/messages.ts';
 import { refreshAllowedOperations } from './model/operations.ts';
+import { discLabel, RemovableMedia } from './model/removable-media.ts';
 import { Tasks } from './model/tasks.ts';
 import { GuestXenstore } from './model/xenstore.ts';
 
@@ -51,7 +53,7 @@ export function createCore(options: CoreOptions): SimCore {
   const db = new Database(options.ids);
   const tasks = new Tasks(db);
   const messages = new Messages(db);
-  const displays = new Displays(options.displays, options.rfbVersion);
+  const displays = new Displays(options.displays, options.rfbVersion, (vm) => discLabel(db, vm));
   const consoles = new ConsoleRows(db, options.port);
   const xenstore = new GuestXenstore();
   const lifecycle = new Lifecycle({
@@ -88,6 +90,7 @@ export function createCore(options: CoreOptions): SimCore {
         },
       }),
       ...vmMethods(db, lifecycle),
+      ...vbdMethods(new RemovableMedia({ db, displays, operationMs: options.operationMs })),
       ...hostMethods(db, options.hostServices),
       ...taskMethods(tasks),
       ...messageMethods(messages),

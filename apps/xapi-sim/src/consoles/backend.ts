@@ -22,6 +22,7 @@ export interface GuestDisplay {
   onInput(listener: (event: InputEvent) => void): () => void;
   setClipboard(text: string): void; // server cut text to connected clients
   close(): void; // end all connections (halt, reboot, migrate away)
+  showDisc?(disc: string): void; // desktops only: what the DVD drive now holds
 }
 
 export interface DisplayFactory {
@@ -38,6 +39,7 @@ export interface DisplayFactory {
     rfbVersion: '3.3' | '3.8';
     animate?: boolean;
     keymap?: string; // platform:keymap
+    disc?: string; // the DVD drive's content: an ISO's name, `empty` or `none`
   }): GuestDisplay;
   relay(target: { host: string; port: number }): GuestDisplay; // a real VNC server (Xvnc, x11vnc, QEMU) behind the console
 }

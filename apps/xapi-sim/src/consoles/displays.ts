@@ -25,6 +25,8 @@ export class Displays {
   constructor(
     private readonly factory: DisplayFactory,
     private readonly rfbVersion: '3.3' | '3.8',
+    /** What `vm`'s DVD drive holds now, read when its desktop is first drawn (the drive may change before). */
+    private readonly discOf: (vm: string) => string,
   ) {}
 
   /** A new domain for `vm`: the previous display, if any, is closed with its connections. */
@@ -42,7 +44,7 @@ export class Displays {
   get(vm: string): GuestDisplay | undefined {
     const boot = this.#boots.get(vm);
     if (!boot || boot.dead) return undefined;
-    boot.display ??= this.#create(boot.spec);
+    boot.display ??= this.#create(vm, boot.spec);
     return boot.display;
   }
 
@@ -50,6 +52,11 @@ export class Displays {
   backend(vm: string, protocol: ConsoleProtocol): ConsoleBackend | undefined {
     const display = this.get(vm);
     return protocol === 'rfb' ? display?.rfb : display?.vt100;
+  }
+
+  /** A disc went into or out of `vm`'s DVD drive: a desktop already drawn shows it (one drawn later reads it). */
+  showDisc(vm: string): void {
+    this.#boots.get(vm)?.display?.showDisc?.(this.discOf(vm));
   }
 
   /** Simulates the console server crashing: connections end, and the console has no backend until reboot. */
@@ -65,7 +72,7 @@ export class Displays {
     for (const vm of [...this.#boots.keys()]) this.halt(vm);
   }
 
-  #create(spec: DisplaySpec): GuestDisplay {
+  #create(vm: string, spec: DisplaySpec): GuestDisplay {
     const rfbVersion = this.rfbVersion;
     switch (spec.kind) {
       case 'host':
@@ -73,7 +80,7 @@ export class Displays {
       case 'text':
         return this.factory.textConsole({ kind: 'guest', title: spec.title, hostname: spec.hostname, rfbVersion });
       case 'desktop':
-        return this.factory.desktop({ title: spec.title, rfbVersion, keymap: spec.keymap });
+        return this.factory.desktop({ title: spec.title, rfbVersion, keymap: spec.keymap, disc: this.discOf(vm) });
       case 'relay':
         return this.factory.relay({ host: spec.host, port: spec.port });
     }

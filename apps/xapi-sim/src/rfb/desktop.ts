@@ -25,6 +25,8 @@ export interface DesktopOptions {
   animate?: boolean;
   /** The VM's `platform:keymap`: the guest's keyboard layout, and QEMU's keymap for keysyms (default en-us). */
   keymap?: string;
+  /** What the DVD drive holds: an ISO's name, `empty`, or `none` without a drive (default). */
+  disc?: string;
 }
 
 export const DEFAULT_DESKTOP_WIDTH = 1024;
@@ -34,7 +36,7 @@ const MIN_SIZE = { w: 320, h: 240 };
 const MAX_SIZE = { w: 4096, h: 4096 };
 const TICK_MS = 1000;
 
-const STATUS = { size: 2, pointer: 3, key: 4, keyboard: 5, typed: 6 } as const;
+const STATUS = { size: 2, pointer: 3, key: 4, keyboard: 5, typed: 6, disc: 7 } as const;
 const TYPED_LABEL = 'Typed: ';
 /** Characters of the typed line drawn (status lines hold 48 characters at most). */
 const TYPED_SHOWN = 40;
@@ -84,6 +86,7 @@ export class Desktop implements GuestDisplay {
         'Last key: none',
         keyboardLine,
         TYPED_LABEL,
+        discLine(options.disc ?? 'none'),
       ],
     };
     this.scene = new Framebuffer(width, height);
@@ -107,6 +110,11 @@ export class Desktop implements GuestDisplay {
   /** Everything typed since boot (the newest MAX_TYPED_TEXT characters), as the guest's text field holds it. */
   typedText(): string {
     return this.typed;
+  }
+
+  /** The guest sees a disc inserted or ejected (`empty`), as its file manager would. */
+  showDisc(disc: string): void {
+    this.setStatus(STATUS.disc, discLine(disc));
   }
 
   /** The lines of text in the window, as drawn. */
@@ -231,6 +239,8 @@ export class Desktop implements GuestDisplay {
 }
 
 export { DESKTOP_PATCHES };
+
+const discLine = (disc: string): string => `DVD drive: ${disc}`;
 
 function clamp(n: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.floor(n)));

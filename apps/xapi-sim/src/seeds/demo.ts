@@ -1,4 +1,4 @@
-import { GiB, type PoolBuilder, softwareVersion } from './builder.ts';
+import { GiB, MiB, type PoolBuilder, softwareVersion } from './builder.ts';
 import { linuxGuest, windowsGuest } from './guests.ts';
 
 const RESTRICTIONS = {
@@ -157,7 +157,19 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     shared: true,
     other_config: { HideFromXenCenter: 'true', 'auto-scan': 'false' },
   });
-  const toolsIso = b.vdi(tools, 'guest-tools.iso', { type: 'user', read_only: true, sharable: true });
+  const isoLibrary = b.sr('ISO library', allHosts, {
+    name_description: 'NFS ISO library [nas01.example.net:/export/iso]',
+    type: 'iso',
+    content_type: 'iso',
+    shared: true,
+    physical_size: 512 * GiB,
+  });
+  const iso = (sr: string, name: string, size: number): string =>
+    b.vdi(sr, name, { type: 'user', read_only: true, sharable: true, virtual_size: size, physical_utilisation: size });
+  const toolsIso = iso(tools, 'guest-tools.iso', 70 * MiB);
+  iso(isoLibrary, 'debian-12.7.0-amd64-netinst.iso', 631 * MiB);
+  iso(isoLibrary, 'ubuntu-24.04.1-live-server-amd64.iso', 2694 * MiB);
+  const windowsIso = iso(isoLibrary, 'SERVER_EVAL_x64FRE_en-us.iso', 4942 * MiB);
   const dvdVdis = dvd.map((sr) => b.vdi(sr, 'SCSI 0:0:0:0', { type: 'user', read_only: true, sharable: true }));
 
   b.pool('Demo pool', h1, {
@@ -179,6 +191,10 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     b.vif(vm, net0, '0', vif);
     return vm;
   };
+
+  // A DVD drive (userdevice 3, as XenCenter makes it), empty or holding a disc.
+  const cd = (vm: string, disc?: string): string =>
+    b.vbd(vm, disc, '3', { type: 'CD', mode: 'RO', bootable: false, other_config: {} });
 
   const windows = guest(
     {
@@ -203,7 +219,7 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     },
     { other_config: { 'ethtool-tx': 'true', 'ethtool-rx': 'off', mtu: '1400' } },
   );
-  b.vbd(windows, toolsIso, '3', { type: 'CD', mode: 'RO', bootable: false, other_config: {} });
+  cd(windows, toolsIso);
 
   const debian = guest(
     {
@@ -237,7 +253,7 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     other_config: { 'ethtool-autoneg': 'off', 'ethtool-speed': '100', 'ethtool-duplex': 'half' },
   });
 
-  guest(
+  const ubuntu = guest(
     {
       name: 'Ubuntu 24.04 build agent',
       hvm: false,
@@ -249,8 +265,9 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     },
     { sr: local[2]!, vmhint: true },
   );
+  cd(ubuntu);
   // With its tools installed: without PV drivers an HVM guest offers only forced shutdowns (`VM_LACKS_FEATURE`).
-  guest(
+  const windows10 = guest(
     {
       name: 'Windows 10 desktop',
       hvm: true,
@@ -259,11 +276,12 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     },
     { sr: local[0]! },
   );
+  cd(windows10);
   guest(
     { name: 'CentOS 7 legacy', hvm: false, other_config: { disable_pv_vnc: '1', 'install-distro': 'rhlike' } },
     { sr: local[1]! },
   );
-  guest(
+  const windows11 = guest(
     {
       name: 'Windows 11 test',
       hvm: true,
@@ -273,6 +291,7 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     },
     { sr: shared },
   );
+  cd(windows11, windowsIso);
   guest(
     {
       name: 'Fedora 40 workstation',
@@ -313,7 +332,7 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
     },
     { sr: local[0]! },
   );
-  b.vbd(hostile, dvdVdis[0], '3', { type: 'CD', mode: 'RO', bootable: false });
+  cd(hostile, dvdVdis[0]);
 
   // Templates: defaults as installed, one with the docs' `install_distro` spelling, an internal one, a custom one.
   const template = (
