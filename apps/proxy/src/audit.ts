@@ -67,6 +67,16 @@ export type AuditEvent =
       outcome: 'success' | 'forbidden' | 'failure';
     }
   | { event: 'power'; user: string; object: string; action: string; outcome: 'success' | 'failure'; detail?: string }
+  /** A disc put into or taken out of a VM's DVD drive (`object`: the drive, `vbd/<uuid>`; `iso`: the disc's name). */
+  | {
+      event: 'dvd-change';
+      user: string;
+      object: string;
+      action: 'insert' | 'eject';
+      iso?: string;
+      outcome: 'success' | 'failure';
+      detail?: string;
+    }
   /** Share links (never their tokens): made, revoked (`user` revoked `createdBy`'s link), opened by a guest, refused. */
   | {
       event: 'share-create';

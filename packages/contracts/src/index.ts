@@ -82,3 +82,12 @@ export {
   parseCertificateChange,
   type CertificateChange,
 } from './certificates.ts';
+export {
+  DVD_ERRORS,
+  type DvdDisc,
+  type DvdDrive,
+  type DvdDrivesView,
+  type DvdInsertBody,
+  type IsoLibrariesView,
+  type IsoLibrary,
+} from './dvd-drives.ts';

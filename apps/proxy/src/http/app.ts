@@ -1,5 +1,6 @@
 import express, { type Express, type Request } from 'express';
 import type { GatewayContext } from '../context.ts';
+import { dvdRoutes } from '../dvd/routes.ts';
 import { extensionRoutes } from '../extensions/routes.ts';
 import { statsRoutes } from '../stats/routes.ts';
 import { isSecure } from './client-address.ts';
@@ -66,6 +67,7 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
   api.use(extensionRoutes(ctx));
   api.use(shareRoutes(ctx));
   api.use(recordingRoutes(ctx));
+  api.use(dvdRoutes(ctx));
   api.use(objectRoutes(ctx));
   api.use(statsRoutes(ctx));
   api.use((_req, res) => sendError(res, notFound('No such API route.')));
