@@ -35,11 +35,11 @@ const dvdAudit = () => stack.audit.json().filter((line) => line.event === 'dvd-c
 
 describe('listing', () => {
   it("lists a VM's CD drives with the disc in each, and none for a VM without one", async () => {
-    const response = await api(stack, 'GET', `/api/objects/vm/${vmUuid('Windows 11 test')}/cd-drives`, {
+    const response = await api<DvdDrivesView>(stack, 'GET', `/api/objects/vm/${vmUuid('Windows 11 test')}/cd-drives`, {
       cookie: cookies.readonly,
     });
     expect(response.status).toBe(200);
-    const view = response.body as DvdDrivesView;
+    const view = response.body;
     expect(view.vm).toEqual({ uuid: vmUuid('Windows 11 test'), name: 'Windows 11 test', powerState: 'Suspended' });
     expect(view.drives).toEqual([
       {
@@ -53,18 +53,23 @@ describe('listing', () => {
         },
       },
     ]);
-    const none = await api(stack, 'GET', `/api/objects/vm/${vmUuid('Debian 12 web')}/cd-drives`, {
+    const none = await api<DvdDrivesView>(stack, 'GET', `/api/objects/vm/${vmUuid('Debian 12 web')}/cd-drives`, {
       cookie: cookies.readonly,
     });
-    expect((none.body as DvdDrivesView).drives).toEqual([]);
+    expect(none.body.drives).toEqual([]);
   });
 
   it('lists the ISO libraries the VM’s host reaches, by name, without hidden ones or other hosts’ drives', async () => {
-    const response = await api(stack, 'GET', `/api/objects/vm/${vmUuid('Windows Server 2022')}/isos`, {
-      cookie: cookies.readonly,
-    });
+    const response = await api<IsoLibrariesView>(
+      stack,
+      'GET',
+      `/api/objects/vm/${vmUuid('Windows Server 2022')}/isos`,
+      {
+        cookie: cookies.readonly,
+      },
+    );
     expect(response.status).toBe(200);
-    const { libraries } = response.body as IsoLibrariesView;
+    const { libraries } = response.body;
     expect(libraries.map((l) => [l.name, l.isos.map((i) => i.name)])).toEqual([
       ['DVD drives', ['SCSI 0:0:0:0']],
       [
