@@ -8,6 +8,7 @@ export default defineConfig({
       'tests/integration/**/*.test.ts',
       'tests/security/**/*.test.ts',
       'tests/scale-out/**/*.test.ts',
+      'tests/production/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

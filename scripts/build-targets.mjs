@@ -1,5 +1,6 @@
 // What `npm run build` produces and what it is made from: scripts/build.mjs builds these, scripts/start.mjs runs the
 // gateway's output and rebuilds when any output is missing or older than a source.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +25,26 @@ export const SOURCES = [
   'vite.config.ts',
   'package-lock.json',
 ];
+
+/** Directories that hold no build input. */
+const SKIPPED = new Set(['node_modules', 'dist', 'test', 'bench']);
+
+function newestMtime(file) {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of fs.readdirSync(file, { withFileTypes: true }))
+    if (!SKIPPED.has(entry.name)) newest = Math.max(newest, newestMtime(path.join(file, entry.name)));
+  return newest;
+}
+
+/** Why the build must be made again (`missing`, `stale`), or undefined when it is up to date. */
+export function staleness() {
+  const built = OUTPUTS.map((out) => fs.statSync(path.join(root, out), { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  if (built.some((mtime) => mtime === 0)) return 'missing';
+  return Math.max(...SOURCES.map((s) => newestMtime(path.join(root, s)))) > Math.min(...built) ? 'stale' : undefined;
+}
 
 /**
  * Workspace packages (`@xwc/…`) are TypeScript and are bundled; every other bare import is an npm package that

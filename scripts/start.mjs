@@ -4,26 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUTPUTS, root, SOURCES } from './build-targets.mjs';
-
-/** Directories that hold no build input. */
-const SKIPPED = new Set(['node_modules', 'dist', 'test', 'bench']);
-
-function newestMtime(file) {
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const entry of fs.readdirSync(file, { withFileTypes: true }))
-    if (!SKIPPED.has(entry.name)) newest = Math.max(newest, newestMtime(path.join(file, entry.name)));
-  return newest;
-}
-
-function staleness() {
-  const built = OUTPUTS.map((out) => fs.statSync(path.join(root, out), { throwIfNoEntry: false })?.mtimeMs ?? 0);
-  if (built.some((mtime) => mtime === 0)) return 'missing';
-  return Math.max(...SOURCES.map((s) => newestMtime(path.join(root, s)))) > Math.min(...built) ? 'stale' : undefined;
-}
+import { root, staleness } from './build-targets.mjs';
 
 const why = staleness();
 if (why) {

@@ -9,7 +9,7 @@ export interface ApiResponse<T = unknown> {
 
 /** A JSON call to the gateway as the UI makes it: same-origin, with the session cookie. */
 export async function api<T = Record<string, unknown>>(
-  stack: Stack,
+  stack: Pick<Stack, 'baseUrl'>,
   method: string,
   path: string,
   options: { cookie?: string; body?: unknown; origin?: string | null } = {},
@@ -52,7 +52,7 @@ export function takeEvents(text: string, events: { event: string; data: unknown 
 
 /** Reads Server-Sent Events from the gateway until `stop` says so or the time runs out. */
 export async function readEvents(
-  stack: Stack,
+  stack: Pick<Stack, 'baseUrl'>,
   cookie: string,
   stop: (events: { event: string; data: unknown }[]) => boolean,
   timeoutMs = 10_000,
