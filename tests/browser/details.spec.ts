@@ -56,6 +56,8 @@ test('pool admins edit unknown other_config keys; other roles only read them', a
   await expect(page.getByRole('rowheader', { name: 'auto_poweron' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Add key' }).click();
   await page.getByLabel('New key', { exact: true }).fill('auto_poweron');
+  // A new key is checked once it is left.
+  await page.getByLabel('New key', { exact: true }).blur();
   await expect(
     page.getByText('auto_poweron is a documented extension: change it in the Extensions tab.'),
   ).toBeVisible();

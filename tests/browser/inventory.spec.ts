@@ -121,9 +121,10 @@ test('a xenstore key outside vm-data/ is refused; one inside reaches the guest',
   await expect(page.getByRole('rowheader', { name: 'vm-data/role' })).toBeVisible();
 });
 
-test('edits a role cannot make are disabled with the reason', async ({ page, stack }) => {
+test('edits a role cannot make are shown read-only with the reason', async ({ page, stack }) => {
   await logIn(page, stack, 'vmoperator', `/object/vm/${vmUuid(stack, 'Windows Server 2022')}/extensions`);
-  await expect(page.getByRole('switch', { name: 'Hidden from XenCenter' })).toBeDisabled();
+  await expect(page.locator('#ext-other_config_HideFromXenCenter output')).toHaveText('Shown');
+  await expect(page.getByRole('switch', { name: 'Hidden from XenCenter' })).toHaveCount(0);
   await expect(page.getByText(/needs the VM Admin role or higher; you are VM Operator/).first()).toBeVisible();
 });
 

@@ -52,6 +52,7 @@ test('keys named __proto__, constructor and toString are shown, changed and remo
   // The gateway's character rule, checked in the page before anything is sent.
   await page.getByRole('button', { name: 'Add key' }).click();
   await page.getByLabel('New key', { exact: true }).fill('line\u0085break');
+  await page.getByLabel('New key', { exact: true }).blur();
   await expect(
     page.getByText('The key must not contain control characters (found U+0085 at character 5).'),
   ).toBeVisible();

@@ -18,8 +18,8 @@ import { cache } from '../store/cache.ts';
 import { useCacheLoaded, useRecord } from '../store/hooks.ts';
 import { useDocumentTitle } from '../ui/dom.ts';
 import { Glyph, ObjectIcon } from '../ui/Icon.tsx';
-import { useDrafts } from './drafts.ts';
-import { ExtensionsTab } from './ExtensionsTab.tsx';
+import { useDirtyForms } from './drafts.ts';
+import { ExtensionsTab, formOf, pageObjects } from './ExtensionsTab.tsx';
 import { GeneralTab } from './GeneralTab.tsx';
 import { OtherConfigTab } from './OtherConfigTab.tsx';
 
@@ -120,10 +120,12 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
   const record = useRecord(cls, uuid);
   const loaded = useCacheLoaded();
   const locale = useBrowserLocale();
-  const extDrafts = useDrafts(`ext:${cls}/${uuid}`);
-  const rawDrafts = useDrafts(`raw:${cls}/${uuid}`);
-
   const title = record ? displayName(cls, record, locale) : undefined;
+  // One marker per tab, for every object the tab edits (a VM's NICs are part of its Extensions tab).
+  const extDirty = useDirtyForms(
+    record ? pageObjects(cls, uuid, record, title ?? '').map((o) => formOf(o.cls, o.uuid)) : [],
+  );
+  const rawDirty = useDirtyForms([`raw:${cls}/${uuid}`]);
   useDocumentTitle(title === undefined ? undefined : `${title} — XenServer Web Console`);
 
   if (!record) {
@@ -213,7 +215,7 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
       <nav className="tabs" aria-label="Details">
         {tabs.map((t) => {
           const path = objectPath(cls, uuid, t);
-          const dirty = (t === 'extensions' && extDrafts.size > 0) || (t === 'other-config' && rawDrafts.size > 0);
+          const dirty = (t === 'extensions' && extDirty) || (t === 'other-config' && rawDirty);
           return (
             <a
               key={t}

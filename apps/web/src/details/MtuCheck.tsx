@@ -1,32 +1,40 @@
 import { useMemo } from 'react';
 import type { PifRec } from '../api/wire.ts';
+import { preferences } from '../app/preferences.ts';
 import { checkPoolMtu, describeGroups, isMixed } from '../inventory/mtu.ts';
 import { useClassesVersion } from '../store/hooks.ts';
+import { useStore } from '../store/store.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { poolNics } from './mtu-data.ts';
 
-/** The pool MTU check: a warning naming the NICs when their MTUs differ (in the pool, or on one network). */
+/**
+ * The pool MTU check: one line saying whether the NICs' MTUs differ (in the pool, or on one network), the NICs named
+ * as the tree names them behind "Which NICs".
+ */
 export function MtuCheck({ filter, scope }: { filter?: (pif: PifRec) => boolean; scope: 'pool' | 'network' }) {
   const version = useClassesVersion(['pif', 'host', 'network']);
+  const { showHidden } = useStore(preferences);
   const report = useMemo(() => {
     void version;
-    return checkPoolMtu(poolNics(filter));
-  }, [version, filter]);
+    return checkPoolMtu(poolNics(showHidden, filter));
+  }, [version, filter, showHidden]);
+  const where = scope === 'pool' ? 'in the pool' : 'of this network';
   if (!isMixed(report)) {
     return report.groups.length === 1 ? (
       <p className="mtu-ok">
-        All {report.groups[0]!.nics.length} physical NICs {scope === 'pool' ? 'in the pool' : 'of this network'} use MTU{' '}
-        {report.groups[0]!.mtu}.
+        All {report.groups[0]!.nics.length} physical NICs {where} use MTU {report.groups[0]!.mtu}.
       </p>
     ) : null;
   }
   return (
-    <div className="callout callout-warning" role="note" aria-label="Pool MTU check">
+    <div className="callout callout-warning mtu-check" role="note" aria-label="Pool MTU check">
       <Glyph name="warning" />
-      <div>
-        <strong>NICs {scope === 'pool' ? 'in this pool' : 'of this network'} use different MTUs.</strong> The
-        documentation warns that varying MTUs across NICs in a pool can cause unexpected side effects (dropped or
-        fragmented jumbo frames).
+      <details>
+        <summary>
+          <strong>NICs {where} use different MTUs</strong> (
+          {report.groups.map((g) => `MTU ${g.mtu} on ${g.nics.length}`).join(', ')}): jumbo frames may be dropped or
+          fragmented. Which NICs
+        </summary>
         <p className="mtu-groups">{describeGroups(report.groups)}.</p>
         {scope === 'pool' && report.networks.length > 0 ? (
           <ul className="mtu-networks">
@@ -37,7 +45,7 @@ export function MtuCheck({ filter, scope }: { filter?: (pif: PifRec) => boolean;
             ))}
           </ul>
         ) : null}
-      </div>
+      </details>
     </div>
   );
 }

@@ -4,11 +4,11 @@ import { describeError } from '../api/http.ts';
 import { mapField, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
 import { findAliasOf, findEntry, mapTextProblem, roleAtLeast, type Role } from '../shared/catalogue.ts';
 import { emptyDict, ownValue } from '../shared/dict.ts';
-import { Glyph } from '../ui/Icon.tsx';
 import { SaveBar } from '../ui/SaveBar.tsx';
 import { toast } from '../ui/toasts.ts';
 import {
   addNewEntry,
+  checkNewEntries,
   clearDrafts,
   removeNewEntry,
   setDraft,
@@ -16,6 +16,7 @@ import {
   useDrafts,
   useNewEntries,
 } from './drafts.ts';
+import { KeyValueTable } from './KeyValueTable.tsx';
 
 /**
  * The raw other_config view: the keys the catalogue does not document (XenCenter's folders and custom fields, other
@@ -87,15 +88,16 @@ export function OtherConfigTab({
     if (problem !== undefined) draftProblems.set(key, problem);
     else if (value !== ownValue(map, key)) patch[key] = value;
   }
-  let problems = draftProblems.size;
   const addedProblems = added.map((entry) => keyProblem(entry.key.trim(), xapiCls, map) ?? valueProblem(entry.value));
   added.forEach((entry, i) => {
-    if (addedProblems[i]) problems++;
-    else patch[entry.key.trim()] = entry.value;
+    if (addedProblems[i] === undefined) patch[entry.key.trim()] = entry.value;
   });
+  const problems = draftProblems.size + addedProblems.filter((p) => p !== undefined).length;
+  const shownProblems = draftProblems.size + added.filter((e, i) => e.checked && addedProblems[i]).length;
   const changes = Object.keys(patch).length;
 
   const save = async () => {
+    checkNewEntries([form]);
     if (saving || changes === 0 || problems > 0) return;
     setSaving(true);
     setError(undefined);
@@ -121,7 +123,7 @@ export function OtherConfigTab({
       aria-label={`other_config of ${name}`}
     >
       <p className="tab-lead">
-        Keys of <code>other_config</code> that the extension catalogue does not document
+        Keys of <code>other_config</code> that the extension catalog does not document
         {documented > 0
           ? ` (${documented} documented ${documented === 1 ? 'key is' : 'keys are'} in the Extensions tab)`
           : ''}
@@ -130,137 +132,36 @@ export function OtherConfigTab({
           ? 'As a pool admin you can add, change and remove them; values are stored exactly as typed.'
           : 'Only pool admins can edit them here; you can read them.'}
       </p>
-      <table className="kv-table">
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Value</th>
-            {canEdit ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
-        </thead>
-        <tbody>
-          {unknown.length === 0 && added.length === 0 ? (
-            <tr>
-              <td colSpan={3} className="empty-cell">
-                No other keys.
-              </td>
-            </tr>
-          ) : null}
-          {unknown.map((key) => {
-            const draft = drafts.get(key);
-            const removed = draft === null;
-            const stored = ownValue(map, key) ?? '';
-            const problem = draftProblems.get(key);
-            return (
-              <tr key={key} className={removed ? 'removed' : draft !== undefined ? 'changed' : ''}>
-                <th scope="row">
-                  <code>{key}</code>
-                </th>
-                <td>
-                  {canEdit ? (
-                    <>
-                      <input
-                        aria-label={`Value of ${key}`}
-                        value={draft ?? stored}
-                        disabled={removed}
-                        aria-invalid={problem !== undefined}
-                        onChange={(e) => setDraft(form, key, e.target.value === stored ? undefined : e.target.value)}
-                      />
-                      {problem ? (
-                        <p className="field-error" role="alert">
-                          {problem}
-                        </p>
-                      ) : null}
-                    </>
-                  ) : (
-                    <output className="raw-value">{stored}</output>
-                  )}
-                </td>
-                {canEdit ? (
-                  <td>
-                    {removed || draft !== undefined ? (
-                      <button
-                        type="button"
-                        className="icon-button"
-                        aria-label={`Undo changes to ${key}`}
-                        onClick={() => setDraft(form, key, undefined)}
-                      >
-                        <Glyph name="undo" />
-                      </button>
-                    ) : (
-                      <button
-                        type="button"
-                        className="icon-button"
-                        aria-label={`Remove ${key}`}
-                        onClick={() => setDraft(form, key, null)}
-                      >
-                        <Glyph name="trash" />
-                      </button>
-                    )}
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-          {added.map((entry, i) => (
-            <tr key={entry.id} className="added">
-              <th scope="row">
-                <input
-                  aria-label="New key"
-                  value={entry.key}
-                  onChange={(e) => updateNewEntry(form, entry.id, { key: e.target.value })}
-                  aria-invalid={addedProblems[i] !== undefined}
-                  spellCheck={false}
-                />
-              </th>
-              <td>
-                <input
-                  aria-label={`Value of the new key ${entry.key}`}
-                  value={entry.value}
-                  onChange={(e) => updateNewEntry(form, entry.id, { value: e.target.value })}
-                />
-                {addedProblems[i] ? (
-                  <p className="field-error" role="alert">
-                    {addedProblems[i]}
-                  </p>
-                ) : null}
-              </td>
-              <td>
-                <button
-                  type="button"
-                  className="icon-button"
-                  aria-label="Discard the new key"
-                  onClick={() => removeNewEntry(form, entry.id)}
-                >
-                  <Glyph name="trash" />
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KeyValueTable
+        caption={`other_config keys of ${name}`}
+        rows={unknown.map((key) => ({
+          key,
+          stored: ownValue(map, key) ?? '',
+          draft: drafts.get(key),
+          error: draftProblems.get(key),
+        }))}
+        added={added.map((entry, i) => ({ entry, error: entry.checked ? addedProblems[i] : undefined }))}
+        canEdit={canEdit}
+        emptyText="No other keys."
+        addLabel="Add key"
+        onDraft={(key, draft) => setDraft(form, key, draft)}
+        onAdd={() => addNewEntry(form, 'other_config', '')}
+        onUpdateNew={(id, change) => updateNewEntry(form, id, change)}
+        onDiscardNew={(id) => removeNewEntry(form, id)}
+      />
       {canEdit ? (
-        <>
-          <button type="button" className="add-row" onClick={() => addNewEntry(form, 'other_config', '')}>
-            <Glyph name="plus" /> Add key
-          </button>
-          <SaveBar
-            changes={changes}
-            problems={problems}
-            error={error}
-            saving={saving}
-            canDiscard={drafts.size > 0 || added.length > 0}
-            onDiscard={() => {
-              clearDrafts(form);
-              removeNewEntry(form);
-              setError(undefined);
-            }}
-          />
-        </>
+        <SaveBar
+          changes={changes}
+          problems={shownProblems}
+          error={error}
+          saving={saving}
+          canDiscard={drafts.size > 0 || added.length > 0}
+          onDiscard={() => {
+            clearDrafts(form);
+            removeNewEntry(form);
+            setError(undefined);
+          }}
+        />
       ) : null}
     </form>
   );

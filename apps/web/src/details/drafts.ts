@@ -1,5 +1,5 @@
 import { useCallback, useSyncExternalStore } from 'react';
-import { Store } from '../store/store.ts';
+import { Store, useStore } from '../store/store.ts';
 import type { Draft } from './extension-form.ts';
 
 /**
@@ -50,6 +50,13 @@ export function clearAllDrafts(): void {
   newEntries.set(new Map());
 }
 
+/** Whether any of these forms holds an unsaved edit or a new row: one page's dirty marker. */
+export function useDirtyForms(forms: readonly string[]): boolean {
+  const all = useStore(drafts);
+  const added = useStore(newEntries);
+  return forms.some((form) => all.has(form) || added.has(form));
+}
+
 export function hasAnyDrafts(): boolean {
   return drafts.get().size > 0 || newEntries.get().size > 0;
 }
@@ -65,6 +72,8 @@ export interface NewEntry {
   readonly field: string;
   readonly key: string;
   readonly value: string;
+  /** Checked (and its problems shown) once its key field was left or a save was tried: not while first typed. */
+  readonly checked: boolean;
 }
 
 export const newEntries = new Store<ReadonlyMap<string, readonly NewEntry[]>>(new Map());
@@ -76,13 +85,37 @@ export function useNewEntries(form: string): readonly NewEntry[] {
   return useSyncExternalStore(newEntries.subscribe, get);
 }
 
-export function addNewEntry(form: string, field: string, key: string): void {
+/** Adds an empty row and returns its id (the table focuses its key field). */
+export function addNewEntry(form: string, field: string, key: string): number {
+  const id = nextEntryId++;
   newEntries.set((all) =>
-    new Map(all).set(form, [...(all.get(form) ?? []), { id: nextEntryId++, field, key, value: '' }]),
+    new Map(all).set(form, [...(all.get(form) ?? []), { id, field, key, value: '', checked: false }]),
   );
+  return id;
 }
 
-export function updateNewEntry(form: string, id: number, change: Partial<Pick<NewEntry, 'key' | 'value'>>): void {
+/** A save was tried: every new row of these forms is checked from now on. */
+export function checkNewEntries(forms: readonly string[]): void {
+  newEntries.set((all) => {
+    if (!forms.some((form) => all.has(form))) return all;
+    const next = new Map(all);
+    for (const form of forms) {
+      const list = all.get(form);
+      if (list)
+        next.set(
+          form,
+          list.map((e) => (e.checked ? e : { ...e, checked: true })),
+        );
+    }
+    return next;
+  });
+}
+
+export function updateNewEntry(
+  form: string,
+  id: number,
+  change: Partial<Pick<NewEntry, 'key' | 'value' | 'checked'>>,
+): void {
   newEntries.set((all) =>
     new Map(all).set(
       form,

@@ -2,6 +2,8 @@ import {
   findEntry,
   parsePatchKey,
   readExtension,
+  ROLE_LABELS,
+  roleAtLeast,
   validateKey,
   validateValue,
   type Entry,
@@ -10,6 +12,7 @@ import {
   type Role,
 } from '../shared/catalogue.ts';
 import { emptyDict } from '../shared/dict.ts';
+import type { NewEntry } from './drafts.ts';
 
 /**
  * The extension form's logic, free of React: what a control shows for a stored value, how a typed value is checked
@@ -84,6 +87,65 @@ export function checkForm(cls: string, record: ExtensionRecord, role: Role, draf
     }
   }
   return { patch, errors, changed };
+}
+
+/** A map entry being added, with its check; `shown` once the row was left or a save was tried. */
+export interface AddedCheck {
+  readonly entry: NewEntry;
+  readonly patchKey: string;
+  readonly result: Checked;
+  readonly shown: boolean;
+}
+
+export interface ObjectCheck extends FormCheck {
+  readonly added: readonly AddedCheck[];
+  /** Problems the user can see now (new rows count once checked). */
+  readonly shownProblems: number;
+  /** Every problem, seen or not: nothing is saved while there is one. */
+  readonly problems: number;
+}
+
+/** One object's drafts and new rows checked together: what its part of the page's PATCHes would be. */
+export function checkObject(
+  cls: string,
+  record: ExtensionRecord,
+  role: Role,
+  drafts: Drafts,
+  added: readonly NewEntry[],
+): ObjectCheck {
+  const form = checkForm(cls, record, role, drafts);
+  const patch = { ...form.patch };
+  const addedChecks = added.map((entry): AddedCheck => {
+    const patchKey = `${entry.field}:${entry.key.trim()}`;
+    const result: Checked =
+      entry.key.trim() === ''
+        ? { ok: false, message: 'Enter a key.' }
+        : checkDraft(cls, record, role, patchKey, entry.value);
+    if (result.ok) patch[patchKey] = result.normalized;
+    return { entry, patchKey, result, shown: entry.checked };
+  });
+  const failed = addedChecks.filter((a) => !a.result.ok);
+  return {
+    ...form,
+    patch,
+    added: addedChecks,
+    shownProblems: form.errors.size + failed.filter((a) => a.shown).length,
+    problems: form.errors.size + failed.length,
+  };
+}
+
+/** Why this role cannot change an entry (said once per section), or undefined when it can. */
+export function roleLock(entry: Entry, role: Role): string | undefined {
+  if (!entry.editable || roleAtLeast(role, entry.writeRole)) return undefined;
+  return `Changing these needs the ${ROLE_LABELS[entry.writeRole]} role or higher; you are ${ROLE_LABELS[role]}.`;
+}
+
+/** Why nobody can change an entry now (read-only by nature, or a state of the object), or undefined. */
+export function stateLock(entry: Entry, record: ExtensionRecord): string | undefined {
+  if (!entry.editable) return entry.readOnlyReason;
+  const condition = entry.writableWhen;
+  if (condition && record[condition.field] === condition.notEquals) return condition.reason;
+  return undefined;
 }
 
 /** Keys that only mean something on templates are listed for an ordinary VM only when set, keeping its form short. */

@@ -33,7 +33,8 @@ export function SaveBar({
       <button type="button" onClick={onDiscard} disabled={saving || !canDiscard}>
         Discard
       </button>
-      <button type="submit" className="primary" disabled={saving || changes === 0 || problems > 0}>
+      {/* Enabled with anything pending: saving checks what was not checked yet (a new row never left). */}
+      <button type="submit" className="primary" disabled={saving || !canDiscard || problems > 0}>
         {saving ? 'Saving…' : 'Save'}
       </button>
     </div>

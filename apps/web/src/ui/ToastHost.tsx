@@ -7,7 +7,7 @@ export function ToastHost() {
     <div className="toasts" role="status" aria-live="polite">
       {list.map((t) => (
         <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : undefined}>
-          <span>{t.text}</span>
+          <span title={t.text}>{t.text}</span>
           <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismissToast(t.id)}>
             ×
           </button>

@@ -31,6 +31,16 @@ export const EFFECTS = {
 } as const;
 export type Effect = keyof typeof EFFECTS;
 
+/** The same, in a word or two: the badge beside a form's control (EFFECTS is its tooltip). */
+export const EFFECT_BADGES: Readonly<Record<Effect, string>> = {
+  now: 'Now',
+  'next-boot': 'Next VM start',
+  'next-host-boot': 'Host restart',
+  'after-replug': 'After replug',
+  'after-syslog-reconfigure': 'Now',
+  informational: 'Read only',
+};
+
 /** UI groups, in display order. */
 export const GROUPS = [
   'Visibility',
