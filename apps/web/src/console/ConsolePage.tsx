@@ -3,6 +3,7 @@ import type { Role } from '../shared/roles.ts';
 import { useRecord } from '../store/hooks.ts';
 import { useDocumentTitle } from '../ui/dom.ts';
 import ConsoleView from './ConsoleView.tsx';
+import { DvdDrive } from './dvd/DvdDrive.tsx';
 
 /** The chrome-less console page (`/console/vm/:uuid`, `/console/host/:uuid`) for "open in a new window". */
 export default function ConsolePage({ kind, uuid, role }: { kind: ConsoleKind; uuid: string; role: Role | undefined }) {
@@ -13,6 +14,7 @@ export default function ConsolePage({ kind, uuid, role }: { kind: ConsoleKind; u
   return (
     <main className="console-page">
       <h1 className="visually-hidden">Console of {name || 'the object'}</h1>
+      {kind === 'vm' ? <DvdDrive uuid={uuid} role={role} /> : null}
       <ConsoleView kind={kind} uuid={uuid} role={role} />
     </main>
   );

@@ -24,6 +24,7 @@ import { GeneralTab } from './GeneralTab.tsx';
 import { OtherConfigTab } from './OtherConfigTab.tsx';
 
 const ConsoleView = lazy(() => import('../console/ConsoleView.tsx'));
+const DvdDrive = lazy(() => import('../console/dvd/DvdDrive.tsx').then((m) => ({ default: m.DvdDrive })));
 // The graphs and their chart library load only when the tab opens.
 const PerformanceTab = lazy(() => import('../performance/PerformanceTab.tsx'));
 
@@ -165,6 +166,7 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
     case 'console':
       body = (
         <Suspense fallback={<div className="console-loading">Loading the console…</div>}>
+          {cls === 'vm' ? <DvdDrive uuid={uuid} role={role} /> : null}
           <ConsoleView kind={cls === 'host' ? 'host' : 'vm'} uuid={uuid} role={role} embedded />
         </Suspense>
       );
