@@ -3,21 +3,7 @@ import { ApiError } from '../../api/http.ts';
 import type { DvdDisc, IsoLibrary } from '../../shared/contracts.ts';
 import { Modal } from '../../ui/Modal.tsx';
 import { fetchIsoLibraries } from './dvd-api.ts';
-
-const GiB = 1024 ** 3;
-const MiB = 1024 ** 2;
-
-const sizeText = (bytes: number): string =>
-  bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : bytes > 0 ? `${Math.max(1, Math.round(bytes / MiB))} MiB` : '';
-
-/** The libraries with only the ISOs whose name holds `query` (any case); libraries left empty are dropped. */
-export function matchingIsos(libraries: readonly IsoLibrary[], query: string): IsoLibrary[] {
-  const needle = query.trim().toLowerCase();
-  if (!needle) return libraries.filter((library) => library.isos.length > 0);
-  return libraries
-    .map((library) => ({ ...library, isos: library.isos.filter((iso) => iso.name.toLowerCase().includes(needle)) }))
-    .filter((library) => library.isos.length > 0);
-}
+import { matchingIsos, sizeText } from './iso-search.ts';
 
 /**
  * The ISOs of the pool's ISO libraries the VM can use, grouped by library, searchable: choosing one inserts it. Arrow
