@@ -4,6 +4,7 @@ import { App } from './app/App.tsx';
 import { parseRoute } from './app/routes.ts';
 import { preconnect } from './console/preconnect.ts';
 import './styles/app.css';
+import './styles/responsive.css';
 
 // Start the page's own work while the session is checked: a console window opens its console at once and loads
 // the console's code; any other page loads the inventory's code.

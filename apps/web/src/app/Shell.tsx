@@ -13,7 +13,9 @@ import { WallPage } from '../wall/WallPage.tsx';
 import { preferences, setPreference } from './preferences.ts';
 import { followLink } from './router.ts';
 import type { Route } from './routes.ts';
-import { link, logOut } from './session.ts';
+import { dismiss, DismissButton, isDismissed } from './dismissed.tsx';
+import { DrawerButton, NavDrawer } from './Drawer.tsx';
+import { link, logOut, session } from './session.ts';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { navigate } from './router.ts';
 import { roleAtLeast } from '../shared/roles.ts';
@@ -31,12 +33,24 @@ function usePool() {
 function Banners() {
   const pool = usePool();
   const status = useStore(link);
+  // Once the session has ended the link is down on purpose: the session-ended dialog says what happens next.
+  const current = useStore(session);
+  const ended = current.status === 'logged-in' && current.ended !== undefined;
+  const [upgradeSeen, setUpgradeSeen] = useState(() => isDismissed('rolling-upgrade'));
+  if (ended) return null;
   return (
     <>
-      {pool && isRollingUpgradeInProgress(pool) ? (
+      {pool && isRollingUpgradeInProgress(pool) && !upgradeSeen ? (
         <div className="banner banner-warning" role="status">
           A rolling pool upgrade is in progress: hosts run different versions until it completes, and some operations
           are blocked.
+          <DismissButton
+            what="this notice for this session"
+            onDismiss={() => {
+              dismiss('rolling-upgrade');
+              setUpgradeSeen(true);
+            }}
+          />
         </div>
       ) : null}
       {status.state === 'limited' ? (
@@ -70,6 +84,7 @@ function Header({ info }: { info: SessionInfo }) {
   const poolName = pool?.name_label || info.pool?.name || 'Pool';
   return (
     <header className="app-header">
+      <DrawerButton />
       <div className="brand">
         <img src="/favicon.svg" alt="" width="22" height="22" />
         <span>XenServer Web Console</span>
@@ -84,6 +99,7 @@ function Header({ info }: { info: SessionInfo }) {
         <Notifications role={info.role} />
         <MenuButton
           label="View"
+          align="end"
           items={[
             {
               kind: 'check',
@@ -177,9 +193,11 @@ export default function Shell({ info, route }: { info: SessionInfo; route: Route
       <Header info={info} />
       <Banners />
       <div className="workspace">
-        <ErrorBoundary what="the inventory">
-          <NavigationPane selectedId={selectedId} role={info.role} />
-        </ErrorBoundary>
+        <NavDrawer closeOn={location.pathname}>
+          <ErrorBoundary what="the inventory">
+            <NavigationPane selectedId={selectedId} role={info.role} />
+          </ErrorBoundary>
+        </NavDrawer>
         <Splitter />
         <main className="details-area" id="details">
           {route.name === 'inventory' && route.cls && route.uuid ? (

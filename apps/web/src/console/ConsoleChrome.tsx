@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
-import { consolePath, type ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../app/routes.ts';
 import { Glyph } from '../ui/Icon.tsx';
+import { openConsoleWindow } from './console-window.ts';
 import { KeyboardBar, PeoplePanel, type KeyboardActions } from './ConsolePresence.tsx';
 import type { ConsoleController, ConsoleState } from './controller.ts';
 import { isAlone, type ConsolePresence } from './presence.ts';
@@ -39,14 +40,15 @@ export function ConsoleStatus(props: { connected: boolean; phase: string; label:
   );
 }
 
-/** Opens the console chrome-less in a window of its own (one per console: a second click brings it back). */
+/** What the console's input reaches, in the view's sentences. */
+export function consoleSubject(kind: ConsoleKind): string {
+  return kind === 'host' ? 'the host' : 'the VM';
+}
+
+/** Opens the console chrome-less in a new tab, as every "new window" control does (console-window.ts). */
 export function OpenWindowButton({ kind, uuid }: { kind: ConsoleKind; uuid: string }) {
   return (
-    <button
-      type="button"
-      onClick={() => window.open(consolePath(kind, uuid), `console-${kind}-${uuid}`, 'noopener,width=1060,height=840')}
-      title="Open this console in a new window"
-    >
+    <button type="button" onClick={() => openConsoleWindow(kind, uuid)} title="Open this console in a new window">
       <Glyph name="external" /> <span className="visually-hidden">Open in new window</span>
     </button>
   );

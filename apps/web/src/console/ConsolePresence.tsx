@@ -148,7 +148,7 @@ export function KeyboardBar({
   if (mine) state = 'You have the keyboard.';
   else if (viewOnly) state = `You are watching only${holder ? `; ${holderName} has the keyboard` : ''}.`;
   else if (!presence.canControl) state = 'You can only watch this console.';
-  else if (holder) state = `${holderName} has the keyboard — your keys and pointer do not reach the VM.`;
+  else if (holder) state = `${holderName} has the keyboard — your keys and pointer are not sent.`;
   else state = 'Nobody has the keyboard: type into the console to take it.';
   const mayAsk = !mine && !viewOnly && presence.canControl;
 
@@ -226,7 +226,7 @@ export function FollowerHint({ presence, onRequest }: { presence: ConsolePresenc
   return (
     <div className="console-hint" role="status">
       <Glyph name="keyboard" /> {holder ? personName(presence, holder) : 'Someone else'} has the keyboard: your keys are
-      not sent to the VM.
+      not sent.
       {requested ? (
         <span className="muted">You have asked for it.</span>
       ) : presence.canControl ? (

@@ -31,11 +31,14 @@ import {
   ConsoleOverlay,
   ConsoleStatus,
   consoleStatusLabel,
+  consoleSubject,
   OpenWindowButton,
   PresenceBars,
   ReattachingBanner,
 } from './ConsoleChrome.tsx';
 import { FollowerHint, PeopleButton } from './ConsolePresence.tsx';
+import { ToolbarOverflow } from './ToolbarOverflow.tsx';
+import { TouchConsole } from './touch/TouchConsole.tsx';
 import { isFollower, keyboardHolder, personName } from './presence.ts';
 import { RecordingIndicator } from '../recordings/RecordingIndicator.tsx';
 import { useConsoleView, ViewSwitch, type ConsoleViewKind, type ConsoleViews } from './text/view-switch.tsx';
@@ -177,7 +180,8 @@ const HINT_MS = 4_000;
 const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph', 'CapsLock']);
 
 function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScreenProps) {
-  const name = target.name || (kind === 'host' ? 'the server' : 'the VM');
+  const subject = consoleSubject(kind);
+  const name = target.name || subject;
   const prefs = useStore(preferences);
   const [controller] = useState(
     () =>
@@ -295,7 +299,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
   const inputBlockedWhy = viewOnly
     ? 'View only is on: no keys or pointer input are sent.'
     : follower
-      ? `${holderName} has the keyboard: your keys and pointer do not reach the VM.`
+      ? `${holderName} has the keyboard: your keys and pointer do not reach ${subject}.`
       : undefined;
   const inputBlocked = inputBlockedWhy !== undefined;
 
@@ -347,7 +351,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
   return (
     <div
       ref={frameRef}
-      className={`console-frame${embedded ? ' embedded' : ' standalone'}${fullscreen ? ' fullscreen' : ''}${captured ? ' captured' : ''}`}
+      className={`console-frame${embedded ? ' embedded' : ' standalone'}${fullscreen ? ' fullscreen' : ''}${captured && !inputBlocked ? ' captured' : ''}`}
     >
       <div className="console-toolbar" role="toolbar" aria-label="Console">
         <ViewSwitch views={views} />
@@ -371,79 +375,81 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
             onToggle={() => setPeopleOpen((o) => !o)}
           />
         ) : null}
-        <button
-          type="button"
-          disabled={!looksConnected || inputBlocked}
-          title={inputBlockedWhy ?? 'Send Ctrl+Alt+Del (shortcut: Ctrl+Alt+Insert)'}
-          onClick={() => (confirmCad ? setAskCad(true) : sendCad())}
-        >
-          Ctrl+Alt+Del
-        </button>
-        <MenuButton
-          label="Send keys"
-          disabled={!looksConnected || inputBlocked}
-          title={inputBlockedWhy}
-          buttonContent={
-            <>
-              <Glyph name="keyboard" /> Send keys
-            </>
-          }
-          items={SEND_KEYS.map((keys) => ({
-            id: keys.id,
-            label: keys.label,
-            onSelect: () => {
-              controller.sendStrokes(keys.strokes);
-              controller.focus();
-            },
-          }))}
-        />
-        <button
-          type="button"
-          disabled={!looksConnected || inputBlocked}
-          onClick={() => setPasteOpen(true)}
-          title={inputBlockedWhy ?? 'Type text into the console as key presses'}
-        >
-          <Glyph name="paste" /> Paste as keys
-        </button>
-        <button
-          type="button"
-          aria-pressed={clipboardOpen}
-          onClick={() => setClipboardOpen((o) => !o)}
-          title="Text the VM put on its clipboard, and text to send to it"
-          className={state.clipboard ? 'has-clipboard' : ''}
-        >
-          <Glyph name="clipboard" /> Clipboard
-        </button>
-        <ShareButton kind={kind} uuid={uuid} name={name} />
-        <span className="toolbar-gap" />
-        <button
-          type="button"
-          aria-pressed={prefs.scaleConsole}
-          onClick={() => setPreference('scaleConsole', !prefs.scaleConsole)}
-          title={prefs.scaleConsole ? 'Showing scaled to fit; switch to 1:1' : 'Showing 1:1; switch to scale to fit'}
-        >
-          <Glyph name="fit" /> {prefs.scaleConsole ? 'Fit' : '1:1'}
-        </button>
-        <button
-          type="button"
-          aria-pressed={viewOnly}
-          onClick={() => setViewOnly((v) => !v)}
-          title="View only: send no keys or pointer input"
-        >
-          <Glyph name="eye" /> View only
-        </button>
-        <button
-          type="button"
-          disabled={!connected}
-          onClick={() => void screenshot()}
-          title="Save the screen as a PNG file"
-        >
-          <Glyph name="camera" /> <span className="visually-hidden">Screenshot</span>
-        </button>
-        <button type="button" onClick={toggleFullscreen} aria-pressed={fullscreen} title="Fullscreen (Esc to leave)">
-          <Glyph name="fullscreen" /> <span className="visually-hidden">Fullscreen</span>
-        </button>
-        {embedded ? <OpenWindowButton kind={kind} uuid={uuid} /> : null}
+        <ToolbarOverflow>
+          <button
+            type="button"
+            disabled={!looksConnected || inputBlocked}
+            title={inputBlockedWhy ?? 'Send Ctrl+Alt+Del (shortcut: Ctrl+Alt+Insert)'}
+            onClick={() => (confirmCad ? setAskCad(true) : sendCad())}
+          >
+            Ctrl+Alt+Del
+          </button>
+          <MenuButton
+            label="Send keys"
+            disabled={!looksConnected || inputBlocked}
+            title={inputBlockedWhy}
+            buttonContent={
+              <>
+                <Glyph name="keyboard" /> Send keys
+              </>
+            }
+            items={SEND_KEYS.map((keys) => ({
+              id: keys.id,
+              label: keys.label,
+              onSelect: () => {
+                controller.sendStrokes(keys.strokes);
+                controller.focus();
+              },
+            }))}
+          />
+          <button
+            type="button"
+            disabled={!looksConnected || inputBlocked}
+            onClick={() => setPasteOpen(true)}
+            title={inputBlockedWhy ?? 'Type text into the console as key presses'}
+          >
+            <Glyph name="paste" /> Paste as keys
+          </button>
+          <button
+            type="button"
+            aria-pressed={clipboardOpen}
+            onClick={() => setClipboardOpen((o) => !o)}
+            title={`Text ${subject} put on its clipboard, and text to send to it`}
+            className={state.clipboard ? 'has-clipboard' : ''}
+          >
+            <Glyph name="clipboard" /> Clipboard
+          </button>
+          <ShareButton kind={kind} uuid={uuid} name={name} />
+          <span className="toolbar-gap" />
+          <button
+            type="button"
+            aria-pressed={prefs.scaleConsole}
+            onClick={() => setPreference('scaleConsole', !prefs.scaleConsole)}
+            title={prefs.scaleConsole ? 'Showing scaled to fit; switch to 1:1' : 'Showing 1:1; switch to scale to fit'}
+          >
+            <Glyph name="fit" /> {prefs.scaleConsole ? 'Fit' : '1:1'}
+          </button>
+          <button
+            type="button"
+            aria-pressed={viewOnly}
+            onClick={() => setViewOnly((v) => !v)}
+            title="View only: send no keys or pointer input"
+          >
+            <Glyph name="eye" /> View only
+          </button>
+          <button
+            type="button"
+            disabled={!connected}
+            onClick={() => void screenshot()}
+            title="Save the screen as a PNG file"
+          >
+            <Glyph name="camera" /> <span className="visually-hidden">Screenshot</span>
+          </button>
+          <button type="button" onClick={toggleFullscreen} aria-pressed={fullscreen} title="Fullscreen (Esc to leave)">
+            <Glyph name="fullscreen" /> <span className="visually-hidden">Fullscreen</span>
+          </button>
+          {embedded ? <OpenWindowButton kind={kind} uuid={uuid} /> : null}
+        </ToolbarOverflow>
       </div>
       {looksConnected ? (
         <PresenceBars
@@ -461,7 +467,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
           text={state.clipboard}
           connected={connected && !inputBlocked}
           onSend={(text) => {
-            if (controller.pasteToClipboard(text)) toast('success', 'Sent to the VM’s clipboard.');
+            if (controller.pasteToClipboard(text)) toast('success', `Sent to ${subject}’s clipboard.`);
           }}
           onClose={() => setClipboardOpen(false)}
         />
@@ -507,8 +513,16 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
           </ConsoleOverlay>
         ) : null}
       </div>
+      <TouchConsole
+        controller={controller}
+        screen={screenRef}
+        fit={prefs.scaleConsole}
+        enabled={looksConnected && !inputBlocked}
+        input={pasteInputOf(kind, target.vm)}
+        onCtrlAltDel={() => (confirmCad ? setAskCad(true) : sendCad())}
+      />
       <div className="console-footer">
-        {captured ? (
+        {captured && !inputBlocked ? (
           <span>
             Keyboard captured by the console. Tap Right Ctrl or click outside to release. Ctrl+Alt+Insert sends
             Ctrl+Alt+Del.
@@ -516,7 +530,7 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
         ) : looksConnected && inputBlockedWhy ? (
           <span>{inputBlockedWhy}</span>
         ) : looksConnected ? (
-          <span>Click the screen to type into the VM.</span>
+          <span>Click the screen to type into {subject}.</span>
         ) : (
           <span />
         )}
@@ -547,7 +561,8 @@ function ConsoleScreen({ kind, uuid, role, embedded, target, views }: ConsoleScr
         <PasteDialog
           onClose={() => {
             setPasteOpen(false);
-            controller.focus();
+            // After the dialog has closed: closing a modal gives focus back to what opened it (the toolbar button).
+            setTimeout(() => controller.focus());
           }}
           input={pasteInputOf(kind, target.vm)}
           type={(characters, onProgress, signal, secret) => controller.typeKeys(characters, onProgress, signal, secret)}

@@ -95,8 +95,9 @@ export function NavigationPane({ selectedId, role }: { selectedId: string | unde
         <input
           ref={searchRef}
           type="search"
-          placeholder="Search name, description or IP  ( / )"
+          placeholder="Name, description or IP"
           aria-label="Search the inventory"
+          title="Search the inventory by name, description or IP address (shortcut: /)"
           value={search}
           onChange={(e) => setSearch(e.target.value)}
           onKeyDown={(e) => {

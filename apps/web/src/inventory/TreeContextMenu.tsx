@@ -1,6 +1,7 @@
 import type { VmRec } from '../api/wire.ts';
 import { navigate } from '../app/router.ts';
-import { consolePath, objectPath } from '../app/routes.ts';
+import { objectPath } from '../app/routes.ts';
+import { openConsoleWindow } from '../console/console-window.ts';
 import { runPowerAction } from '../details/PowerActions.tsx';
 import { availableActions, POWER_ROLE, type ActionSpec } from '../details/vm-actions.ts';
 import { roleAtLeast, type Role } from '../shared/roles.ts';
@@ -34,8 +35,7 @@ function itemsFor(at: ContextMenuAt, role: Role, ask: (vm: VmRec, spec: ActionSp
       {
         id: 'console-window',
         label: 'Open console in new window',
-        onSelect: () =>
-          void window.open(consolePath(kind, uuid), `console-${kind}-${uuid}`, 'noopener,width=1060,height=840'),
+        onSelect: () => openConsoleWindow(kind, uuid),
       },
     );
   }
