@@ -3,6 +3,7 @@ import { Dispatcher } from './api/dispatch.ts';
 import { eventMethods } from './api/event.ts';
 import { genericMethods } from './api/generic.ts';
 import { hostMethods, type HostServices } from './api/host.ts';
+import { nicMethods } from './api/nic.ts';
 import { messageMethods } from './api/message.ts';
 import { sessionMethods } from './api/session.ts';
 import { taskMethods } from './api/task.ts';
@@ -92,6 +93,7 @@ export function createCore(options: CoreOptions): SimCore {
       ...vmMethods(db, lifecycle),
       ...vbdMethods(new RemovableMedia({ db, displays, operationMs: options.operationMs })),
       ...hostMethods(db, options.hostServices),
+      ...nicMethods(db),
       ...taskMethods(tasks),
       ...messageMethods(messages),
       ...eventMethods(db, accounts, messages),

@@ -166,6 +166,34 @@ export function objectRoutes(ctx: GatewayContext): Router {
     }),
   );
 
+  // A replug (unplug, then plug) is how a NIC takes its network's new MTU; XAPI's RBAC decides who may (PIF:
+  // pool-operator, VIF: vm-admin) and its errors (a management interface, a halted VM) are the answer.
+  router.post(
+    '/objects/:class/:uuid/replug',
+    route(async (req, res) => {
+      const session = sessionOf(res);
+      const cls = parseClass(String(req.params.class));
+      if (cls !== 'PIF' && cls !== 'VIF') throw badRequest('Only pif and vif objects can be replugged.');
+      const uuid = parseUuid(String(req.params.uuid));
+      const source = clientAddress(req, ctx.config.trustProxy);
+      const object = `${cls.toLowerCase()}/${uuid}`;
+      try {
+        const ref = await session.xapi.getByUuid(cls, uuid);
+        await session.xapi.call(`${cls}.unplug`, [ref], { timeoutMs: 120_000 });
+        await session.xapi.call(`${cls}.plug`, [ref], { timeoutMs: 120_000 });
+        ctx.audit({ event: 'power', user: session.user, object, action: 'replug', outcome: 'success' }, { source });
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : 'error';
+        ctx.audit(
+          { event: 'power', user: session.user, object, action: 'replug', outcome: 'failure', detail },
+          { source },
+        );
+        throw error;
+      }
+      res.json({});
+    }),
+  );
+
   // Dismissing an alert is XAPI's message.destroy: pool-operator and above; lesser roles get XAPI's refusal (403).
   router.delete(
     '/objects/message/:uuid',

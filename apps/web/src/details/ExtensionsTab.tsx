@@ -21,6 +21,7 @@ import { checkNewEntries, clearDrafts, drafts, newEntries, removeNewEntry } from
 import { checkObject, type ObjectCheck } from './extension-form.ts';
 import { canEditSome, ExtensionSections, fieldDomId, type ServerError } from './ExtensionsForm.tsx';
 import { MtuCheck } from './MtuCheck.tsx';
+import { ReplugPending } from './ReplugPending.tsx';
 
 /**
  * The Extensions tab: one form for the page — the object itself, a VM's guest metrics, and the NICs of a VM, host or
@@ -207,6 +208,7 @@ export function ExtensionsTab({
     >
       {cls === 'network' ? <MtuCheck scope="network" filter={networkFilter} /> : null}
       {cls === 'pif' || cls === 'host' || cls === 'pool' ? <MtuCheck scope="pool" /> : null}
+      {cls === 'network' ? <ReplugPending network={record} role={role} /> : null}
       <div className="ext-sections">
         {self ? sections(self) : null}
         {cls === 'vm' ? (
