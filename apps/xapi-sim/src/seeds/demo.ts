@@ -170,7 +170,16 @@ export function seedDemo(b: PoolBuilder, addresses: readonly string[]): void {
   iso(isoLibrary, 'debian-12.7.0-amd64-netinst.iso', 631 * MiB);
   iso(isoLibrary, 'ubuntu-24.04.1-live-server-amd64.iso', 2694 * MiB);
   const windowsIso = iso(isoLibrary, 'SERVER_EVAL_x64FRE_en-us.iso', 4942 * MiB);
-  const dvdVdis = dvd.map((sr) => b.vdi(sr, 'SCSI 0:0:0:0', { type: 'user', read_only: true, sharable: true }));
+  // A host's physical drive, with no disc in it: nothing to size.
+  const dvdVdis = dvd.map((sr) =>
+    b.vdi(sr, 'SCSI 0:0:0:0', {
+      type: 'user',
+      read_only: true,
+      sharable: true,
+      virtual_size: 0,
+      physical_utilisation: 0,
+    }),
+  );
 
   b.pool('Demo pool', h1, {
     name_description: 'A simulated XCP-ng pool',
