@@ -94,6 +94,7 @@ test('ejects and inserts ISOs from the pool’s ISO libraries beside the console
   // Another ISO while one is in: the drive is ejected, then the new one inserted (chosen with the keyboard).
   await dvd.getByRole('button', { name: 'Insert ISO…' }).click();
   await picker.getByRole('searchbox', { name: 'Search ISOs' }).fill('ubuntu');
+  await expect(list.getByRole('option')).toHaveCount(1);
   await picker.getByRole('searchbox', { name: 'Search ISOs' }).press('ArrowDown');
   await expect(list.getByRole('option').first()).toBeFocused();
   await page.keyboard.press('Enter');
