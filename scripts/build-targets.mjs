@@ -26,6 +26,38 @@ export const SOURCES = [
   'package-lock.json',
 ];
 
+/** What a production install holds besides node_modules: the build's outputs and what `npm start` and `npm ci` read. */
+export const RUNTIME_PATHS = [
+  'package.json',
+  'package-lock.json',
+  'scripts/start.mjs',
+  'scripts/build-targets.mjs',
+  'scripts/gateway-env.json',
+  'apps/proxy/dist',
+  'apps/web/dist',
+  'apps/xapi-sim/dist',
+];
+
+/** Every workspace's package.json: `npm ci` needs them to match the lock file (their code is bundled). */
+function workspaceManifests() {
+  return ['apps', 'packages'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(root, dir))
+      .map((name) => path.join(dir, name, 'package.json'))
+      .filter((file) => fs.existsSync(path.join(root, file))),
+  );
+}
+
+/**
+ * Copies the built tree's runtime files into `dest` (scripts/stage-runtime.mjs), keeping their times so that
+ * `npm start` there sees the build as up to date. `npm ci --omit=dev` in `dest` completes the install.
+ */
+export function stageRuntime(dest) {
+  for (const file of [...RUNTIME_PATHS, ...workspaceManifests()]) {
+    fs.cpSync(path.join(root, file), path.join(dest, file), { recursive: true, preserveTimestamps: true });
+  }
+}
+
 /** Directories that hold no build input. */
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'bench']);
 

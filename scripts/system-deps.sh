@@ -12,6 +12,7 @@ packages=(
   nginx-light         # the load balancer in the scale-out test
   websockify          # the peer measured by `npm run bench`
   openssl python3     # simulator certificates; the independent XML-RPC client
+  systemd             # systemd-analyze verify checks deploy/xwc-gateway.service
 )
 
 missing=()

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,47 +10,43 @@ const { staleness } = (await import(path.join(root, 'scripts/build-targets.mjs')
   staleness: () => 'missing' | 'stale' | undefined;
 };
 
-/** What a production install holds besides node_modules: the built outputs and what `npm start` and `npm ci` read. */
-export const RUNTIME_PATHS = [
-  'package.json',
-  'package-lock.json',
-  'scripts/start.mjs',
-  'scripts/build-targets.mjs',
-  'scripts/gateway-env.json',
-  'apps/proxy/dist',
-  'apps/web/dist',
-  'apps/xapi-sim/dist',
-] as const;
+/** One build at a time: the test files that need it run in parallel workers. */
+const LOCK = path.join(os.tmpdir(), `xwc-build-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.lock`);
 
 /** Builds the tree (`npm run build`, the type check left to `npm test`) unless the build is up to date. */
-export function ensureBuilt(): void {
-  if (!staleness()) return;
-  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--skip-typecheck'], {
-    cwd: root,
-    stdio: 'pipe',
-  });
-}
-
-/** Every workspace's package.json: `npm ci` needs them to match the lock file (the workspaces' code is bundled). */
-function workspaceManifests(): string[] {
-  return ['apps', 'packages'].flatMap((dir) =>
-    fs
-      .readdirSync(path.join(root, dir))
-      .map((name) => path.join(dir, name, 'package.json'))
-      .filter((file) => fs.existsSync(path.join(root, file))),
-  );
+export async function ensureBuilt(): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (attempt === 1200) {
+        throw new Error(`${LOCK} held for 2 minutes: remove it if no build is running`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    if (staleness()) {
+      execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--skip-typecheck'], {
+        cwd: root,
+        stdio: 'pipe',
+      });
+    }
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
 /**
  * A production install in a new temporary directory, as docs/deploy.md and the Dockerfile make it: the built tree
- * copied without sources or node_modules, then `npm ci --omit=dev` (no build tools, no test tools).
+ * staged without sources or node_modules (scripts/stage-runtime.mjs), then `npm ci --omit=dev` (no build tools, no test tools).
  */
-export function installProduction(): string {
-  ensureBuilt();
+export async function installProduction(): Promise<string> {
+  await ensureBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xwc-production-'));
-  for (const file of [...RUNTIME_PATHS, ...workspaceManifests()]) {
-    fs.cpSync(path.join(root, file), path.join(dir, file), { recursive: true, preserveTimestamps: true });
-  }
+  execFileSync(process.execPath, [path.join(root, 'scripts/stage-runtime.mjs'), dir], { cwd: root, stdio: 'pipe' });
   execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
     cwd: dir,
     stdio: 'pipe',

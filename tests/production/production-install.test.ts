@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,7 +78,7 @@ async function readyz(): Promise<{ status: number; body: { ready: boolean; check
 }
 
 beforeAll(async () => {
-  dir = installProduction();
+  dir = await installProduction();
   pool = await startPool({ authFailureDelayMs: 50, dataDir: path.join(dir, 'simulator') });
   gateway = startChild(process.execPath, ['scripts/start.mjs'], {
     cwd: dir,
@@ -153,6 +154,16 @@ describe('a production install (npm ci --omit=dev on the built tree)', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
     expect((await fetch(`${opsUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("passes the Dockerfile's health check, which fails when nothing answers", () => {
+    const dockerfile = fs.readFileSync(path.resolve(import.meta.dirname, '../../Dockerfile'), 'utf8');
+    const command = /^HEALTHCHECK .*\\\n\s+CMD (.*)$/m.exec(dockerfile)![1]!;
+    const check = (port: string): number | null =>
+      spawnSync('sh', ['-c', command], { env: { PATH: process.env.PATH, METRICS_PORT: port }, timeout: 15_000 }).status;
+    expect(check(new URL(opsUrl).port)).toBe(0);
+    expect(check(new URL(baseUrl).port)).toBe(0);
+    expect(check('9')).toBe(1);
   });
 
   it('counts what it served in /metrics: logins, XAPI calls, the console, process metrics', () => {

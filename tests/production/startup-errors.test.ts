@@ -18,12 +18,14 @@ let dir: string;
 const NO_POOL = 'https://127.0.0.1:9';
 const PINNED = { XAPI_URL: NO_POOL, XAPI_FINGERPRINT: 'ab'.repeat(32) };
 
-beforeAll(() => {
-  ensureBuilt();
+beforeAll(async () => {
+  await ensureBuilt();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xwc-startup-'));
 }, 120_000);
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs the gateway to its exit (at most 20 s) with these settings and arguments. */
 function run(
