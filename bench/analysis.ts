@@ -16,8 +16,13 @@ export const PREAMBLE = [
   'minutes, interleaved run by run; where XWC is compared with another of its own paths (the shared console',
   'engine beside pass-through), the runs are made in pairs of alternating order and the ratio is taken within',
   'each pair (its own table). Every figure is a median, with the range of its runs in brackets.',
+  'Every process under test (gateway, bridge, websockify, the TLS pipe, the target, the pool, Xvnc) runs with the',
+  'same `GLIBC_TUNABLES` (the gateway’s deployed setting, `scripts/gateway-env.json`); the measuring client is the',
+  'same for every path. Memory of multi-process peers (websockify forks per connection) is PSS, with RSS beside',
+  'it. This file is generated from `bench/results.json` (`npm run bench -- --render`); the analysis quotes its',
+  'figures by their keys there, none is typed by hand.',
   '',
-  '`npm run bench -- --quick` writes its own files under `bench/tmp/quick/` and judges no target (its sizes are',
+  '`npm run bench -- --quick` writes its own files (`bench/results.quick.json`, `bench/tmp/quick/`) and judges no target (its sizes are',
   'smaller than the targets are set for). Profiles: `XWC_BENCH_PROFILE=<dir> npm run bench -- --only <scenario>',
   '[--cases <case>]` runs every gateway under `node --cpu-prof`; `npx tsx bench/profile.ts <file> --from 5`',
   'summarises one (self and total time per function, leaving out start-up).',
@@ -55,18 +60,31 @@ export const CHANGES: readonly string[] = [
 ];
 
 const THROUGHPUT = [
-  'No WebSocket proxy reaches 0.6× raw TCP here: raw TCP on loopback is one kernel copy between two sockets,',
-  'while every proxy adds two more socket hops, a user-space copy and framing, with the client, the target and the',
-  'proxy sharing two cores; websockify, in the same run, is as far from it. Server→client the bridge and',
-  'websockify spend the same CPU per GiB (both mostly in the kernel), so their throughput ratio moves with the',
-  'machine’s noise from run to run (0.9× to 1.2× in full runs here); client→server, where the proxy unmasks,',
-  'the bridge is several times faster.',
-  'The bridge itself is not busy in JavaScript: a CPU profile shows it mostly idle, with `writev`, the `ws` sender',
-  'and the GC under 10 %. For the whole gateway, the host side is TLS: Node’s TLS layer hands over one record',
-  '(≤ 16 KiB) per `data` event, and the gateway spends about twice the plain bridge’s CPU per GiB (CPU rows),',
-  'while the simulated pool’s relay encrypts on the same two cores (on a real pool that work is on the host).',
-  'What would move it: decrypting in larger batches (Node offers no knob for TLS read sizes), or a gateway',
-  'process per core.',
+  'Server→client through the bridge alone, paired with websockify: {throughput.s2c.bridge.vs.websockify:ratio}',
+  '(bridge {throughput.s2c.bridge.vs.websockify}, websockify {throughput.s2c.bridge.vs.websockify:theirs}); both',
+  'read 64 KiB and send each read as one WebSocket message (message sizes in the details), so neither coalesces more',
+  'than the other. What differs is the CPU each spends per GiB moved, paired the same way: the bridge',
+  '{throughput.s2c.cpu.bridge.vs.websockify}, websockify {throughput.s2c.cpu.bridge.vs.websockify:theirs}',
+  '({throughput.s2c.cpu.bridge.vs.websockify:ratio}). websockify’s per-connection process does a `recv` into a',
+  'buffer it reuses and one `send` of header plus payload; the bridge’s Node process allocates a fresh Buffer per',
+  'socket read, goes through `ws`’s sender (a frame header, `writev`) and the event loop for every 64 KiB, and',
+  'collects the garbage. On two cores shared by the client, the target and the proxy, the proxy’s CPU per byte is',
+  'the throughput. What would move it: reading into a reused buffer (`onread` with a static buffer, as `net.Socket`',
+  'allows) and corking the WebSocket across the reads of one event-loop turn so several reads leave in one `writev`.',
+  'Client→server, where the proxy unmasks (the bridge natively, with `bufferutil`):',
+  '{throughput.c2s.bridge.vs.websockify:ratio}.',
+].join(' ');
+
+const TLS = [
+  'The whole gateway reads the pool through TLS: Node’s TLS layer hands over one record (≤ 16 KiB) per `data`',
+  'event, so each WebSocket message is at most 16 KiB (details), four times the frames, writes and event-loop turns',
+  'of the plain bridge for the same bytes. Beside the peers on that same relay: {throughput.s2c.gateway.vs.tlsPipe:ratio}',
+  'of the minimal TLS→WebSocket pipe ({throughput.s2c.gateway.vs.tlsPipe:theirs}) and',
+  '{throughput.s2c.gateway.vs.rawTls:ratio} of raw TLS read by the client itself ({throughput.s2c.gateway.vs.rawTls:theirs}).',
+  'CPU per GiB: the gateway {throughput.s2c.cpu.gateway.vs.tlsPipe}, the pipe',
+  '{throughput.s2c.cpu.gateway.vs.tlsPipe:theirs}. The simulated pool’s relay encrypts on the same two cores (on a',
+  'real pool that work is on the host). What would move it: coalescing the records of one event-loop turn into one',
+  'message without a copy (a `writev` of the records under one frame header), or a gateway process per core.',
 ].join(' ');
 
 const KEYSTROKE = [
@@ -203,18 +221,25 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     `are collected, kept by glibc. ${SEE_ENGINE}`,
   'viewers.text.cpu.50': `Socket writes, one per tile per viewer, dominate. ${SEE_ENGINE}`,
   'viewers.text.rss.50': SEE_ENGINE,
-  'first-frame.engine.p50':
+  'first-frame.engine.whole.p50':
     'Through the engine the first screen is decoded, re-encoded tile by tile (192 Tight rectangles where Xvnc sends ' +
     `2) and drawn by noVNC rectangle by rectangle. ${SEE_ENGINE}`,
-  'throughput.s2c.bridge': THROUGHPUT,
-  'throughput.c2s.bridge': THROUGHPUT,
-  'throughput.s2c.gateway': THROUGHPUT,
-  'throughput.c2s.gateway': THROUGHPUT,
+  'throughput.s2c.bridge.vs.websockify': THROUGHPUT,
+  'throughput.s2c.bridge.vs.raw':
+    `Raw TCP on loopback is one kernel copy between two sockets; every proxy adds two socket hops, a user-space ` +
+    `copy and framing, on the same two cores as the client and the target. ${THROUGHPUT}`,
+  'throughput.s2c.gateway.vs.tlsPipe': TLS,
+  'throughput.s2c.gateway.vs.rawTls': TLS,
+  'throughput.s2c.gateway.vs.websockify': `${TLS} websockify reads plain TCP, not TLS.`,
   'keystroke.flood.p99.bridge': KEYSTROKE,
   'keystroke.flood.p99.gateway': KEYSTROKE,
   'stalled.growth': STALLED,
   'many.resident': MANY,
-  'first-frame.p50': FIRST_FRAME,
+  'first-frame.whole.p50': FIRST_FRAME,
+  'first-frame.window.whole.p50':
+    `A new tab loads the page, its scripts and the session before the console’s WebSocket opens (phase marks in the ` +
+    `details); Chromium’s own floor for a new tab under the gateway’s headers is {first-frame.floor-secured.p50}. ` +
+    FIRST_FRAME,
   'inventory.login': LOGIN,
   'inventory.search.max': SEARCH,
   'inventory.search.settled.max': SEARCH,

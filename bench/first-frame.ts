@@ -25,6 +25,10 @@ const SIMULATED_VM = 'Windows Server 2022';
 declare global {
   interface Window {
     __xwcFirstFrame?: number;
+    /** When every pixel of the visible canvas had been drawn at least once since the opening began. */
+    __xwcWholeFrame?: number;
+    /** Forgets what was drawn (a new opening on the same page). */
+    __xwcResetCoverage?: () => void;
     __xwcMarks?: Record<string, number>;
   }
 }
@@ -67,21 +71,50 @@ const FIRST_FRAME_PROBE = `(() => {
   const seen = () => {
     if (window.__xwcFirstFrame === undefined) window.__xwcFirstFrame = performance.now();
   };
+  // The whole first screen: one byte per pixel of the visible canvas, set when a draw covers it; checked only once
+  // the area drawn adds up to the canvas's (a cheap native scan then).
+  let covered = new Uint8Array(0);
+  let coveredW = 0;
+  let drawnArea = 0;
+  window.__xwcResetCoverage = () => {
+    covered = new Uint8Array(0);
+    drawnArea = 0;
+    window.__xwcWholeFrame = undefined;
+  };
+  // Counted from the first draw with a visible pixel on: noVNC first flips its empty (black) backbuffer over the
+  // whole canvas, which is no screen from the console.
+  const cover = (canvas, left, top, width, height) => {
+    if (window.__xwcWholeFrame !== undefined || window.__xwcFirstFrame === undefined) return;
+    if (covered.length !== canvas.width * canvas.height || coveredW !== canvas.width) {
+      covered = new Uint8Array(canvas.width * canvas.height);
+      coveredW = canvas.width;
+      drawnArea = 0;
+    }
+    for (let row = top; row < top + height; row++) covered.fill(1, row * coveredW + left, row * coveredW + left + width);
+    drawnArea += width * height;
+    if (drawnArea >= covered.length && covered.indexOf(0) === -1) window.__xwcWholeFrame = performance.now();
+  };
+  const clip = (canvas, x, y, w, h) => {
+    const left = Math.max(0, Math.floor(x));
+    const top = Math.max(0, Math.floor(y));
+    return [left, top, Math.min(canvas.width, Math.floor(x + w)) - left, Math.min(canvas.height, Math.floor(y + h)) - top];
+  };
   const drawImage = proto.drawImage;
   proto.drawImage = function (...args) {
     drawImage.apply(this, args);
-    if (window.__xwcFirstFrame !== undefined || !onScreen(this.canvas)) return;
-    const [x, y, w, h] = drawnRect(args).map(Math.floor);
-    const left = Math.max(0, x);
-    const top = Math.max(0, y);
-    const width = Math.min(this.canvas.width, x + w) - left;
-    const height = Math.min(this.canvas.height, y + h) - top;
-    if (width > 0 && height > 0 && anyVisible(this.getImageData(left, top, width, height).data)) seen();
+    if (!onScreen(this.canvas)) return;
+    const [left, top, width, height] = clip(this.canvas, ...drawnRect(args));
+    if (width <= 0 || height <= 0) return;
+    if (window.__xwcFirstFrame === undefined && anyVisible(this.getImageData(left, top, width, height).data)) seen();
+    cover(this.canvas, left, top, width, height);
   };
   const putImageData = proto.putImageData;
   proto.putImageData = function (...args) {
     putImageData.apply(this, args);
-    if (window.__xwcFirstFrame === undefined && onScreen(this.canvas) && anyVisible(args[0].data)) seen();
+    if (!onScreen(this.canvas)) return;
+    const [left, top, width, height] = clip(this.canvas, args[1], args[2], args[0].width, args[0].height);
+    if (window.__xwcFirstFrame === undefined && anyVisible(args[0].data)) seen();
+    if (width > 0 && height > 0) cover(this.canvas, left, top, width, height);
   };
 })();`;
 
@@ -122,8 +155,21 @@ async function serveFloorPage(): Promise<{ plain: string; secured: string; close
 }
 
 interface Opening {
+  /** To the first draw that left a visible pixel. */
   ms: number;
+  /**
+   * To the whole first screen drawn: every pixel of the canvas drawn since the first visible pixel; NaN if that did
+   * not happen within 5 s.
+   */
+  whole: number;
   marks: Record<string, number>;
+}
+
+/** Waits (up to 5 s) for the whole first screen once the first pixel is in; a screen never completed is NaN. */
+async function wholeScreen(page: Page): Promise<void> {
+  await page
+    .waitForFunction(() => window.__xwcWholeFrame !== undefined, undefined, { timeout: 5000 })
+    .catch(() => undefined);
 }
 
 /** A fresh tab navigating to `url`; times from navigation start. */
@@ -132,10 +178,12 @@ async function openTab(context: BrowserContext, url: string): Promise<Opening> {
   try {
     await page.goto(url);
     await page.waitForFunction(() => window.__xwcFirstFrame !== undefined, undefined, { timeout: 15_000 });
+    await wholeScreen(page);
     return await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
       return {
         ms: window.__xwcFirstFrame!,
+        whole: window.__xwcWholeFrame ?? NaN,
         marks: { ...window.__xwcMarks, ...(nav ? { domContentLoaded: nav.domContentLoadedEventEnd } : {}) },
       };
     });
@@ -151,6 +199,7 @@ async function openConsoleTab(page: Page): Promise<Opening> {
   await page.waitForTimeout(200);
   const started = await page.evaluate(() => {
     window.__xwcFirstFrame = undefined;
+    window.__xwcResetCoverage!();
     // The probe's WebSocket wrapper holds this object: empty it rather than replace it.
     for (const key of Object.keys(window.__xwcMarks ?? {})) delete window.__xwcMarks![key];
     const link = [...document.querySelectorAll('a')].find((a) => a.textContent?.trim() === 'Console');
@@ -160,10 +209,11 @@ async function openConsoleTab(page: Page): Promise<Opening> {
     return at;
   });
   await page.waitForFunction(() => window.__xwcFirstFrame !== undefined, undefined, { timeout: 15_000 });
+  await wholeScreen(page);
   return page.evaluate((at) => {
     const marks: Record<string, number> = {};
     for (const [k, v] of Object.entries(window.__xwcMarks ?? {})) marks[k] = v - at;
-    return { ms: window.__xwcFirstFrame! - at, marks };
+    return { ms: window.__xwcFirstFrame! - at, whole: (window.__xwcWholeFrame ?? NaN) - at, marks };
   }, started);
 }
 
@@ -171,7 +221,7 @@ const describeOpening = (opening: Opening): string => {
   const marks = Object.entries(opening.marks)
     .map(([k, v]) => `${k} ${v.toFixed(0)}`)
     .join(', ');
-  return `${opening.ms.toFixed(0)} ms${marks ? ` (${marks})` : ''}`;
+  return `${opening.ms.toFixed(0)} ms, whole screen ${opening.whole.toFixed(0)} ms${marks ? ` (${marks})` : ''}`;
 };
 
 /** One warm-up (discarded) and `count` measured openings; progress on the log. */
@@ -254,17 +304,36 @@ function phaseNote(openings: readonly Opening[], origin: string): string {
   return `where the time goes (medians, ms from ${origin}): ${[...phases, `first frame ${p50.toFixed(0)}`].join(', ')}`;
 }
 
-function row(id: string, measure: string, openings: readonly Opening[], extra: Partial<Row> = {}): Row {
-  const times = openings.map((o) => o.ms);
+function row(
+  id: string,
+  measure: string,
+  openings: readonly Opening[],
+  extra: Partial<Row> = {},
+  pick: (o: Opening) => number = (o) => o.ms,
+): Row {
+  const times = openings.map(pick);
+  const incomplete = times.filter((t) => !Number.isFinite(t)).length;
   return {
     id,
     measure,
     unit: 'ms',
     higherIsBetter: false,
-    ours: measured([percentile(times, 50)], { detail: `openings: ${times.map((t) => t.toFixed(0)).join(', ')} ms` }),
+    ours: measured([percentile(times.filter(Number.isFinite), 50)], {
+      detail:
+        `openings: ${times.map((t) => t.toFixed(0)).join(', ')} ms` +
+        (incomplete ? `; ${incomplete} never drew the whole screen within 5 s` : ''),
+    }),
     ...extra,
   };
 }
+
+/** p50 to the whole first screen; an opening that never completed it counts as infinitely late. */
+const wholeP50 = (openings: readonly Opening[]): number =>
+  percentile(
+    openings.map((o) => (Number.isFinite(o.whole) ? o.whole : Infinity)),
+    50,
+  );
+const whole = (o: Opening): number => o.whole;
 
 const login = async (context: BrowserContext, url: string): Promise<void> => {
   const response = await context.request.post('/api/session', {
@@ -280,7 +349,9 @@ export const firstFrame: Scenario = {
   method:
     'Chromium (Debian, headless), logged in. **Console tab:** the app shows a running VM; each opening leaves the ' +
     'console (General tab) and clicks Console, timed from the click to the first draw on noVNC’s visible canvas ' +
-    'with a non-black visible pixel, measured in the page. Behind the VM’s console either a real TigerVNC Xvnc ' +
+    'with a non-black visible pixel, and to the whole first screen (every pixel of the canvas drawn, counted from ' +
+    'that first visible draw on, as noVNC first flips an empty black canvas: the targets are judged on this), ' +
+    'measured in the page. Behind the VM’s console either a real TigerVNC Xvnc ' +
     '(1024×768, Debian’s, like the QEMU behind a real host’s console) or the simulator’s own RFB server (raw ' +
     'encoding only, a test double). With Xvnc, two gateways on the same pool, the same settings but ' +
     'CONSOLE_SHARING: the default (a lone viewer is bridged byte for byte: pass-through) and `always` (the shared ' +
@@ -290,10 +361,10 @@ export const firstFrame: Scenario = {
     'afresh through each gateway (alternating pairs), timed from ServerInit to its first complete update. **New tab:** a fresh tab navigating to /console/vm/<uuid> (what "open in a new ' +
     'window" loads), timed from navigation start. **Chromium’s floor:** a fresh tab loading a one-file page that ' +
     'paints a 1024×768 canvas, served from loopback: no path that opens a new tab can be faster on this machine. ' +
-    '20 openings each (quick: 5) after one discarded warm-up (cached assets, as for any console after the first).',
-  allotment: { full: 90, quick: 25 },
+    '15 openings each (quick: 5) after one discarded warm-up (cached assets, as for any console after the first).',
+  allotment: { full: 200, quick: 60 },
   async run(ctx: Context): Promise<Row[]> {
-    const count = ctx.quick ? 5 : 20;
+    const count = ctx.quick ? 5 : 15;
     const uiDir = await ctx.uiDir();
     const xvnc = await startXvnc();
     const floor = await serveFloorPage();
@@ -355,10 +426,6 @@ export const firstFrame: Scenario = {
         tabXvnc.map((o) => o.ms),
         50,
       );
-      const engineP50 = percentile(
-        tabEngine.map((o) => o.ms),
-        50,
-      );
       const floorP50 = percentile(
         securedFloor.map((o) => o.ms),
         50,
@@ -368,19 +435,20 @@ export const firstFrame: Scenario = {
           'first-frame.p50',
           `Time to first frame, Console tab, real Xvnc behind the console, p50 of ${count}`,
           tabXvnc,
-          {
-            budget: 300,
-            target: { text: '≤ 300 ms', pass: p50 <= 300 },
-            notes: [phaseNote(tabXvnc, 'the click')],
-          },
+          { notes: [phaseNote(tabXvnc, 'the click')] },
+        ),
+        row(
+          'first-frame.whole.p50',
+          `Time to the whole first screen, Console tab, real Xvnc behind the console, p50 of ${count}`,
+          tabXvnc,
+          { budget: 300, target: { text: '≤ 300 ms', pass: wholeP50(tabXvnc) <= 300 } },
+          whole,
         ),
         row(
           'first-frame.engine.p50',
           `Time to first frame, Console tab, real Xvnc behind the console, through the engine, p50 of ${count}`,
           tabEngine,
           {
-            budget: 300,
-            target: { text: '≤ 300 ms', pass: engineP50 <= 300 },
             paired: {
               name: 'pass-through',
               theirs: measured([p50]),
@@ -391,6 +459,21 @@ export const firstFrame: Scenario = {
             },
             notes: [phaseNote(tabEngine, 'the click')],
           },
+        ),
+        row(
+          'first-frame.engine.whole.p50',
+          `Time to the whole first screen, Console tab, real Xvnc, through the engine, p50 of ${count}`,
+          tabEngine,
+          {
+            budget: 300,
+            target: { text: '≤ 300 ms', pass: wholeP50(tabEngine) <= 300 },
+            paired: {
+              name: 'pass-through',
+              theirs: measured([wholeP50(tabXvnc)]),
+              ratio: pairedRatio(tabEngine.map(whole), tabXvnc.map(whole)),
+            },
+          },
+          whole,
         ),
         {
           id: 'first-frame.engine.first-update',
@@ -440,6 +523,13 @@ export const firstFrame: Scenario = {
             ).toFixed(2)}× Chromium’s floor for a new tab under the same headers`,
           ],
         }),
+        row(
+          'first-frame.window.whole.p50',
+          `Time to the whole first screen, console in a new tab, real Xvnc, p50 of ${count}`,
+          window,
+          { budget: 300, target: { text: '≤ 300 ms', pass: wholeP50(window) <= 300 } },
+          whole,
+        ),
         row(
           'first-frame.floor.p50',
           `Chromium’s floor: a new tab painting a one-file page (no app), p50 of ${count}`,

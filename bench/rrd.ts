@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { startPool } from '@xwc/xapi-sim';
-import GATEWAY_ENV from '../scripts/gateway-env.json' with { type: 'json' };
 import { rrdRequests } from '../apps/xapi-sim/src/rrd/handler.ts';
 import { spawnTs } from './lib/processes.ts';
 import { cpuSecondsOf } from './lib/proc.ts';
@@ -34,7 +33,6 @@ async function watch(ctx: Context, viewers: number, windowS: number): Promise<Ou
     'bench/servers/gateway.ts',
     ['--xapi-url', pool.master.url, '--ca-file', pool.caFile],
     {
-      ...GATEWAY_ENV,
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: path.join(dir, 'data'),

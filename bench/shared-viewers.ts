@@ -163,6 +163,28 @@ export const sharedViewers: Scenario = {
             ],
           });
         }
+        // What each viewer past the first adds, run by run (the first viewer's own cost is the 1-viewer row).
+        const first = outcomes.get(`${screen.key}.${COUNTS[0]}`) ?? [];
+        const last = outcomes.get(`${screen.key}.${COUNTS.at(-1)}`) ?? [];
+        const added = COUNTS.at(-1)! - COUNTS[0]!;
+        const perViewer = (pick: (o: Outcome) => number) =>
+          measured(last.slice(0, first.length).map((o, i) => (pick(o) - pick(first[i]!)) / added));
+        rows.push(
+          {
+            id: `viewers.${screen.key}.cpu.perViewer`,
+            measure: `Gateway CPU per added viewer (${COUNTS[0]} → ${COUNTS.at(-1)}), ${screen.label}`,
+            unit: '% of a core',
+            higherIsBetter: false,
+            ours: perViewer((o) => o.cpuPercent),
+          },
+          {
+            id: `viewers.${screen.key}.rss.perViewer`,
+            measure: `Gateway memory per added viewer (${COUNTS[0]} → ${COUNTS.at(-1)}), ${screen.label}`,
+            unit: 'MB',
+            higherIsBetter: false,
+            ours: perViewer((o) => o.rssGrowth / MB),
+          },
+        );
       }
       return rows;
     } finally {

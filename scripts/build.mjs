@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root, SERVER_ENTRIES, serverBuildOptions } from './build-targets.mjs';
+import { compressAssets } from './compress-assets.mjs';
 
 const skipTypecheck = process.argv.includes('--skip-typecheck');
 
@@ -24,6 +25,7 @@ function run(label, script, args) {
 
 if (!skipTypecheck) run('Type-checking', 'typescript/bin/tsc', ['-p', 'scripts/tsconfig.build.json', '--noEmit']);
 run('Building the web UI', 'vite/bin/vite.js', ['build', '--logLevel', 'warn']);
+compressAssets(path.join(root, 'apps/web/dist'));
 
 process.stdout.write('Building the server…\n');
 for (const { entry, out } of SERVER_ENTRIES) {

@@ -75,21 +75,36 @@ export function tcpEndpoint(port: number): Endpoint {
       new Promise<Conn>((resolve, reject) => {
         const socket = net.connect({ host: '127.0.0.1', port });
         socket.setNoDelay(true);
-        const closed = new Promise<{ code?: number }>((r) => socket.once('close', () => r({})));
-        const gate = bannerGate(BANNER, (error) => (error ? reject(error) : resolve(conn)));
-        socket.on('data', (chunk: Buffer) => gate.feed(chunk));
         socket.once('error', reject);
-        const conn: Conn = {
-          onData: (l) => gate.setListener(l),
-          send: (chunk) => socket.write(chunk),
-          drained: () => new Promise((r) => (socket.writableNeedDrain ? socket.once('drain', () => r()) : r())),
-          pause: () => socket.pause(),
-          resume: () => socket.resume(),
-          close: () => socket.destroy(),
-          closed,
-        };
+        socketConn(socket, Buffer.alloc(0), resolve, reject);
       }),
   };
+}
+
+/**
+ * A connection over a TCP or TLS socket to the bench target: `initial` is what was read before (after a CONNECT
+ * reply); resolves once the target's banner is in.
+ */
+export function socketConn(
+  socket: net.Socket,
+  initial: Buffer,
+  resolve: (conn: Conn) => void,
+  reject: (error: Error) => void,
+): void {
+  const closed = new Promise<{ code?: number }>((r) => socket.once('close', () => r({})));
+  const gate = bannerGate(BANNER, (error) => (error ? reject(error) : resolve(conn)));
+  const conn: Conn = {
+    onData: (l) => gate.setListener(l),
+    send: (chunk) => socket.write(chunk),
+    drained: () => new Promise((r) => (socket.writableNeedDrain ? socket.once('drain', () => r()) : r())),
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    close: () => socket.destroy(),
+    closed,
+  };
+  socket.on('data', (chunk: Buffer) => gate.feed(chunk));
+  socket.resume();
+  if (initial.length) gate.feed(initial);
 }
 
 /**

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { xvncArgs } from '../../tests/support/vnc-servers.ts';
+import GATEWAY_ENV from '../../scripts/gateway-env.json' with { type: 'json' };
 
 /**
  * Every process the benchmarks start: each in its own process group (so what it forks, like websockify's
@@ -35,6 +36,12 @@ export function plainEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * Every process under test (the gateway, the bridge, websockify, the TLS pipe, the target, the pool, Xvnc) runs with
+ * the allocator settings `npm start` gives the gateway, so no path is measured with settings another lacks.
+ */
+export const TESTED_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: GATEWAY_ENV.GLIBC_TUNABLES };
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -51,7 +58,7 @@ export function spawnProcess(
 ): Child {
   const proc = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
-    env: { ...plainEnv(), ...options.env },
+    env: { ...plainEnv(), ...TESTED_ENV, ...options.env },
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

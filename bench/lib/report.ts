@@ -10,6 +10,8 @@ export interface ScenarioOutcome {
   method: string;
   seconds: number;
   loadBefore: number;
+  /** 1-minute load average when it ended (absent in results written before it was recorded). */
+  loadAfter?: number;
   rows: Row[];
   error?: string;
 }
@@ -20,6 +22,8 @@ export interface RunInfo {
   startedAt: string;
   seconds: number;
   machine: Machine;
+  /** 1-minute load average when the run ended. */
+  loadAtEnd?: number;
 }
 
 const PEERS: Peer[] = ['websockify', 'raw TCP'];
@@ -177,6 +181,7 @@ export function writeResults(file: string, info: RunInfo, outcomes: readonly Sce
       method: o.method,
       seconds: Math.round(o.seconds * 10) / 10,
       loadBefore: Math.round(o.loadBefore * 100) / 100,
+      ...(o.loadAfter !== undefined ? { loadAfter: Math.round(o.loadAfter * 100) / 100 } : {}),
       ...(o.error ? { error: o.error } : {}),
       figures: o.rows.map((row) => {
         const r = ratiosOf(row);
@@ -209,11 +214,29 @@ export function readResults(file: string): { info: RunInfo; outcomes: ScenarioOu
   const json = JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo & {
     scenarios: (Omit<ScenarioOutcome, 'rows'> & { figures: Row[] })[];
   };
-  const { scenarios, command, mode, startedAt, seconds, machine } = json;
+  const { scenarios, command, mode, startedAt, seconds, machine, loadAtEnd } = json;
   return {
-    info: { command, mode, startedAt, seconds, machine },
+    info: { command, mode, startedAt, seconds, machine, ...(loadAtEnd !== undefined ? { loadAtEnd } : {}) },
     outcomes: scenarios.map(({ figures, ...rest }) => ({ ...rest, rows: figures })),
   };
+}
+
+/**
+ * The analysis quotes figures by their key in bench/results.json, never typed: `{id}` is the figure with its unit
+ * and range, `{id:ratio}` a paired figure's per-pair ratio with its range, `{id:theirs}` the path it was paired
+ * with. A key the run did not produce reads "(not measured: id)".
+ */
+export function fill(text: string, figures: ReadonlyMap<string, Row>): string {
+  return text.replace(/\{([a-zA-Z0-9.-]+)(?::(ratio|theirs))?\}/g, (_, id: string, part?: string) => {
+    const row = figures.get(id);
+    if (!row) return `(not measured: ${id})`;
+    if (part === 'ratio' && row.paired) {
+      const r = row.paired.ratio;
+      return `${times(r.value)}${range(r)} over ${r.samples.length} pairs`;
+    }
+    if (part === 'theirs' && row.paired) return cell(row.paired.theirs, row.unit);
+    return cell(row.ours, row.unit);
+  });
 }
 
 export function writeMarkdown(
@@ -229,6 +252,7 @@ export function writeMarkdown(
   },
 ): void {
   const { preamble, changes, analysis, sections } = text;
+  const figures = new Map(outcomes.flatMap((o) => o.rows.map((r) => [r.id, r] as const)));
   const m = info.machine;
   const out: string[] = [
     '# Benchmarks',
@@ -252,7 +276,7 @@ export function writeMarkdown(
     `| Chromium | ${m.chromium} |`,
     `| websockify | ${m.websockify} (python3-numpy ${m.numpy}) |`,
     `| VNC server behind the console (time to first frame) | ${m.xvnc} |`,
-    `| Load average at start | ${m.loadAtStart.toFixed(2)} (1 min) |`,
+    `| Load average (1 min) | ${m.loadAtStart.toFixed(2)} at start, ${info.loadAtEnd?.toFixed(2) ?? '—'} at end (2 cores shared with other work) |`,
     '',
     '## Results',
     '',
@@ -278,14 +302,15 @@ export function writeMarkdown(
   if (missed.length) {
     out.push('## What limits the missed targets', '');
     for (const row of missed) {
-      out.push(`### ${row.measure}`, '', analysis[row.id] ?? 'Not analysed yet.', '');
+      out.push(`### ${row.measure}`, '', fill(analysis[row.id] ?? 'Not analysed yet.', figures), '');
     }
   }
-  for (const section of sections) out.push(`## ${section.title}`, '', section.text, '');
+  for (const section of sections) out.push(`## ${section.title}`, '', fill(section.text, figures), '');
   out.push('## How each scenario is measured', '');
   for (const o of outcomes) {
     out.push(
-      `- **${o.title}** (\`--only ${o.name}\`, ${Math.round(o.seconds)} s, load ${o.loadBefore.toFixed(2)} before): ${o.method}`,
+      `- **${o.title}** (\`--only ${o.name}\`, ${Math.round(o.seconds)} s, load ${o.loadBefore.toFixed(2)} before` +
+        `${o.loadAfter !== undefined ? `, ${o.loadAfter.toFixed(2)} after` : ''}): ${fill(o.method, figures)}`,
     );
   }
   out.push('');

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { PoolOptions } from '@xwc/xapi-sim';
 import { tcpEndpoint, wsEndpoint, type Endpoint } from './conn.ts';
 import { gatewayBundle } from './gateway-build.ts';
+import { consoleTunnel, tlsEndpoint } from './tls-console.ts';
 import { ROOT, spawnJs, spawnTs, startWebsockify, type Child } from './processes.ts';
-import GATEWAY_ENV from '../../scripts/gateway-env.json' with { type: 'json' };
 
 /** The processes the scenarios put behind and in front of each other, each announced by a JSON line. */
 
@@ -32,7 +32,7 @@ export async function startScreens(
 }
 
 export async function startBridge(targetPort: number): Promise<{ child: Child; url: string }> {
-  const child = spawnTs('bridge', 'bench/servers/bridge-server.ts', ['--target', String(targetPort)], GATEWAY_ENV);
+  const child = spawnTs('bridge', 'bench/servers/bridge-server.ts', ['--target', String(targetPort)]);
   const { url } = await child.nextJson<{ url: string }>();
   return { child, url };
 }
@@ -55,6 +55,8 @@ export interface Gateway {
 
 export interface GatewayStack extends Omit<Gateway, 'child'> {
   pool: Child;
+  /** The pool master's URL and the CA file its hosts' certificates chain to. */
+  poolAccess: { master: string; ca: string };
   gateway: Child;
   /** The first gateway (the one `gateway`, `url`, `console`… belong to). */
   primary: Gateway;
@@ -119,6 +121,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
     const first = await addGateway(options);
     return {
       pool,
+      poolAccess: announced,
       gateway: first.child,
       primary: first,
       url: first.url,
@@ -152,7 +155,6 @@ async function startGateway(
     await gatewayBundle(),
     ['--xapi-url', pool.master, '--ca-file', pool.ca, ...(options.uiDir ? ['--ui-dir', options.uiDir] : [])],
     {
-      ...GATEWAY_ENV,
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: path.join(dir, 'data'),
@@ -225,8 +227,8 @@ export async function login(url: string, username: string, password: string): Pr
   return response.headers.get('set-cookie')!.split(';')[0]!;
 }
 
-/** The four ways to the same TCP target the transfer scenarios compare. */
-export type Path = 'raw' | 'bridge' | 'gateway' | 'websockify';
+/** The ways to the same TCP target the transfer scenarios compare. */
+export type Path = 'raw' | 'bridge' | 'gateway' | 'websockify' | 'tlsPipe' | 'rawTls';
 
 export interface Paths {
   readonly endpoints: Readonly<Record<Path, Endpoint>>;
@@ -237,7 +239,8 @@ export interface Paths {
 
 /**
  * A TCP target behind raw TCP, the bridge alone (plain TCP upstream, like for like with websockify), the whole
- * gateway (login, XAPI console lookup, TLS CONNECT through the simulated pool's relay) and websockify.
+ * gateway (login, XAPI console lookup, TLS CONNECT through the simulated pool's relay) and websockify; and the
+ * TLS path's peers through the same relay: the minimal TLS→WebSocket pipe and the raw TLS reader.
  */
 export async function startPaths(): Promise<Paths> {
   const children: Child[] = [];
@@ -254,18 +257,26 @@ export async function startPaths(): Promise<Paths> {
     const stack = await startGatewayStack({ targetPort: target.port });
     children.push(stack.pool, stack.gateway);
     const vm = await stack.vmUuid(TARGET_VM);
+    const tunnel = await consoleTunnel(stack.poolAccess.master, stack.poolAccess.ca, TARGET_VM);
+    const tlsPipe = spawnTs('TLS pipe', 'bench/servers/tls-pipe.ts', ['--tunnel', JSON.stringify(tunnel)]);
+    children.push(tlsPipe);
+    const { url: tlsPipeUrl } = await tlsPipe.nextJson<{ url: string }>();
     return {
       endpoints: {
         raw: tcpEndpoint(target.port),
         bridge: wsEndpoint('bridge', bridge.url),
         gateway: stack.console(vm),
         websockify: wsEndpoint('websockify', websockify.url),
+        tlsPipe: wsEndpoint('TLS pipe', tlsPipeUrl),
+        rawTls: tlsEndpoint(tunnel),
       },
       proxyPid: {
         raw: undefined,
         bridge: bridge.child.pid,
         gateway: stack.gateway.pid,
         websockify: websockify.child.pid,
+        tlsPipe: tlsPipe.pid,
+        rawTls: undefined,
       },
       stop,
     };

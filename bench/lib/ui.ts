@@ -6,9 +6,9 @@ import { TMP } from './stack.ts';
 
 /**
  * Builds the UI from the current sources into bench/tmp (never touching apps/web/dist, which others use),
- * with the project's own Vite config, as a direct node child.
+ * with the project's own Vite config, as a direct node child, and its pre-compressed assets as `npm run build` does.
  */
-export function buildUi(): string {
+export async function buildUi(): Promise<string> {
   const outDir = path.join(TMP, `ui-${process.pid}`);
   const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
   const result = spawnSync(
@@ -18,5 +18,9 @@ export function buildUi(): string {
   );
   if (result.status !== 0) throw new Error(`UI build failed:\n${result.stderr}${result.stdout}`);
   if (!fs.existsSync(path.join(outDir, 'index.html'))) throw new Error('UI build produced no index.html');
+  const { compressAssets } = (await import(path.join(ROOT, 'scripts/compress-assets.mjs') as string)) as {
+    compressAssets(uiDir: string): void;
+  };
+  compressAssets(outDir);
   return outDir;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Router } from 'express';
+import { precompressed } from './precompressed.ts';
 
 /**
  * Serves the built UI. Unknown non-API paths get index.html (client-side routes); paths starting
@@ -17,6 +18,7 @@ export function staticUi(uiDir: string): Router {
     }
     next();
   });
+  router.use('/assets', precompressed(path.join(dir, 'assets')));
   router.use(
     '/assets',
     express.static(path.join(dir, 'assets'), { immutable: true, maxAge: '365d', redirect: false, fallthrough: false }),
