@@ -16,6 +16,19 @@ export default tseslint.config(
     },
   },
   {
+    // Close codes come from the shared contract (CONSOLE_CLOSE), so the web app knows every code the gateway sends.
+    files: ['apps/proxy/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='close'][arguments.0.type='Literal'][arguments.0.value>=1000]",
+          message: 'Close with a code of CONSOLE_CLOSE (@xwc/contracts), not a number.',
+        },
+      ],
+    },
+  },
+  {
     files: ['apps/web/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

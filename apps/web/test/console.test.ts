@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CONSOLE_BACKOFF } from '../src/console/backoff.ts';
-import { closeMeaning } from '../src/console/close-codes.ts';
-import { CONSOLE_CLOSE } from '../src/shared/contracts.ts';
+import { closeMeaning, CONSOLE_CLOSE } from '../src/shared/contracts.ts';
 import {
   availability,
   followChange,

@@ -1,3 +1,4 @@
+import { XAPI_CLASSES, type XapiClass } from '@xwc/contracts';
 import { emptyDict } from './dict.ts';
 import type { Role } from './roles.ts';
 
@@ -10,25 +11,9 @@ import type { Role } from './roles.ts';
 export type XapiRef = string;
 export const NULL_REF = 'OpaqueRef:NULL';
 
-export const CLASS_NAMES = [
-  'pool',
-  'host',
-  'host_metrics',
-  'VM',
-  'VM_metrics',
-  'VM_guest_metrics',
-  'console',
-  'network',
-  'PIF',
-  'VIF',
-  'SR',
-  'PBD',
-  'VDI',
-  'VBD',
-  'task',
-  'message',
-] as const;
-export type KnownClass = (typeof CLASS_NAMES)[number];
+/** The class list is the contract shared with the web app (@xwc/contracts). */
+export const CLASS_NAMES = XAPI_CLASSES;
+export type KnownClass = XapiClass;
 /** Classes fields may point at; `Bond` is referenced but not modelled. */
 export type ClassName = KnownClass | 'Bond';
 

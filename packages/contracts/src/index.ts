@@ -1,4 +1,12 @@
-export { CONSOLE_CLOSE, consoleCloseKind, type ConsoleCloseKind } from './console-close.ts';
+export {
+  closeMeaning,
+  CONSOLE_CLOSE,
+  consoleCloseKind,
+  reconnectsUnasked,
+  type CloseMeaning,
+  type ClosePolicy,
+  type ConsoleCloseKind,
+} from './console-close.ts';
 export {
   MAX_COMMAND_BYTES,
   parseConsoleCommand,
@@ -91,3 +99,12 @@ export {
   type IsoLibrariesView,
   type IsoLibrary,
 } from './dvd-drives.ts';
+export { API_ERROR_CODES, API_ERRORS, isApiErrorCode, type ApiErrorCode } from './api-errors.ts';
+export {
+  isWireClass,
+  WIRE_CLASSES,
+  XAPI_CLASSES,
+  xapiClassOf,
+  type WireClass,
+  type XapiClass,
+} from './xapi-classes.ts';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { API_ERRORS } from '@xwc/contracts';
 import { SessionStoreUnavailable, type SessionStore } from './session-store.ts';
 
 /**
@@ -7,7 +8,10 @@ import { SessionStoreUnavailable, type SessionStore } from './session-store.ts';
  * than failing one by one, and never mistaken for a logout (a 401 would send the UI to its login page).
  * The health check and the static UI do not need the store.
  */
-const BODY = JSON.stringify({ error: 'SESSION_STORE_UNAVAILABLE', message: new SessionStoreUnavailable().message });
+const BODY = JSON.stringify({
+  error: API_ERRORS.sessionStoreUnavailable,
+  message: new SessionStoreUnavailable().message,
+});
 const HEADERS = {
   'Content-Type': 'application/json; charset=utf-8',
   'Content-Length': String(Buffer.byteLength(BODY)),

@@ -110,7 +110,7 @@ export function bridge(ws: WebSocket, upstream: Duplex, options: BridgeOptions):
     const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (!isBinary) {
       if (onText) return onText(chunk.toString('utf8'));
-      ws.close(1003, 'Console data must be binary.');
+      ws.close(CLOSE.notBinary.code, CLOSE.notBinary.reason);
       finish('peer-gone');
       return;
     }

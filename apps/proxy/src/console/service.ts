@@ -9,7 +9,8 @@ import { originAllowed, type OriginPolicy } from '../http/origin.ts';
 import type { Logger } from '../log.ts';
 import type { PoolLink } from '../pool/link.ts';
 import { roleAtLeast } from '@xwc/api-client';
-import { parseConsoleCommand, type ConsoleNotice, type ConsoleViewer } from '@xwc/contracts';
+import { parseConsoleCommand, type ApiErrorCode, type ConsoleNotice, type ConsoleViewer } from '@xwc/contracts';
+import { ApiError, writeUpgradeRefusal } from '../http/errors.ts';
 import { mayOpen } from './access.ts';
 import { bridge, type Bridge, type BridgeLimits } from './bridge.ts';
 import { CLOSE, ConsoleError, truncateReason, type CloseKind } from './close-codes.ts';
@@ -515,16 +516,6 @@ export class ConsoleService {
 }
 
 /** Answers a refused upgrade with a real HTTP status and a JSON body, then closes. */
-function refuse(socket: Duplex, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: code, message });
-  const reason = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    503: 'Service Unavailable',
-  }[status];
-  socket.end(
-    `HTTP/1.1 ${status} ${reason ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-  );
+function refuse(socket: Duplex, status: number, code: ApiErrorCode, message: string): void {
+  writeUpgradeRefusal(socket, new ApiError(status, code, message));
 }

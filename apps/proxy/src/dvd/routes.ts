@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { XapiError } from '@xwc/api-client';
-import { DVD_ERRORS, type DvdInsertBody } from '@xwc/contracts';
+import { DVD_ERRORS, type ApiErrorCode, type DvdInsertBody } from '@xwc/contracts';
 import type { GatewayContext } from '../context.ts';
 import { isXapiUuid } from '../console/location.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -25,7 +25,7 @@ export function parseInsertBody(body: unknown): DvdInsertBody {
 }
 
 /** XAPI's refusals of an insert or eject, in words a user can act on (status, the API's code, the sentence). */
-const REFUSALS: Readonly<Record<string, readonly [number, string, string]>> = {
+const REFUSALS: Readonly<Record<string, readonly [number, ApiErrorCode, string]>> = {
   VBD_NOT_REMOVABLE_MEDIA: [
     400,
     DVD_ERRORS.notDrive,

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { XapiError, XapiTransportError } from '@xwc/api-client';
-import { CERTIFICATE_ERRORS } from '@xwc/contracts';
+import { CERTIFICATE_ERRORS, type ApiErrorCode } from '@xwc/contracts';
 import { SessionStoreUnavailable } from '../auth/session-store.ts';
 import { CertificateRefused, type CertificateProblem } from '../pool/trust.ts';
 import type { UserSession } from '../auth/sessions.ts';
@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
   ) {
@@ -120,7 +120,7 @@ export function writeUpgradeRefusal(socket: Duplex, error: ApiError): void {
 }
 
 /** Client errors that Express, its static files and its body parser raise, as the API names them. */
-const CLIENT_ERRORS: Record<number, [code: string, message: string]> = {
+const CLIENT_ERRORS: Record<number, [code: ApiErrorCode, message: string]> = {
   400: ['BAD_REQUEST', 'Bad request.'],
   403: ['FORBIDDEN', 'Forbidden.'],
   404: ['NOT_FOUND', 'Not found.'],

@@ -1,15 +1,18 @@
+import { isApiErrorCode } from '../shared/contracts.ts';
+import { API_ERROR_MESSAGES, type UiErrorCode } from './error-messages.ts';
 import { isObject } from './wire.ts';
 
 /**
  * JSON over fetch against the gateway (same origin, cookie session). Every failure becomes an ApiError carrying the
- * gateway's `error` code and human `message` (docs/api.md), or NETWORK_ERROR when the gateway did not answer.
+ * gateway's `error` code (one of the contract's) and human `message` (docs/api.md), NETWORK_ERROR when the gateway did
+ * not answer, UNEXPECTED_ERROR when it answered something else than the API's errors.
  */
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: UiErrorCode,
     message: string,
     /** The rest of the error body: `key` for INVALID_EXTENSION, `retryAfter` for RATE_LIMITED, `permission`, … */
     readonly details: Readonly<Record<string, unknown>> = {},
@@ -71,30 +74,15 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 }
 
 function toApiError(response: Response, body: unknown): ApiError {
-  if (isObject(body) && typeof body.error === 'string') {
+  if (isObject(body) && isApiErrorCode(body.error)) {
     const { error, message, ...details } = body;
     return new ApiError(response.status, error, typeof message === 'string' ? message : error, details);
   }
-  return new ApiError(response.status, `HTTP_${response.status}`, `The gateway answered ${response.status}.`);
+  return new ApiError(response.status, 'UNEXPECTED_ERROR', `The gateway answered ${response.status}.`);
 }
 
 /** A one-line explanation for any error, for toasts and inline messages. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) {
-    switch (error.code) {
-      case 'RBAC_PERMISSION_DENIED': {
-        const permission = typeof error.details.permission === 'string' ? ` (${error.details.permission})` : '';
-        return `Your role does not allow this${permission}.`;
-      }
-      case 'POOL_UNREACHABLE':
-        return `The pool cannot be reached: ${error.message}`;
-      case 'POOL_ERROR': {
-        const code = typeof error.details.code === 'string' ? ` [${error.details.code}]` : '';
-        return `${error.message}${code}`;
-      }
-      default:
-        return error.message;
-    }
-  }
+  if (error instanceof ApiError) return API_ERROR_MESSAGES[error.code](error);
   return error instanceof Error ? error.message : String(error);
 }

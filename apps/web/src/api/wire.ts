@@ -1,54 +1,18 @@
 import { asDict, emptyDict } from '../shared/dict.ts';
 import type * as S from '../shared/schema.ts';
+import { isWireClass, WIRE_CLASSES, xapiClassOf, type WireClass, type XapiClass } from '../shared/contracts.ts';
 
 /**
  * The shapes the gateway sends (docs/api.md): classes by their lower-cased wire names, records keyed by uuid with the
  * object's ref in `$ref`, datetimes as ISO 8601 text. Records are parsed once, here, and never mutated afterwards.
  */
 
-export const WIRE_CLASSES = [
-  'pool',
-  'host',
-  'host_metrics',
-  'vm',
-  'vm_metrics',
-  'vm_guest_metrics',
-  'console',
-  'network',
-  'pif',
-  'vif',
-  'sr',
-  'pbd',
-  'vdi',
-  'vbd',
-  'task',
-  'message',
-] as const;
-export type WireClass = (typeof WIRE_CLASSES)[number];
+export { isWireClass, WIRE_CLASSES, type WireClass } from '../shared/contracts.ts';
 
 /** The XAPI spelling of each wire class, as the catalogue names classes. */
-export const XAPI_CLASS: Record<WireClass, string> = {
-  pool: 'pool',
-  host: 'host',
-  host_metrics: 'host_metrics',
-  vm: 'VM',
-  vm_metrics: 'VM_metrics',
-  vm_guest_metrics: 'VM_guest_metrics',
-  console: 'console',
-  network: 'network',
-  pif: 'PIF',
-  vif: 'VIF',
-  sr: 'SR',
-  pbd: 'PBD',
-  vdi: 'VDI',
-  vbd: 'VBD',
-  task: 'task',
-  message: 'message',
-};
-
-export function isWireClass(value: string): value is WireClass {
-  return (WIRE_CLASSES as readonly string[]).includes(value);
-}
+export const XAPI_CLASS: Readonly<Record<WireClass, XapiClass>> = Object.fromEntries(
+  WIRE_CLASSES.map((cls) => [cls, xapiClassOf(cls)]),
+) as Record<WireClass, XapiClass>;
 
 type OnWire<R> = { readonly [F in keyof R]: R[F] extends Date ? string : R[F] } & { readonly $ref: string };
 
@@ -70,24 +34,8 @@ export type TaskRec = OnWire<S.TaskRecord>;
 export type MessageRec = OnWire<S.MessageRecord>;
 export type PowerState = S.PowerState;
 
-export interface RecordOf {
-  pool: PoolRec;
-  host: HostRec;
-  host_metrics: HostMetricsRec;
-  vm: VmRec;
-  vm_metrics: VmMetricsRec;
-  vm_guest_metrics: GuestMetricsRec;
-  console: ConsoleRec;
-  network: NetworkRec;
-  pif: PifRec;
-  vif: VifRec;
-  sr: SrRec;
-  pbd: PbdRec;
-  vdi: VdiRec;
-  vbd: VbdRec;
-  task: TaskRec;
-  message: MessageRec;
-}
+/** Every wire class's record: complete by construction, so a class added to the contract has its type here. */
+export type RecordOf = { readonly [C in XapiClass as Lowercase<C>]: OnWire<S.XapiRecord<C>> };
 
 /** Any record: what generic code (details, raw other_config) reads by field name. */
 export type AnyRec = { readonly [field: string]: unknown; readonly $ref: string };

@@ -1,9 +1,8 @@
 import type RFB from '@novnc/novnc';
 import { fetchSession } from '../api/endpoints.ts';
-import { parseConsoleCommand, type ConsoleCommand, type ConsoleNotice } from '../shared/contracts.ts';
+import { closeMeaning, parseConsoleCommand, type ConsoleCommand, type ConsoleNotice } from '../shared/contracts.ts';
 import { Store } from '../store/store.ts';
 import { backoffDelay, CONSOLE_BACKOFF } from './backoff.ts';
-import { closeMeaning } from './close-codes.ts';
 import { followChange, needsReattach, reattachedMessage, type Availability, type VmConsoleSnapshot } from './follow.ts';
 import { HeldPicture } from './held-picture.ts';
 import type { KeyStroke } from './keysyms.ts';

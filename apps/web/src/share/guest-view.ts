@@ -1,8 +1,7 @@
 import type RFB from '@novnc/novnc';
 import type { ConsoleKind } from '../app/routes.ts';
-import { closeMeaning } from '../console/close-codes.ts';
 import { EarlyChannel } from '../console/channel.ts';
-import { LINK_PROTOCOL_PREFIX } from '../shared/contracts.ts';
+import { closeMeaning, LINK_PROTOCOL_PREFIX } from '../shared/contracts.ts';
 import { Store } from '../store/store.ts';
 
 /**

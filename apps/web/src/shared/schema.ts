@@ -17,4 +17,5 @@ export type {
   VBDRecord,
   VDIRecord,
   PowerState,
+  XapiRecord,
 } from '../../../../packages/api-client/src/schema.ts';

@@ -1,7 +1,8 @@
 import { backoffDelay, CONSOLE_BACKOFF } from '../console/backoff.ts';
 import {
-  CONSOLE_CLOSE,
+  closeMeaning,
   parseWallNotice,
+  reconnectsUnasked,
   readThumbnailFrame,
   type WallCommand,
   type WallConsoleKey,
@@ -12,8 +13,8 @@ import { Store } from '../store/store.ts';
 
 /**
  * The wall's one WebSocket (`/api/wall`): it tells the gateway which consoles are on screen and keeps each one's
- * state and newest thumbnail (as an object URL, the previous one revoked). Reconnects with backoff, except when the
- * gateway said why it would not serve the page (logged out, too many walls).
+ * state and newest thumbnail (as an object URL, the previous one revoked). Reconnects with backoff only after a close
+ * whose shared policy says so (never after a refusal, a limit or a policy close such as a ping flood).
  */
 
 export interface Tile {
@@ -33,20 +34,11 @@ export interface WallStatus {
   readonly message?: string;
 }
 
-/** Close codes after which reconnecting would be refused the same way. */
-const FINAL: ReadonlySet<number> = new Set([
-  CONSOLE_CLOSE.notLoggedIn.code,
-  CONSOLE_CLOSE.loggedOut.code,
-  CONSOLE_CLOSE.tooMany.code,
-  CONSOLE_CLOSE.badViewer.code,
-]);
-
-/** Stop codes of a console that comes back once its VM runs: not running, no console yet, restarting. */
-const COMES_BACK: ReadonlySet<number> = new Set([
-  CONSOLE_CLOSE.notRunning.code,
-  CONSOLE_CLOSE.unavailable.code,
-  CONSOLE_CLOSE.ended.code,
-]);
+/** Whether a console stopped this way comes back once its VM runs: not running, no console yet, restarting. */
+function comesBack(code: number): boolean {
+  const { policy } = closeMeaning(code);
+  return policy === 'wait-running' || policy === 'wait-console' || policy === 'reattach';
+}
 const AUTO_RETRY_MS = 10_000;
 /** A replaced thumbnail's URL stays valid this long: the page may still be showing (or loading) it. */
 const RETIRE_MS = 5000;
@@ -97,7 +89,7 @@ export class WallClient {
     const now = Date.now();
     for (const key of keys) {
       const tile = this.tiles.get().get(key);
-      if (tile?.state !== 'stopped' || !COMES_BACK.has(tile.code ?? 0)) continue;
+      if (tile?.state !== 'stopped' || !comesBack(tile.code ?? 0)) continue;
       if (now - (this.revived.get(key) ?? 0) < AUTO_RETRY_MS) continue;
       this.revived.set(key, now);
       this.retry(key);
@@ -130,8 +122,9 @@ export class WallClient {
     socket.addEventListener('close', (event) => {
       if (socket !== this.socket || this.stopped) return;
       this.socket = undefined;
-      if (FINAL.has(event.code)) {
-        this.status.set({ ...this.status.get(), connected: false, message: event.reason || 'The wall was closed.' });
+      const meaning = closeMeaning(event.code, event.reason);
+      if (!reconnectsUnasked(meaning.policy)) {
+        this.status.set({ ...this.status.get(), connected: false, message: event.reason || meaning.message });
         return;
       }
       this.status.set({ ...this.status.get(), connected: false });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LinkConsoleKind } from '@xwc/contracts';
+import type { ApiErrorCode, LinkConsoleKind } from '@xwc/contracts';
 import type { Audit } from '../../audit.ts';
 import type { Sessions } from '../../auth/sessions.ts';
 import { clientAddress } from '../../http/client-address.ts';
@@ -80,7 +80,7 @@ export class LinkViewers {
     const [, kind, uuid] = ROUTE.exec((req.url ?? '').split('?')[0]!) as unknown as [string, LinkConsoleKind, string];
     const object = `${kind}/${uuid}`;
     const source = clientAddress(req, trustProxy);
-    const refuse = (status: number, code: string, message: string): void =>
+    const refuse = (status: number, code: ApiErrorCode, message: string): void =>
       writeUpgradeRefusal(socket, new ApiError(status, code, message));
     if (!accepting) return refuse(503, 'SHUTTING_DOWN', 'The gateway is shutting down.');
     if (!originAllowed(req, this.deps.origin)) {

@@ -1,4 +1,4 @@
-import { LINK_ERRORS, type LinkConsoleKind, type ShareLinkView } from '@xwc/contracts';
+import { LINK_ERRORS, type ApiErrorCode, type LinkConsoleKind, type ShareLinkView } from '@xwc/contracts';
 import { roleAtLeast } from '@xwc/api-client';
 import type { UserSession } from '../../auth/sessions.ts';
 import type { CloseKind } from '../close-codes.ts';
@@ -16,28 +16,29 @@ export interface ShareLinkSettings {
 /** A link that may not be used (any more), and how each way of presenting it is answered. */
 export type LinkRefusal = 'otherConsole' | 'expired' | 'revoked' | 'ended' | 'used';
 
-export const REFUSALS: Record<LinkRefusal, { status: number; error: string; message: string; close: CloseKind }> = {
-  otherConsole: {
-    status: 403,
-    error: LINK_ERRORS.otherConsole,
-    message: 'This share link is for another console.',
-    close: 'forbidden',
-  },
-  expired: { status: 410, error: LINK_ERRORS.expired, message: 'This share link expired.', close: 'linkExpired' },
-  revoked: { status: 410, error: LINK_ERRORS.revoked, message: 'This share link was revoked.', close: 'linkRevoked' },
-  ended: {
-    status: 410,
-    error: LINK_ERRORS.ended,
-    message: 'This share link ended: the person who shared it is no longer logged in.',
-    close: 'linkEnded',
-  },
-  used: {
-    status: 410,
-    error: LINK_ERRORS.used,
-    message: 'This share link was for one viewing, and it has been used.',
-    close: 'linkUsed',
-  },
-};
+export const REFUSALS: Record<LinkRefusal, { status: number; error: ApiErrorCode; message: string; close: CloseKind }> =
+  {
+    otherConsole: {
+      status: 403,
+      error: LINK_ERRORS.otherConsole,
+      message: 'This share link is for another console.',
+      close: 'forbidden',
+    },
+    expired: { status: 410, error: LINK_ERRORS.expired, message: 'This share link expired.', close: 'linkExpired' },
+    revoked: { status: 410, error: LINK_ERRORS.revoked, message: 'This share link was revoked.', close: 'linkRevoked' },
+    ended: {
+      status: 410,
+      error: LINK_ERRORS.ended,
+      message: 'This share link ended: the person who shared it is no longer logged in.',
+      close: 'linkEnded',
+    },
+    used: {
+      status: 410,
+      error: LINK_ERRORS.used,
+      message: 'This share link was for one viewing, and it has been used.',
+      close: 'linkUsed',
+    },
+  };
 
 /** Past the creation limits: how long until a link may be made again. */
 export class LinkLimited extends Error {

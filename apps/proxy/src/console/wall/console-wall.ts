@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { MAX_WALL_COMMAND_BYTES, type WallConsoleKey } from '@xwc/contracts';
+import { MAX_WALL_COMMAND_BYTES, type ApiErrorCode, type WallConsoleKey } from '@xwc/contracts';
 import type { Sessions } from '../../auth/sessions.ts';
 import { ApiError, writeUpgradeRefusal } from '../../http/errors.ts';
 import { originAllowed, type OriginPolicy } from '../../http/origin.ts';
@@ -51,7 +51,7 @@ export class ConsoleWall {
   }
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, accepting: boolean): Promise<void> {
-    const refuse = (status: number, code: string, message: string): void =>
+    const refuse = (status: number, code: ApiErrorCode, message: string): void =>
       writeUpgradeRefusal(socket, new ApiError(status, code, message));
     if (!accepting) return refuse(503, 'SHUTTING_DOWN', 'The gateway is shutting down.');
     if (!originAllowed(req, this.deps.origin)) {
