@@ -251,10 +251,12 @@ test('typing on the on-screen keyboard reaches the guest, a composition once and
   await page.keyboard.type('ab');
   await expect.poll(() => desktop(stack).typedText()).toBe('ab');
 
-  // A phone keyboard composes a word letter by letter, then commits it: only the word reaches the guest.
+  // A phone keyboard composes a word letter by letter (correcting it on the way), then commits it: only the
+  // finished word reaches the guest, with no keys taken back.
+  const from = desktop(stack).input.length;
   await field.evaluate((element: HTMLTextAreaElement) => {
     element.dispatchEvent(new CompositionEvent('compositionstart', { data: '' }));
-    for (const partial of ['h', 'he', 'hel', 'hell', 'hello']) {
+    for (const partial of ['h', 'he', 'hel', 'helo', 'hello']) {
       element.value = `ab${partial}`;
       element.dispatchEvent(
         new InputEvent('input', { inputType: 'insertCompositionText', data: partial, isComposing: true }),
@@ -263,6 +265,7 @@ test('typing on the on-screen keyboard reaches the guest, a composition once and
     element.dispatchEvent(new CompositionEvent('compositionend', { data: 'hello' }));
   });
   await expect.poll(() => desktop(stack).typedText()).toBe('abhello');
+  expect(keysSince(stack, from).filter((key) => key.endsWith('↓'))).toEqual(['68↓', '65↓', '6c↓', '6c↓', '6f↓']);
 
   // Autocorrect takes back "teh" letter by letter and types "the".
   await page.keyboard.type(' teh');
