@@ -40,12 +40,13 @@ export class ConsoleClient {
 
   static open(
     url: string,
-    options: { cookie?: string; origin?: string | null; protocols?: string[] } = {},
+    /** `ca`: the CA (PEM) that signed a `wss:` gateway's certificate. */
+    options: { cookie?: string; origin?: string | null; protocols?: string[]; ca?: string } = {},
   ): Promise<ConsoleClient> {
     const headers: Record<string, string> = {};
     if (options.cookie) headers.cookie = options.cookie;
     if (options.origin) headers.origin = options.origin;
-    const ws = new WebSocket(url, options.protocols ?? [], { headers, ...(options.origin === undefined ? {} : {}) });
+    const ws = new WebSocket(url, options.protocols ?? [], { headers, ...(options.ca ? { ca: options.ca } : {}) });
     const client = new ConsoleClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
