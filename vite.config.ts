@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { PRODUCT_NAME } from './apps/web/src/app/product-name.ts';
 
 /**
  * Builds the browser UI (apps/web) into apps/web/dist, which the gateway serves. In development (`npm run dev`,
@@ -9,7 +10,11 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/web', import.meta.url)),
-  plugins: [react()],
+  plugins: [
+    react(),
+    // The page's first title, before the app sets its own: the product's one name (app/product-name.ts).
+    { name: 'product-name', transformIndexHtml: (html) => html.replaceAll('%PRODUCT_NAME%', PRODUCT_NAME) },
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -185,9 +185,7 @@ test('the Objects view groups by type and opens the way to the selected object',
   await expect(template).toHaveAttribute('aria-selected', 'true');
   await expect(template.locator('.icon')).toHaveClass(/icon-template-default/);
   await expect(template).toContainText('cannot be deleted');
-  await expect(
-    page.getByText('This is a default template shipped with XenServer: it cannot be deleted.'),
-  ).toBeVisible();
+  await expect(page.getByText('This is a default template shipped with XCP-ng: it cannot be deleted.')).toBeVisible();
 });
 
 test('live-migrates a running VM to another host', async ({ page, stack }) => {

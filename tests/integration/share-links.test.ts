@@ -407,6 +407,8 @@ describe('the token opens nothing else', () => {
       'POST /api/session',
       'DELETE /api/session',
       'POST /api/trust/accept',
+      // The login page's pool: its address, and the name and brand the last session read.
+      'GET /api/pool',
     ]);
     const own = `GET /api/shared/vm/${uuidOf(VM)}`;
     for (const { method, path } of routes) {

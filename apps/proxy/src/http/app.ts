@@ -12,6 +12,7 @@ import { originAllowed, type OriginPolicy } from './origin.ts';
 import { recordingRoutes } from './recording-routes.ts';
 import { requireSession } from './require-session.ts';
 import { setSecurityHeaders } from './security-headers.ts';
+import { poolIdentityRoutes } from './pool-identity.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { shareRoutes } from './share-routes.ts';
 import { staticUi } from './static.ts';
@@ -62,6 +63,7 @@ export function createApp(ctx: GatewayContext, guards: RequestGuards, uiDir: str
     res.json({ ok: true });
   });
   api.use(sessionRoutes(ctx));
+  api.use(poolIdentityRoutes(ctx));
   api.use(trustRoutes(ctx));
   api.get('/events', requireSession(ctx.sessions), eventStream(ctx));
   api.use(extensionRoutes(ctx));

@@ -4,6 +4,7 @@ import { LoginError } from '../auth/sessions.ts';
 import { clearedCookie, sessionCookie } from '../auth/cookie.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientAddress, isSecure } from './client-address.ts';
+import { rememberPool } from './pool-identity.ts';
 import { ApiError, badRequest, route } from './errors.ts';
 import { requireSession, sessionOf } from './require-session.ts';
 
@@ -39,6 +40,10 @@ export function sessionRoutes(ctx: GatewayContext): Router {
       const session = sessionOf(res);
       const pools = await session.xapi.getAllRecords('pool');
       const pool = [...pools.values()][0];
+      if (pool) {
+        const master = await session.xapi.getRecord('host', pool.master);
+        rememberPool(ctx.link, { name: pool.name_label, brand: master.software_version.product_brand ?? '' });
+      }
       res.json({
         user: session.user,
         role: session.role,

@@ -16,6 +16,7 @@ import type { Route } from './routes.ts';
 import { dismiss, DismissButton, isDismissed } from './dismissed.tsx';
 import { DrawerButton, NavDrawer } from './Drawer.tsx';
 import { link, logOut, session } from './session.ts';
+import { PRODUCT_NAME, usePoolBrand } from './product.ts';
 import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { navigate } from './router.ts';
 import { roleAtLeast } from '../shared/roles.ts';
@@ -70,6 +71,7 @@ function Banners() {
 function Header({ info }: { info: SessionInfo }) {
   const prefs = useStore(preferences);
   const pool = usePool();
+  const brand = usePoolBrand();
   const [shortcuts, setShortcuts] = useState(false);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -87,10 +89,11 @@ function Header({ info }: { info: SessionInfo }) {
       <DrawerButton />
       <div className="brand">
         <img src="/favicon.svg" alt="" width="22" height="22" />
-        <span>XenServer Web Console</span>
+        <span>{PRODUCT_NAME}</span>
       </div>
       <span className="pool-name" title="Pool">
         {poolName}
+        {brand ? <span className="pool-brand"> · {brand}</span> : null}
       </span>
       <div className="header-menus">
         <a className="header-link" href="/wall" onClick={(event) => followLink(event, '/wall')}>

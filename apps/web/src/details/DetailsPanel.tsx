@@ -1,4 +1,5 @@
 import { lazy, Suspense, type ReactNode } from 'react';
+import { PRODUCT_NAME } from '../app/product.ts';
 import { followLink } from '../app/router.ts';
 import { consolePath, objectPath, type DetailTab } from '../app/routes.ts';
 import {
@@ -127,7 +128,7 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
     record ? pageObjects(cls, uuid, record, title ?? '').map((o) => formOf(o.cls, o.uuid)) : [],
   );
   const rawDirty = useDirtyForms([`raw:${cls}/${uuid}`]);
-  useDocumentTitle(title === undefined ? undefined : `${title} — XenServer Web Console`);
+  useDocumentTitle(title === undefined ? undefined : `${title} — ${PRODUCT_NAME}`);
 
   if (!record) {
     return loaded ? (

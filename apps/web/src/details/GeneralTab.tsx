@@ -1,4 +1,5 @@
 import { useCallback, type ReactNode } from 'react';
+import { usePoolBrand } from '../app/product.ts';
 import { followLink } from '../app/router.ts';
 import { objectPath } from '../app/routes.ts';
 import {
@@ -13,7 +14,7 @@ import {
   type VmRec,
   type WireClass,
 } from '../api/wire.ts';
-import { guestAddresses } from '../inventory/search.ts';
+import { guestAddresses } from '../domain/search.ts';
 import { flagsOfVm } from '../inventory/visibility.ts';
 import { effectiveMtu } from '../inventory/mtu.ts';
 import { formatDuration, srDisplayDescription, srDisplayName, type Role } from '../shared/catalogue.ts';
@@ -181,6 +182,7 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
   useClassesVersion(['vif', 'network', 'vbd', 'vdi', 'host']);
   const gm = useRecordByRef('vm_guest_metrics', vm.guest_metrics === NULL_REF ? undefined : vm.guest_metrics);
   const flags = flagsOfVm(vm);
+  const brand = usePoolBrand();
   const host = cache.byRef('host', vm.resident_on);
   const ips = gm ? guestAddresses(gm.networks) : [];
   const tools =
@@ -196,7 +198,7 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
     <>
       {flags.defaultTemplate ? (
         <div className="callout callout-info" role="note">
-          This is a default template shipped with XenServer: it cannot be deleted.
+          This is a default template shipped with {brand ?? 'the pool'}: it cannot be deleted.
         </div>
       ) : null}
       {!isTemplate && !vm.is_a_snapshot ? (
@@ -216,7 +218,7 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
           ],
           // XAPI's name carries the boot device after a '|' ("Windows Server 2022|C:\\Windows|…").
           ['Operating system', (gm?.os_version.name ?? '').split('|')[0]!],
-          ['Virtualisation', vm.HVM_boot_policy !== '' ? 'HVM' : 'PV'],
+          ['Virtualization', vm.HVM_boot_policy !== '' ? 'HVM' : 'PV'],
           ['IP addresses', ips.join(', ')],
           ['vCPUs', `${vm.VCPUs_at_startup} (max ${vm.VCPUs_max})`],
           ['Memory', bytes(vm.memory_static_max)],

@@ -51,7 +51,7 @@ export const GROUPS = [
   'Console',
   'CPU',
   'xenstore',
-  'Licence',
+  'License',
   'Software version',
   'Logging',
   'Host status',

@@ -1,7 +1,7 @@
 import type { Entry } from '../types.ts';
 import { define, exactTrue, options, preferTrue, text } from './define.ts';
 
-const LICENCE_REASON = 'Licence parameters are reported by the host’s licensing; apply a licence to change them.';
+const LICENSE_REASON = 'License parameters are reported by the host’s licensing; apply a license to change them.';
 const VERSION_REASON = 'Reported by the host; it changes only when the host’s software does.';
 const XAPI_REASON = 'XAPI maintains this value; it is read-only.';
 
@@ -13,11 +13,11 @@ const restriction = (key: string, label: string, help: string): Entry =>
     type: preferTrue('Restricted', 'Allowed'),
     label,
     help: `${help} Like XenCenter, anything but "false" (including absence) reads as restricted.`,
-    group: 'Licence',
+    group: 'License',
     effect: 'informational',
     absentMeans: 'Restricted',
     editable: false,
-    readOnlyReason: LICENCE_REASON,
+    readOnlyReason: LICENSE_REASON,
   });
 
 const softwareVersion = (key: string, label: string, help: string): Entry =>
@@ -76,33 +76,33 @@ export const HOST_ENTRIES: readonly Entry[] = [
     field: 'license_params',
     key: 'expiry',
     type: { kind: 'datetime', format: 'iso8601' },
-    label: 'Licence expiry',
-    help: 'When the host’s licence expires (UTC ISO 8601). XenCenter treats a missing expiry as 1 January 2030.',
-    group: 'Licence',
+    label: 'License expiry',
+    help: 'When the host’s license expires (UTC ISO 8601). XenCenter treats a missing expiry as 1 January 2030.',
+    group: 'License',
     effect: 'informational',
     defaultWhenAbsent: '20300101T00:00:00Z',
     absentMeans: 'No expiry recorded; XenCenter assumes 2030-01-01',
     editable: false,
-    readOnlyReason: LICENCE_REASON,
+    readOnlyReason: LICENSE_REASON,
   }),
   define({
     cls: 'host',
     field: 'license_params',
     key: 'sku_type',
     type: text(),
-    label: 'Licence type',
-    help: 'The licence type, such as Server or Enterprise. XenCenter does not read it and takes the edition from host.edition.',
-    group: 'Licence',
+    label: 'License type',
+    help: 'The license type, such as Server or Enterprise. XenCenter does not read it and takes the edition from host.edition.',
+    group: 'License',
     effect: 'informational',
     absentMeans: 'Not reported',
     editable: false,
-    readOnlyReason: LICENCE_REASON,
+    readOnlyReason: LICENSE_REASON,
   }),
-  restriction('restrict_pooling', 'Pooling restricted', '"true" if the licence forbids putting this host in a pool.'),
+  restriction('restrict_pooling', 'Pooling restricted', '"true" if the license forbids putting this host in a pool.'),
   restriction(
     'restrict_connection',
     'Connections restricted',
-    '"true" if the licence limits the connections XenCenter may make. Documented, but XenCenter does not read it.',
+    '"true" if the license limits the connections XenCenter may make. Documented, but XenCenter does not read it.',
   ),
   restriction(
     'restrict_qos',
@@ -113,27 +113,27 @@ export const HOST_ENTRIES: readonly Entry[] = [
   restriction(
     'restrict_vlan',
     'VLANs restricted',
-    '"true" if the licence forbids creating virtual networks (VLANs). XenCenter does not read it.',
+    '"true" if the license forbids creating virtual networks (VLANs). XenCenter does not read it.',
   ),
   restriction(
     'restrict_pool_attached_storage',
     'Shared storage restricted',
-    '"true" if the licence forbids creating shared storage.',
+    '"true" if the license forbids creating shared storage.',
   ),
   define({
     cls: 'host',
     field: 'license_params',
     keyPattern: 'restrict_*',
     type: preferTrue('Restricted', 'Allowed'),
-    label: 'Licence restriction',
+    label: 'License restriction',
     help:
-      'Another licence feature flag. Anything but "false" reads as restricted, as XenCenter reads most of them ' +
+      'Another license feature flag. Anything but "false" reads as restricted, as XenCenter reads most of them ' +
       '(it reads a few, such as restrict_xen_motion and restrict_ad, as restricted only for "true").',
-    group: 'Licence',
+    group: 'License',
     effect: 'informational',
     absentMeans: 'Restricted',
     editable: false,
-    readOnlyReason: LICENCE_REASON,
+    readOnlyReason: LICENSE_REASON,
   }),
   softwareVersion('product_version', 'Product version', 'The product version, such as 8.2.1.'),
   softwareVersion('build_number', 'Build number', 'The product build number.'),

@@ -99,7 +99,7 @@ export const VM_ENTRIES: readonly Entry[] = [
     type: exactTrue('write-false', 'Starts with the host', 'Started by hand'),
     label: 'Start when the host boots',
     help:
-      'Starts the VM when its host boots; stored as "true" or "false" in lower case. XAPI honours it only while the ' +
+      'Starts the VM when its host boots; stored as "true" or "false" in lower case. XAPI honors it only while the ' +
       "pool's other_config:auto_poweron is also true. XenCenter has no editor for it and turns it off during rolling upgrades.",
     group: 'Power',
     effect: 'next-host-boot',
