@@ -10,8 +10,8 @@ import {
   sliderFromWeight,
   weightFromSlider,
 } from '../src/details/extension-form.ts';
-import { guestIps, rdpOffer } from '../src/details/remote-access.ts';
-import { availableActions } from '../src/details/vm-actions.ts';
+import { guestIps, rdpOffer } from '../src/domain/remote-access.ts';
+import { availableActions } from '../src/domain/power-actions.ts';
 import { checkPoolMtu, describeGroups, effectiveMtu, isMixed } from '../src/inventory/mtu.ts';
 import { findEntry, readExtensions } from '../src/shared/catalogue.ts';
 import type { GuestMetricsRec, VmRec } from '../src/api/wire.ts';

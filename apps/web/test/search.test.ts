@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guestAddresses, matchesQuery, parseQuery, searchText } from '../src/inventory/search.ts';
+import { guestAddresses, matchesQuery, parseQuery, searchText } from '../src/domain/search.ts';
 
 describe('the inventory search (XenCenter semantics)', () => {
   it('splits on white space, lower-cases and drops repeats', () => {

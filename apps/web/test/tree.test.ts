@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery } from '../src/inventory/search.ts';
+import { parseQuery } from '../src/domain/search.ts';
 import { buildInfrastructure, buildObjects, countMatches, flatten, type TreeNode } from '../src/inventory/tree.ts';
 import { host, inventory, network, pbd, pif, pool, sr, vm } from './fixtures.ts';
 

@@ -7,7 +7,7 @@ import { cache } from '../store/cache.ts';
 import { useClassesVersion } from '../store/hooks.ts';
 import { toast } from '../ui/toasts.ts';
 import { useNow } from '../ui/useNow.ts';
-import { MIGRATE_ROLE, migrationRefusal, roleReason } from './vm-actions.ts';
+import { MIGRATE_ROLE, migrationRefusal, roleReason } from '../domain/power-actions.ts';
 
 /** Wall-clock time for the elapsed-time display (read in an event handler, never during render). */
 const timestamp = (): number => Date.now();

@@ -5,7 +5,7 @@ import type { VmRec } from '../api/wire.ts';
 import type { Role } from '../shared/roles.ts';
 import { ConfirmDialog } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
-import { availableActions, blockedActions, POWER_ROLE, roleReason, type ActionSpec } from './vm-actions.ts';
+import { availableActions, blockedActions, POWER_ROLE, roleReason, type ActionSpec } from '../domain/power-actions.ts';
 
 /** Runs a power action and says how it went (toasts); never throws. */
 export async function runPowerAction(vm: VmRec, spec: ActionSpec): Promise<void> {

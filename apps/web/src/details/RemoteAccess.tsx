@@ -3,7 +3,7 @@ import { NULL_REF, type VmRec } from '../api/wire.ts';
 import { useRecordByRef } from '../store/hooks.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { RDP_REFUSED } from '../shared/contracts.ts';
-import { guestIps, isWindowsGuest, rdpOffer } from './remote-access.ts';
+import { guestIps, isWindowsGuest, rdpOffer } from '../domain/remote-access.ts';
 
 /** Faster guest-side consoles, when the guest offers one: an .rdp file for Windows, the address of Linux's own VNC. */
 export function RemoteAccess({ vm }: { vm: VmRec }) {

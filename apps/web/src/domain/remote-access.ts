@@ -1,5 +1,5 @@
 import type { GuestMetricsRec } from '../api/wire.ts';
-import { guestAddresses } from '../inventory/search.ts';
+import { guestAddresses } from './search.ts';
 import { rdpTarget, type RdpTarget } from '../shared/contracts.ts';
 
 /**

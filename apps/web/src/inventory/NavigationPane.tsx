@@ -9,7 +9,7 @@ import { useCacheLoaded } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';
 import { isTypingTarget } from '../ui/dom.ts';
 import { Glyph } from '../ui/Icon.tsx';
-import { parseQuery } from './search.ts';
+import { parseQuery } from '../domain/search.ts';
 import { ancestorsOf, countMatches, flatten, type Row } from './tree.ts';
 import { TreeContextMenu, type ContextMenuAt, type PendingAction } from './TreeContextMenu.tsx';
 import { TreeView } from './TreeView.tsx';

@@ -3,7 +3,7 @@ import { navigate } from '../app/router.ts';
 import { objectPath } from '../app/routes.ts';
 import { openConsoleWindow } from '../console/console-window.ts';
 import { runPowerAction } from '../details/PowerActions.tsx';
-import { availableActions, POWER_ROLE, type ActionSpec } from '../details/vm-actions.ts';
+import { availableActions, POWER_ROLE, type ActionSpec } from '../domain/power-actions.ts';
 import { roleAtLeast, type Role } from '../shared/roles.ts';
 import { cache } from '../store/cache.ts';
 import { MenuList, type MenuItem } from '../ui/Menu.tsx';

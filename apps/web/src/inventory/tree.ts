@@ -13,9 +13,9 @@ import {
   type VmRec,
   type WireClass,
 } from '../api/wire.ts';
-import { operationInProgress } from '../details/vm-actions.ts';
+import { operationInProgress } from '../domain/power-actions.ts';
 import { srDisplayName } from '../shared/catalogue.ts';
-import { guestAddresses, matchesQuery, searchText, type Query } from './search.ts';
+import { guestAddresses, matchesQuery, searchText, type Query } from '../domain/search.ts';
 import { flagsOfVm, isHidden } from './visibility.ts';
 
 /**
