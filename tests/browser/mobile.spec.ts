@@ -115,7 +115,7 @@ test('the tree is a drawer: the header button opens it, Esc and the backdrop clo
   await expect(tree).toBeHidden();
 });
 
-test('at 360 px nothing is wider than the screen: the tree, a VM’s details and its console', async ({
+test('at 360 px nothing is wider than the screen: the tree, a VM’s details, its console and a host’s', async ({
   page,
   stack,
 }) => {
@@ -145,6 +145,15 @@ test('at 360 px nothing is wider than the screen: the tree, a VM’s details and
   await expect(page.getByRole('button', { name: 'Paste as keys' })).toBeHidden();
   await page.getByRole('button', { name: 'More' }).tap();
   await expect(page.getByRole('button', { name: 'Paste as keys' })).toBeVisible();
+  expect(await overflowing()).toEqual([]);
+
+  // A host's console opens as text, its toolbar collapsed the same way.
+  await page.goto(`/object/host/${stack.pool.hosts[0]!.uuid}/console`);
+  await expect(page.locator('.text-console .console-status')).toContainText('Connected');
+  await expect(page.getByRole('button', { name: 'Download' })).toBeHidden();
+  expect(await overflowing()).toEqual([]);
+  await page.getByRole('button', { name: 'More' }).tap();
+  await expect(page.getByRole('button', { name: 'Download' })).toBeVisible();
   expect(await overflowing()).toEqual([]);
 });
 

@@ -24,6 +24,7 @@ import {
   ReattachingBanner,
 } from '../ConsoleChrome.tsx';
 import { FollowerHint, PeopleButton } from '../ConsolePresence.tsx';
+import { ToolbarOverflow } from '../ToolbarOverflow.tsx';
 import type { ConsoleScreenProps } from '../ConsoleView.tsx';
 import { ConsoleController } from '../controller.ts';
 import { useKeyboardControl } from '../keyboard-control.tsx';
@@ -207,59 +208,61 @@ export default function TextConsoleScreen({ kind, uuid, embedded, target, views 
             onToggle={() => setPeopleOpen((o) => !o)}
           />
         ) : null}
-        <button type="button" aria-pressed={searchOpen} onClick={() => setSearchOpen((o) => !o)}>
-          <Glyph name="search" /> Search
-        </button>
-        <button
-          type="button"
-          disabled={!hasSelection}
-          onClick={() => void copyText(terminalRef.current?.terminal.getSelection() ?? '')}
-          title="Copy the selected text (Ctrl+Shift+C)"
-        >
-          <Glyph name="clipboard" /> Copy
-        </button>
-        <button
-          type="button"
-          disabled={!connected || inputBlockedWhy !== undefined}
-          onClick={() => void paste()}
-          title={
-            inputBlockedWhy ?? 'Paste text from the clipboard (Ctrl+Shift+V): it is sent as text, whatever the layout'
-          }
-        >
-          <Glyph name="paste" /> Paste
-        </button>
-        <button type="button" onClick={download} title="Save the scrollback as a text file">
-          <Glyph name="download" /> Download
-        </button>
-        <span className="toolbar-gap" />
-        <span className="text-font-size" role="group" aria-label="Font size">
+        <ToolbarOverflow>
+          <button type="button" aria-pressed={searchOpen} onClick={() => setSearchOpen((o) => !o)}>
+            <Glyph name="search" /> Search
+          </button>
           <button
             type="button"
-            disabled={fontSize <= FONT_SIZE.min}
-            onClick={() => setPreference('textFontSize', fontSize - FONT_SIZE.step)}
-            aria-label="Smaller text"
+            disabled={!hasSelection}
+            onClick={() => void copyText(terminalRef.current?.terminal.getSelection() ?? '')}
+            title="Copy the selected text (Ctrl+Shift+C)"
           >
-            A−
+            <Glyph name="clipboard" /> Copy
           </button>
-          <span aria-live="polite">{fontSize} px</span>
           <button
             type="button"
-            disabled={fontSize >= FONT_SIZE.max}
-            onClick={() => setPreference('textFontSize', fontSize + FONT_SIZE.step)}
-            aria-label="Larger text"
+            disabled={!connected || inputBlockedWhy !== undefined}
+            onClick={() => void paste()}
+            title={
+              inputBlockedWhy ?? 'Paste text from the clipboard (Ctrl+Shift+V): it is sent as text, whatever the layout'
+            }
           >
-            A+
+            <Glyph name="paste" /> Paste
           </button>
-        </span>
-        <button
-          type="button"
-          aria-pressed={viewOnly}
-          onClick={() => setViewOnly((v) => !v)}
-          title="View only: send nothing you type"
-        >
-          <Glyph name="eye" /> View only
-        </button>
-        {embedded ? <OpenWindowButton kind={kind} uuid={uuid} /> : null}
+          <button type="button" onClick={download} title="Save the scrollback as a text file">
+            <Glyph name="download" /> Download
+          </button>
+          <span className="toolbar-gap" />
+          <span className="text-font-size" role="group" aria-label="Font size">
+            <button
+              type="button"
+              disabled={fontSize <= FONT_SIZE.min}
+              onClick={() => setPreference('textFontSize', fontSize - FONT_SIZE.step)}
+              aria-label="Smaller text"
+            >
+              A−
+            </button>
+            <span aria-live="polite">{fontSize} px</span>
+            <button
+              type="button"
+              disabled={fontSize >= FONT_SIZE.max}
+              onClick={() => setPreference('textFontSize', fontSize + FONT_SIZE.step)}
+              aria-label="Larger text"
+            >
+              A+
+            </button>
+          </span>
+          <button
+            type="button"
+            aria-pressed={viewOnly}
+            onClick={() => setViewOnly((v) => !v)}
+            title="View only: send nothing you type"
+          >
+            <Glyph name="eye" /> View only
+          </button>
+          {embedded ? <OpenWindowButton kind={kind} uuid={uuid} /> : null}
+        </ToolbarOverflow>
       </div>
       {searchOpen ? (
         <form
