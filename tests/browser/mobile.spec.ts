@@ -210,7 +210,10 @@ test('tap is a left click, long-press and two-finger tap are right clicks, at th
   await expect.poll(() => buttonsSince(stack, from)).toEqual([0, 4, 0]);
 });
 
-test('pinch zooms the picture here (not in the guest), and a drag then pans it', async ({ page, stack }) => {
+test('pinch zooms the picture here (not in the guest), and a drag then pans it, as it does at 1:1', async ({
+  page,
+  stack,
+}) => {
   await openConsole(page, stack);
   const before = await canvasBox(page);
   const cx = before.x + before.width / 2;
@@ -245,6 +248,21 @@ test('pinch zooms the picture here (not in the guest), and a drag then pans it',
   await expect.poll(async () => (await scrolled()).left).toBeGreaterThan(start.left + 60);
   expect((await scrolled()).top).toBeGreaterThan(start.top + 20);
   // Panning is not a left drag in the guest.
+  expect(buttonsSince(stack, from).filter((mask) => mask !== 0)).toEqual([]);
+
+  // At 1:1 the picture is larger than the phone: a drag pans it too.
+  await page.getByRole('button', { name: 'More' }).tap();
+  await page.getByRole('button', { name: 'Fit' }).tap();
+  await expect(page.getByRole('button', { name: '1:1' })).toBeVisible();
+  await page.getByRole('button', { name: 'More' }).tap();
+  const native = await canvasBox(page);
+  const screenScroll = () => consoleCanvas(page).evaluate((canvas) => canvas.parentElement!.scrollLeft);
+  const startLeft = await screenScroll();
+  const at = { x: Math.min(native.x + native.width, 380) - 40, y: cy };
+  await touch(cdp, 'touchStart', [at]);
+  await moveTouches(page, cdp, [at], [{ x: at.x - 150, y: at.y }]);
+  await touch(cdp, 'touchEnd', []);
+  await expect.poll(screenScroll).toBeGreaterThan(startLeft + 100);
   expect(buttonsSince(stack, from).filter((mask) => mask !== 0)).toEqual([]);
 });
 
