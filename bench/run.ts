@@ -8,7 +8,7 @@ import { bundle } from './bundle.ts';
 import { consoleKeystroke } from './console-keystroke.ts';
 import { eventStreams } from './event-streams.ts';
 import { firstFrame } from './first-frame.ts';
-import { inventory } from './inventory.ts';
+import { inventory, inventoryUsers } from './inventory.ts';
 import { keystroke } from './keystroke.ts';
 import { CHROMIUM } from '../tests/support/chromium.ts';
 import { removeGatewayBundle } from './lib/gateway-build.ts';
@@ -46,6 +46,7 @@ const SCENARIOS: readonly Scenario[] = [
   sharedViewers,
   firstFrame,
   inventory,
+  inventoryUsers,
   bundle,
   rrd,
   wall,
