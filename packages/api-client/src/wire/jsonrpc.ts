@@ -14,10 +14,13 @@ export type JsonRpcId = number | string;
  * int32 wrappers as bare numbers. Serialising in one pass avoids copying large records first.
  */
 function xapiReplacer(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'object') {
+    return value instanceof XapiFloat || value instanceof XapiInt32 ? value.value : value;
+  }
+  // A Date reaches the replacer already turned into its ISO text by its toJSON: only such text needs the lookup.
+  if (typeof value !== 'string' || value.length !== 24 || value.charCodeAt(10) !== 84 /* T */) return value;
   const original = (this as Record<string, unknown>)[key];
-  if (original instanceof Date) return formatXapiDate(original);
-  if (value instanceof XapiFloat || value instanceof XapiInt32) return value.value;
-  return value;
+  return original instanceof Date ? formatXapiDate(original) : value;
 }
 
 const stringify = (value: unknown): string => JSON.stringify(value, xapiReplacer);
