@@ -7,6 +7,7 @@ import {
   type RecordsByClass,
   type XapiChange,
   type XapiRef,
+  type XapiSession,
 } from '@xwc/api-client';
 import type { UserSession } from '../auth/sessions.ts';
 import type { Logger } from '../log.ts';
@@ -62,17 +63,46 @@ function toBrowser(ref: XapiRef, record: AnyXapiRecord): BrowserRecord {
   return tagged;
 }
 
+/** `watchEvents`' relogin for a login: its session renewed after a pool restart, else SESSION_INVALID. */
+function renewing(session: UserSession): () => Promise<XapiSession> {
+  let watching = session.xapi;
+  return async () => {
+    const renewed = await session.renew(watching);
+    if (!renewed) throw new XapiError('SESSION_INVALID', []);
+    watching = renewed;
+    return renewed;
+  };
+}
+
 /** Device-class records sent per change message after the core snapshot (about 1 MB of JSON). */
 const MERGE_SLICE = 1000;
+
+function slices<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += MERGE_SLICE) out.push(items.slice(i, i + MERGE_SLICE));
+  return out;
+}
 
 /** Snapshot JSON is built per class in pieces of about this size. */
 const PART_BYTES = 1 << 20;
 
 /**
- * One user session's live view of the pool: `event.from` watchers with that user's own session (the
- * core classes first, then the device classes), a cache keyed by class and uuid, and the subscribers
- * (event streams) it feeds. Shared by every tab of the same login; stopped when nobody has listened
- * for a while.
+ * Whom the pool-wide inventory watches the pool as. Any login will do: xapi lets every role read every record
+ * (`event.from` is read-only and up), so the records are the same for every user; each user's own stream is still
+ * opened, and closed, on that user's own session.
+ */
+export interface Watchers {
+  /** A login to watch with, or undefined when none is left. */
+  pick(): UserSession | undefined;
+  /** The pool refused `session` for good (it ended it): not to be picked again. */
+  invalid(session: UserSession): void;
+}
+
+/**
+ * The pool's live inventory, one per gateway instance however many users watch it: `event.from` watchers (the
+ * core classes first, then the device classes) run with some logged-in user's session and move to another login's
+ * when that one ends, a cache keyed by class and uuid, and the subscribers (event streams) it feeds, which share
+ * one serialisation of each message. Stopped when nobody has listened for a while.
  */
 export class Inventory {
   private readonly byClass = new Map<string, Map<string, BrowserRecord>>();
@@ -88,10 +118,12 @@ export class Inventory {
   private markDetailsReady!: () => void;
   /** The current snapshot, serialised; dropped on every change. */
   private snapshotParts: string[] | undefined;
+  private detailParts: InventoryMessage[] | undefined;
+  /** The watches running now, by the login they run with. */
+  private readonly watches = new Set<{ session: UserSession; abort: AbortController }>();
 
   constructor(
-    private readonly session: UserSession,
-    private readonly onSessionInvalid: () => void,
+    private readonly watchers: Watchers,
     private readonly log: Logger,
   ) {
     this.snapshotReady = new Promise((resolve, reject) => {
@@ -118,10 +150,16 @@ export class Inventory {
     return this.byClass.get(cls)?.get(uuid);
   }
 
-  /** Adds a listener; it first receives the current snapshot if one is in. */
+  /**
+   * Adds a listener. It first receives what is in, as a login's first stream does: the core classes as a snapshot,
+   * then the device classes as additions in slices.
+   */
   subscribe(listener: (message: InventoryMessage) => void): () => void {
     this.listeners.add(listener);
-    if (this.hasSnapshot) listener({ type: 'snapshot', parts: this.snapshot() });
+    if (this.hasSnapshot) {
+      listener({ type: 'snapshot', parts: this.snapshot() });
+      for (const slice of this.detailSlices()) listener(slice);
+    }
     return () => this.listeners.delete(listener);
   }
 
@@ -181,12 +219,28 @@ export class Inventory {
     return false;
   }
 
+  /** The device-class records in, as additions in slices (serialised once for every subscriber; dropped on change). */
+  private detailSlices(): InventoryMessage[] {
+    if (this.detailParts) return this.detailParts;
+    const adds: BrowserChange[] = [];
+    for (const cls of DETAIL_CLASSES) {
+      const name = lower(cls);
+      for (const [uuid, record] of this.byClass.get(name) ?? []) {
+        adds.push({ op: 'add', class: name, uuid, ref: record.$ref, record });
+      }
+    }
+    this.detailParts = slices(adds).map((changes) => ({ type: 'changes', parts: [JSON.stringify(changes)], changes }));
+    return this.detailParts;
+  }
+
+  /** The core classes, serialised in parts (a snapshot is never one huge string). */
   private snapshot(): string[] {
     if (this.snapshotParts) return this.snapshotParts;
     const parts: string[] = ['{"records":{'];
     let firstClass = true;
-    for (const [cls, map] of this.byClass) {
-      let part = `${firstClass ? '' : ','}${JSON.stringify(cls)}:{`;
+    for (const cls of CORE_CLASSES) {
+      const map = this.byClass.get(lower(cls)) ?? new Map<string, BrowserRecord>();
+      let part = `${firstClass ? '' : ','}${JSON.stringify(lower(cls))}:{`;
       firstClass = false;
       let first = true;
       for (const [uuid, record] of map) {
@@ -211,22 +265,24 @@ export class Inventory {
   private publishChanges(changes: BrowserChange[]): void {
     if (changes.length === 0) return;
     this.snapshotParts = undefined;
+    this.detailParts = undefined;
     this.publish({ type: 'changes', parts: [JSON.stringify(changes)], changes });
   }
 
   private async run(classes: readonly KnownClass[], onSnapshot: (records: RecordsByClass) => void): Promise<void> {
     while (!this.stop.signal.aborted) {
+      const session = this.watchers.pick();
+      if (!session) {
+        this.markFailed(new XapiError('SESSION_INVALID', []));
+        return;
+      }
+      const watch = { session, abort: new AbortController() };
+      this.watches.add(watch);
       try {
-        let watching = this.session.xapi;
-        const batches = watchEvents(watching, {
+        const batches = watchEvents(session.xapi, {
           classes,
-          signal: this.stop.signal,
-          relogin: async () => {
-            const renewed = await this.session.renew(watching);
-            if (!renewed) throw new XapiError('SESSION_INVALID', []);
-            watching = renewed;
-            return renewed;
-          },
+          signal: AbortSignal.any([this.stop.signal, watch.abort.signal]),
+          relogin: renewing(session),
           onRetry: (error) => {
             this.log.debug('event stream retrying', { error });
             this.publish({ type: 'status', state: 'reconnecting', message: 'Reconnecting to the pool…' });
@@ -238,20 +294,36 @@ export class Inventory {
         }
       } catch (error) {
         if (this.stop.signal.aborted) return;
+        // Its login ended: carry on with another one.
+        if (watch.abort.signal.aborted) continue;
         if (error instanceof XapiError && error.code === 'SESSION_INVALID') {
-          this.markFailed(error);
-          this.onSessionInvalid();
-          return;
+          // That login is over; the next one resyncs (as changes, so nobody's browser reloads everything).
+          this.watchers.invalid(session);
+          continue;
         }
         this.log.warn('event stream failed; retrying', { error });
         this.publish({ type: 'status', state: 'reconnecting', message: 'The pool cannot be reached; retrying…' });
         await new Promise((resolve) => setTimeout(resolve, 5000).unref());
+      } finally {
+        this.watches.delete(watch);
       }
     }
   }
 
-  /** The core snapshot (first, or after a resync): replaces the core classes; the device classes keep theirs. */
+  /** `session` ended: the watches running with it move to another login at once (its XAPI session is going away). */
+  leave(sessionId: string): void {
+    for (const watch of this.watches) if (watch.session.id === sessionId) watch.abort.abort();
+  }
+
+  /**
+   * The core snapshot. The first is sent whole; a later one (a resync: another login's watcher, a pool restart) is
+   * sent as the changes it makes, so every browser keeps its state and only what differs travels.
+   */
   private replace(records: RecordsByClass): void {
+    if (this.hasSnapshot) {
+      this.publishSlices(this.resync(CORE_CLASSES, records));
+      return;
+    }
     for (const cls of CORE_CLASSES) this.fill(cls, records);
     this.hasSnapshot = true;
     this.snapshotParts = undefined;
@@ -277,31 +349,39 @@ export class Inventory {
 
   /** A device-class snapshot (first, or after a resync): sent on as the changes it makes to the cache. */
   private merge(records: RecordsByClass): void {
+    const changes = this.resync(DETAIL_CLASSES, records);
+    this.markDetailsReady();
+    this.publishSlices(changes);
+  }
+
+  /** Replaces `classes` in the cache with a snapshot of them; returns what differs (unchanged records are left out). */
+  private resync(classes: readonly KnownClass[], records: RecordsByClass): BrowserChange[] {
     const changes: BrowserChange[] = [];
-    for (const cls of DETAIL_CLASSES) {
+    for (const cls of classes) {
       const name = lower(cls);
       const old = this.byClass.get(name) ?? new Map<string, BrowserRecord>();
-      const fresh = records.of(cls);
       const kept = new Set<XapiRef>();
-      for (const [ref, record] of fresh) {
+      for (const [ref, record] of records.of(cls)) {
         kept.add(ref);
-        changes.push({
-          op: old.has(record.uuid) ? 'mod' : 'add',
-          class: name,
-          uuid: record.uuid,
-          ref,
-          record: toBrowser(ref, record as AnyXapiRecord),
-        });
+        const tagged = toBrowser(ref, record as AnyXapiRecord);
+        const before = old.get(record.uuid);
+        if (before && JSON.stringify(before) === JSON.stringify(tagged)) continue;
+        changes.push({ op: before ? 'mod' : 'add', class: name, uuid: record.uuid, ref, record: tagged });
       }
       for (const [uuid, record] of old) {
         if (!kept.has(record.$ref)) changes.push({ op: 'del', class: name, uuid, ref: record.$ref });
       }
       this.fill(cls, records);
     }
-    this.markDetailsReady();
-    // In slices: on a large pool one message would be tens of MB, parsed by the browser in one long task while
-    // the user is already typing in the freshly shown tree.
-    for (let i = 0; i < changes.length; i += MERGE_SLICE) this.publishChanges(changes.slice(i, i + MERGE_SLICE));
+    return changes;
+  }
+
+  /**
+   * In slices: on a large pool one message would be tens of MB, parsed by the browser in one long task while the
+   * user is already typing in the freshly shown tree.
+   */
+  private publishSlices(changes: BrowserChange[]): void {
+    for (const slice of slices(changes)) this.publishChanges(slice);
   }
 
   private apply(changes: XapiChange[]): void {
@@ -327,12 +407,25 @@ export class Inventory {
   }
 }
 
-/** How long an inventory nobody listens to is kept warm (a page reload reattaches to it). */
+/** How long a login nobody listens with is kept (a page reload reattaches to it). */
 const IDLE_KEEP_MS = 60_000;
 
-/** The inventories of this instance's sessions. */
-export class Inventories {
-  private readonly inventories = new Map<string, { inventory: Inventory; idleTimer?: NodeJS.Timeout }>();
+interface Login {
+  session: UserSession;
+  /** Streams and requests of this login using the inventory now. */
+  users: number;
+  /** Follows this login's own XAPI session, so that the pool ending it ends the login here too. */
+  liveness: AbortController;
+  idleTimer?: NodeJS.Timeout;
+}
+
+/**
+ * The logins using this instance's one inventory. Each login keeps a cheap watch of its own (the pool record only),
+ * so that a session the pool ends is noticed even when the inventory is watched with another login's.
+ */
+export class Inventories implements Watchers {
+  private inventory: Inventory | undefined;
+  private readonly logins = new Map<string, Login>();
 
   constructor(
     private readonly onSessionInvalid: (session: UserSession) => void,
@@ -340,33 +433,74 @@ export class Inventories {
   ) {}
 
   of(session: UserSession): Inventory {
-    let entry = this.inventories.get(session.id);
-    if (!entry) {
-      entry = { inventory: new Inventory(session, () => this.onSessionInvalid(session), this.log) };
-      this.inventories.set(session.id, entry);
+    let login = this.logins.get(session.id);
+    if (!login) {
+      login = { session, users: 0, liveness: new AbortController() };
+      this.logins.set(session.id, login);
+      void this.watchLiveness(login);
     }
-    if (entry.idleTimer) clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
-    return entry.inventory;
+    login.users += 1;
+    clearTimeout(login.idleTimer);
+    login.idleTimer = undefined;
+    this.inventory ??= new Inventory(this, this.log);
+    return this.inventory;
   }
 
-  /** Called when a subscriber leaves; the inventory stops after a while without any. */
+  /** Called when a stream or request of `session` is done with the inventory; an unused login leaves after a while. */
   released(session: UserSession): void {
-    const entry = this.inventories.get(session.id);
-    if (!entry || entry.inventory.subscribers > 0) return;
-    entry.idleTimer = setTimeout(() => this.drop(session.id), IDLE_KEEP_MS);
-    entry.idleTimer.unref();
+    const login = this.logins.get(session.id);
+    if (!login) return;
+    login.users = Math.max(0, login.users - 1);
+    if (login.users > 0) return;
+    login.idleTimer = setTimeout(() => this.forget(login), IDLE_KEEP_MS);
+    login.idleTimer.unref();
   }
 
+  /** The login ended: the inventory no longer watches with it. */
   drop(sessionId: string): void {
-    const entry = this.inventories.get(sessionId);
-    if (!entry) return;
-    if (entry.idleTimer) clearTimeout(entry.idleTimer);
-    entry.inventory.close();
-    this.inventories.delete(sessionId);
+    this.inventory?.leave(sessionId);
+    const login = this.logins.get(sessionId);
+    if (login) this.forget(login);
+  }
+
+  /** The login ended or went unused: it is no longer picked; the inventory stops with the last login. */
+  private forget(login: Login): void {
+    const sessionId = login.session.id;
+    clearTimeout(login.idleTimer);
+    login.liveness.abort();
+    this.logins.delete(sessionId);
+    if (this.logins.size === 0) {
+      this.inventory?.close();
+      this.inventory = undefined;
+    }
   }
 
   closeAll(): void {
-    for (const id of [...this.inventories.keys()]) this.drop(id);
+    for (const id of [...this.logins.keys()]) this.drop(id);
+  }
+
+  pick(): UserSession | undefined {
+    return this.logins.values().next().value?.session;
+  }
+
+  invalid(session: UserSession): void {
+    this.drop(session.id);
+    this.onSessionInvalid(session);
+  }
+
+  private async watchLiveness(login: Login): Promise<void> {
+    const { session, liveness } = login;
+    try {
+      const batches = watchEvents(session.xapi, {
+        classes: ['pool'],
+        signal: liveness.signal,
+        relogin: renewing(session),
+      })[Symbol.asyncIterator]();
+      while (!(await batches.next()).done);
+    } catch (error) {
+      if (liveness.signal.aborted) return;
+      if (error instanceof XapiError && error.code === 'SESSION_INVALID') this.invalid(session);
+      else this.log.warn('login watch failed', { error });
+    }
   }
 }

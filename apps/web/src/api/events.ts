@@ -104,9 +104,10 @@ export class EventStream {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        if (received === 0) performance.mark('xwc:events-first-bytes');
         this.armWatchdog(abort);
+        received += value.length;
         if (!this.live && this.handlers.progress) {
-          received += value.length;
           const now = performance.now();
           if (now - reportedAt > 200) {
             reportedAt = now;
