@@ -1,5 +1,5 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
-import { NULL_REF, XAPI_CLASS, type AnyRec, type NetworkRec, type WireClass } from '../api/wire.ts';
+import { NULL_REF, XAPI_CLASS, type AnyRec, type WireClass } from '../api/wire.ts';
 import {
   EFFECT_BADGES,
   EFFECTS,
@@ -291,8 +291,8 @@ function mtuRange(record: AnyRec): string {
 }
 
 function MtuWarning({ value, record }: { value: string; record: AnyRec }) {
-  const network = record as unknown as NetworkRec;
-  if (value === String(network.MTU)) return null;
+  const network = cache.byRef('network', record.$ref);
+  if (!network || value === String(network.MTU)) return null;
   const management = cache.byRefs('pif', network.PIFs).find((pif) => pif.management);
   const toolless = cache.byRefs('vif', network.VIFs).some((vif) => {
     const vm = cache.byRef('vm', vif.VM);

@@ -1,15 +1,7 @@
 import { useCallback, useState, type ReactNode } from 'react';
 import { patchExtensions } from '../api/endpoints.ts';
 import { ApiError, describeError } from '../api/http.ts';
-import {
-  NULL_REF,
-  XAPI_CLASS,
-  type AnyRec,
-  type PifRec,
-  type VifRec,
-  type VmRec,
-  type WireClass,
-} from '../api/wire.ts';
+import { NULL_REF, XAPI_CLASS, type AnyRec, type PifRec, type VifRec, type WireClass } from '../api/wire.ts';
 import type { Role } from '../shared/catalogue.ts';
 import { cache } from '../store/cache.ts';
 import { useClassesVersion } from '../store/hooks.ts';
@@ -51,18 +43,18 @@ export function pageObjects(cls: WireClass, uuid: string, record: AnyRec, name: 
   const nic = (nicCls: 'vif' | 'pif', nic: VifRec | PifRec, title: string): PageObject => ({
     cls: nicCls,
     uuid: nic.uuid,
-    record: nic as unknown as AnyRec,
+    record: nic,
     title,
     part: 'nic',
   });
-  if (cls === 'vm') {
-    const vm = record as unknown as VmRec;
+  const vm = cls === 'vm' ? cache.byRef('vm', record.$ref) : undefined;
+  if (vm) {
     const gm = vm.guest_metrics === NULL_REF ? undefined : cache.byRef('vm_guest_metrics', vm.guest_metrics);
     if (gm) {
       objects.push({
         cls: 'vm_guest_metrics',
         uuid: gm.uuid,
-        record: gm as unknown as AnyRec,
+        record: gm,
         title: `${name} guest metrics`,
         part: 'guest',
       });
@@ -71,12 +63,12 @@ export function pageObjects(cls: WireClass, uuid: string, record: AnyRec, name: 
       objects.push(nic('vif', vif, `NIC ${vif.device} on ${networkName(vif.network)}`));
   }
   if (cls === 'host') {
-    const pifs = cache.byRefs('pif', (record as { PIFs?: string[] }).PIFs ?? []);
+    const pifs = cache.byRefs('pif', cache.byRef('host', record.$ref)?.PIFs ?? []);
     for (const pif of [...pifs].sort(byDevice))
       objects.push(nic('pif', pif, `${pifName(pif)} on ${networkName(pif.network)}`));
   }
   if (cls === 'network') {
-    const pifs = cache.byRefs('pif', (record as { PIFs?: string[] }).PIFs ?? []);
+    const pifs = cache.byRefs('pif', cache.byRef('network', record.$ref)?.PIFs ?? []);
     for (const pif of [...pifs].sort(byDevice)) {
       const host = cache.byRef('host', pif.host)?.name_label ?? 'unknown host';
       objects.push(nic('pif', pif, `${pifName(pif)} on ${host}`));

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { describeError } from '../api/http.ts';
-import type { AnyRec, NetworkRec } from '../api/wire.ts';
+import type { AnyRec } from '../api/wire.ts';
+import { cache } from '../store/cache.ts';
 import type { Role } from '../shared/catalogue.ts';
 import { useClassesVersion } from '../store/hooks.ts';
 import { Glyph } from '../ui/Icon.tsx';
@@ -10,10 +11,11 @@ import { pendingReplugs, replugNic, replugRoleLock, type PendingNic } from './re
 
 /** A network's NICs still on their old MTU, and the replug that applies the new one (to those allowed to). */
 export function ReplugPending({ network, role }: { network: AnyRec; role: Role }) {
-  useClassesVersion(['pif', 'vif', 'vm', 'host']);
+  useClassesVersion(['network', 'pif', 'vif', 'vm', 'host']);
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
-  const pending = pendingReplugs(network as unknown as NetworkRec);
+  const record = cache.byRef('network', network.$ref);
+  const pending = record ? pendingReplugs(record) : [];
   if (pending.length === 0) return null;
   const allowed = pending.filter((nic) => !nic.blocked && !replugRoleLock(nic.cls, role));
   const roleNotices = new Set(
