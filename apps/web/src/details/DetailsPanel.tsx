@@ -2,21 +2,13 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { PRODUCT_NAME } from '../app/product.ts';
 import { followLink } from '../app/router.ts';
 import { consolePath, objectPath, type DetailTab } from '../app/routes.ts';
-import {
-  NULL_REF,
-  XAPI_CLASS,
-  type AnyRec,
-  type HostRec,
-  type SrRec,
-  type VmRec,
-  type WireClass,
-} from '../api/wire.ts';
+import { NULL_REF, type WireClass } from '../api/wire.ts';
 import { useBrowserLocale } from '../inventory/useInventory.ts';
-import { vmIcon, type IconName } from '../inventory/tree.ts';
-import { flagsOfVm, isHidden } from '../inventory/visibility.ts';
-import { entriesOf, roleAtLeast, srDisplayName, type Role } from '../shared/catalogue.ts';
-import { cache } from '../store/cache.ts';
-import { useCacheLoaded, useRecord } from '../store/hooks.ts';
+import { flagsOfVm } from '../inventory/visibility.ts';
+import { classInfo, tabsOf } from '../objects/registry.ts';
+import { useObject } from '../objects/use-object.ts';
+import { roleAtLeast, type Role } from '../shared/catalogue.ts';
+import { useCacheLoaded } from '../store/hooks.ts';
 import { useDocumentTitle } from '../ui/dom.ts';
 import { Glyph, ObjectIcon } from '../ui/Icon.tsx';
 import { useDirtyForms } from './drafts.ts';
@@ -29,87 +21,6 @@ const DvdDrive = lazy(() => import('../console/dvd/DvdDrive.tsx').then((m) => ({
 // The graphs and their chart library load only when the tab opens.
 const PerformanceTab = lazy(() => import('../performance/PerformanceTab.tsx'));
 
-const CLASS_LABELS: Record<WireClass, string> = {
-  pool: 'Pool',
-  host: 'Server',
-  host_metrics: 'Server metrics',
-  vm: 'Virtual machine',
-  vm_metrics: 'VM metrics',
-  vm_guest_metrics: 'Guest metrics',
-  console: 'Console',
-  network: 'Network',
-  pif: 'Physical NIC',
-  vif: 'Virtual NIC',
-  sr: 'Storage repository',
-  pbd: 'Storage connection',
-  vdi: 'Virtual disk',
-  vbd: 'Virtual drive',
-  task: 'Task',
-  message: 'Alert',
-};
-
-export function displayName(cls: WireClass, record: AnyRec, locale: string): string {
-  switch (cls) {
-    case 'sr': {
-      const sr = record as unknown as SrRec;
-      return srDisplayName(sr, locale, cache.srHost(sr)?.name_label);
-    }
-    case 'pif': {
-      const vlan = typeof record.VLAN === 'number' && record.VLAN >= 0 ? ` VLAN ${record.VLAN}` : '';
-      const host = cache.byRef('host', String(record.host))?.name_label;
-      return `${String(record.device) || 'NIC'}${vlan}${host ? ` on ${host}` : ''}`;
-    }
-    case 'vif':
-      return `NIC ${String(record.device)} of ${cache.byRef('vm', String(record.VM))?.name_label ?? 'a VM'}`;
-    default: {
-      const name = typeof record.name_label === 'string' ? record.name_label : '';
-      return name || (typeof record.uuid === 'string' ? record.uuid : '(no name)');
-    }
-  }
-}
-
-function iconFor(cls: WireClass, record: AnyRec): IconName {
-  switch (cls) {
-    case 'vm': {
-      const vm = record as unknown as VmRec;
-      if (vm.is_a_snapshot) return 'snapshot';
-      if (vm.is_a_template) return flagsOfVm(vm).defaultTemplate ? 'template-default' : 'template';
-      return vmIcon(vm);
-    }
-    case 'host':
-      return (record as unknown as HostRec).enabled ? 'host' : 'host-disabled';
-    case 'pool':
-      return 'pool';
-    case 'sr':
-      return (record as unknown as SrRec).shared ? 'sr-shared' : 'sr';
-    case 'network':
-      return 'network';
-    case 'pif':
-    case 'vif':
-      return 'nic';
-    default:
-      return 'folder';
-  }
-}
-
-function hiddenFlag(cls: WireClass, record: AnyRec): boolean {
-  if (cls === 'vm') return flagsOfVm(record).hidden;
-  return cls === 'network' || cls === 'pif' || cls === 'sr' ? isHidden(record) : false;
-}
-
-/** Which tabs an object has; the console tab says why it is unavailable rather than vanishing. */
-function tabsFor(cls: WireClass, record: AnyRec): DetailTab[] {
-  const tabs: DetailTab[] = ['general'];
-  if (entriesOf(XAPI_CLASS[cls]).length > 0) tabs.push('extensions');
-  if (record.other_config !== undefined) tabs.push('other-config');
-  if (cls === 'vm') {
-    const vm = record as unknown as VmRec;
-    if (!vm.is_a_template && !vm.is_a_snapshot) tabs.push('console', 'performance');
-  }
-  if (cls === 'host') tabs.push('console', 'performance');
-  return tabs;
-}
-
 const TAB_LABELS: Record<DetailTab, string> = {
   general: 'General',
   extensions: 'Extensions',
@@ -119,10 +30,12 @@ const TAB_LABELS: Record<DetailTab, string> = {
 };
 
 export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: string; tab: DetailTab; role: Role }) {
-  const record = useRecord(cls, uuid);
+  const { object, reads } = useObject(cls, uuid);
+  const record = object?.record;
+  const info = classInfo(cls);
   const loaded = useCacheLoaded();
   const locale = useBrowserLocale();
-  const title = record ? displayName(cls, record, locale) : undefined;
+  const title = object ? info.name(object.record, reads, locale) : undefined;
   // One marker per tab, for every object the tab edits (a VM's NICs are part of its Extensions tab).
   const extDirty = useDirtyForms(
     record ? pageObjects(cls, uuid, record, title ?? '').map((o) => formOf(o.cls, o.uuid)) : [],
@@ -130,11 +43,11 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
   const rawDirty = useDirtyForms([`raw:${cls}/${uuid}`]);
   useDocumentTitle(title === undefined ? undefined : `${title} — ${PRODUCT_NAME}`);
 
-  if (!record) {
+  if (!object || !record) {
     return loaded ? (
       <div className="empty-state">
         <h2>Object not found</h2>
-        <p>This {CLASS_LABELS[cls].toLowerCase()} does not exist any more, or you cannot see it.</p>
+        <p>This {info.label.toLowerCase()} does not exist any more, or you cannot see it.</p>
       </div>
     ) : (
       <div className="details-skeleton" aria-busy="true" aria-label="Loading">
@@ -147,16 +60,16 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
   }
 
   const name = title ?? '';
-  const hidden = hiddenFlag(cls, record);
-  const tabs = tabsFor(cls, record);
+  const hidden = info.hidden(record);
+  const tabs = tabsOf(cls, record);
   const current = tabs.includes(tab) ? tab : 'general';
-  const vm = cls === 'vm' ? (record as unknown as VmRec) : undefined;
+  const vm = object.cls === 'vm' ? object.record : undefined;
   const canOpenHostConsole = cls === 'host' && roleAtLeast(role, 'pool-admin');
 
   let body: ReactNode;
   switch (current) {
     case 'general':
-      body = <GeneralTab cls={cls} record={record} role={role} />;
+      body = <GeneralTab object={object} role={role} />;
       break;
     case 'extensions':
       body = <ExtensionsTab cls={cls} uuid={uuid} record={record} role={role} name={name} />;
@@ -184,14 +97,14 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
   return (
     <article className="details" aria-labelledby="details-title">
       <header className="details-header">
-        <ObjectIcon name={iconFor(cls, record)} className="details-icon" />
+        <ObjectIcon name={info.icon(record, reads)} className="details-icon" />
         <div className="details-heading">
           <h1 id="details-title" className={hidden ? 'hidden-object' : ''}>
             {name}
             {hidden ? ' (hidden)' : ''}
           </h1>
           <p className="details-kind">
-            {CLASS_LABELS[cls]}
+            {info.label}
             {vm && !vm.is_a_template && !vm.is_a_snapshot ? (
               <span className={`state state-${vm.power_state.toLowerCase()}`}>{vm.power_state}</span>
             ) : null}
@@ -199,7 +112,7 @@ export function DetailsPanel({ cls, uuid, tab, role }: { cls: WireClass; uuid: s
               <span className="state">{flagsOfVm(vm).defaultTemplate ? 'Default template' : 'Template'}</span>
             ) : null}
             {vm && vm.resident_on !== NULL_REF ? (
-              <span className="muted"> on {cache.byRef('host', vm.resident_on)?.name_label}</span>
+              <span className="muted"> on {reads.byRef('host', vm.resident_on)?.name_label}</span>
             ) : null}
           </p>
         </div>

@@ -18,10 +18,10 @@ import { guestAddresses } from '../domain/search.ts';
 import { flagsOfVm } from '../inventory/visibility.ts';
 import { effectiveMtu } from '../inventory/mtu.ts';
 import { formatDuration, srDisplayDescription, srDisplayName, type Role } from '../shared/catalogue.ts';
-import { cache } from '../store/cache.ts';
-import { useClassesVersion, useRecordByRef } from '../store/hooks.ts';
+import { useReads } from '../store/reads.ts';
 import { useBrowserLocale } from '../inventory/useInventory.ts';
 import { useNow } from '../ui/useNow.ts';
+import { nicName, type ObjectOf } from '../objects/registry.ts';
 import { MigratePanel } from './MigratePanel.tsx';
 import { MtuCheck } from './MtuCheck.tsx';
 import { PowerActions } from './PowerActions.tsx';
@@ -62,11 +62,11 @@ const bytes = (n: number): string => {
 };
 
 function PoolGeneral({ pool }: { pool: PoolRec }) {
-  useClassesVersion(['host', 'vm']);
-  const master = cache.byRef('host', pool.master);
+  const reads = useReads();
+  const master = reads.byRef('host', pool.master);
   let running = 0;
   let vms = 0;
-  for (const vm of cache.all('vm').values()) {
+  for (const vm of reads.all('vm').values()) {
     if (vm.is_a_template || vm.is_a_snapshot || vm.is_control_domain) continue;
     vms++;
     if (vm.power_state === 'Running') running++;
@@ -78,9 +78,9 @@ function PoolGeneral({ pool }: { pool: PoolRec }) {
           ['Name', pool.name_label],
           ['Description', pool.name_description],
           ['Coordinator', <ObjectLink key="m" cls="host" record={master} />],
-          ['Servers', String(cache.count('host'))],
+          ['Servers', String(reads.count('host'))],
           ['VMs', `${vms} (${running} running)`],
-          ['Default SR', <ObjectLink key="sr" cls="sr" record={cache.byRef('sr', pool.default_SR)} />],
+          ['Default SR', <ObjectLink key="sr" cls="sr" record={reads.byRef('sr', pool.default_SR)} />],
           ['High availability', pool.ha_enabled ? 'On' : 'Off'],
           ['One console session per VM', pool.limit_console_sessions ? 'Yes' : 'No'],
           ['Console idle timeout', pool.vm_console_idle_timeout > 0 ? `${pool.vm_console_idle_timeout} s` : 'None'],
@@ -96,12 +96,12 @@ function PoolGeneral({ pool }: { pool: PoolRec }) {
 }
 
 function HostGeneral({ host }: { host: HostRec }) {
-  useClassesVersion(['pif', 'network', 'vm']);
-  const metrics = useRecordByRef('host_metrics', host.metrics);
+  const reads = useReads();
+  const metrics = reads.byRef('host_metrics', host.metrics);
   const now = useNow(60_000);
   const boot = Number(host.other_config.boot_time ?? NaN);
-  const pifs = cache.byRefs('pif', host.PIFs);
-  const residents = cache.byRefs('vm', host.resident_VMs).filter((v) => !v.is_control_domain).length;
+  const pifs = reads.byRefs('pif', host.PIFs);
+  const residents = reads.byRefs('vm', host.resident_VMs).filter((v) => !v.is_control_domain).length;
   return (
     <>
       <Properties
@@ -127,6 +127,7 @@ function HostGeneral({ host }: { host: HostRec }) {
 }
 
 function NicTable({ pifs }: { pifs: readonly PifRec[] }) {
+  const reads = useReads();
   if (pifs.length === 0) return null;
   return (
     <section className="panel">
@@ -150,15 +151,11 @@ function NicTable({ pifs }: { pifs: readonly PifRec[] }) {
               return (
                 <tr key={pif.uuid}>
                   <td>
-                    <ObjectLink
-                      cls="pif"
-                      record={pif}
-                      label={`${pif.device}${pif.VLAN >= 0 ? ` VLAN ${pif.VLAN}` : ''}`}
-                    />
+                    <ObjectLink cls="pif" record={pif} label={nicName(pif)} />
                     {pif.management ? <span className="tag">management</span> : null}
                   </td>
                   <td>
-                    <ObjectLink cls="network" record={cache.byRef('network', pif.network)} />
+                    <ObjectLink cls="network" record={reads.byRef('network', pif.network)} />
                   </td>
                   <td>
                     <code>{pif.MAC}</code>
@@ -179,11 +176,11 @@ function NicTable({ pifs }: { pifs: readonly PifRec[] }) {
 }
 
 function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
-  useClassesVersion(['vif', 'network', 'vbd', 'vdi', 'host']);
-  const gm = useRecordByRef('vm_guest_metrics', vm.guest_metrics === NULL_REF ? undefined : vm.guest_metrics);
+  const reads = useReads();
+  const gm = reads.byRef('vm_guest_metrics', vm.guest_metrics === NULL_REF ? undefined : vm.guest_metrics);
   const flags = flagsOfVm(vm);
   const brand = usePoolBrand();
-  const host = cache.byRef('host', vm.resident_on);
+  const host = reads.byRef('host', vm.resident_on);
   const ips = gm ? guestAddresses(gm.networks) : [];
   const tools =
     gm && gm.PV_drivers_version.major !== undefined
@@ -191,8 +188,8 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
       : gm
         ? 'Not installed'
         : 'Unknown (VM not running or no tools)';
-  const vifs = cache.byRefs('vif', vm.VIFs);
-  const disks = cache.byRefs('vbd', vm.VBDs);
+  const vifs = reads.byRefs('vif', vm.VIFs);
+  const disks = reads.byRefs('vbd', vm.VBDs);
   const isTemplate = vm.is_a_template;
   return (
     <>
@@ -249,7 +246,7 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
                       <ObjectLink cls="vif" record={vif} label={`NIC ${vif.device}`} />
                     </td>
                     <td>
-                      <ObjectLink cls="network" record={cache.byRef('network', vif.network)} />
+                      <ObjectLink cls="network" record={reads.byRef('network', vif.network)} />
                     </td>
                     <td>
                       <code>{vif.MAC}</code>
@@ -267,7 +264,7 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
           <h3>Disks and drives</h3>
           <ul className="plain-list">
             {disks.map((vbd) => {
-              const vdi = cache.byRef('vdi', vbd.VDI);
+              const vdi = reads.byRef('vdi', vbd.VDI);
               return (
                 <li key={vbd.uuid}>
                   {vbd.type === 'CD' ? 'DVD drive' : 'Disk'} {vbd.userdevice}:{' '}
@@ -285,8 +282,8 @@ function VmGeneral({ vm, role }: { vm: VmRec; role: Role }) {
 
 function SrGeneral({ sr }: { sr: SrRec }) {
   const locale = useBrowserLocale();
-  useClassesVersion(['pbd', 'host']);
-  const host = cache.srHost(sr);
+  const reads = useReads();
+  const host = reads.srHost(sr);
   const name = srDisplayName(sr, locale, host?.name_label);
   return (
     <Properties
@@ -322,9 +319,9 @@ function SrGeneral({ sr }: { sr: SrRec }) {
 }
 
 function NetworkGeneral({ network }: { network: NetworkRec }) {
-  useClassesVersion(['pif', 'host']);
+  const reads = useReads();
   const filter = useCallback((pif: PifRec) => pif.network === network.$ref, [network.$ref]);
-  const pifs = cache.byRefs('pif', network.PIFs);
+  const pifs = reads.byRefs('pif', network.PIFs);
   return (
     <>
       <Properties
@@ -347,15 +344,15 @@ function NetworkGeneral({ network }: { network: NetworkRec }) {
 }
 
 function PifGeneral({ pif }: { pif: PifRec }) {
-  useClassesVersion(['host', 'network']);
+  const reads = useReads();
   const { mtu, override } = effectiveMtu(pif.MTU, pif.other_config);
   return (
     <>
       <Properties
         items={[
           ['Device', pif.device],
-          ['Server', <ObjectLink key="h" cls="host" record={cache.byRef('host', pif.host)} />],
-          ['Network', <ObjectLink key="n" cls="network" record={cache.byRef('network', pif.network)} />],
+          ['Server', <ObjectLink key="h" cls="host" record={reads.byRef('host', pif.host)} />],
+          ['Network', <ObjectLink key="n" cls="network" record={reads.byRef('network', pif.network)} />],
           ['MAC', <code key="m">{pif.MAC}</code>],
           ['MTU', override ? `${mtu} (other_config override; XAPI reports ${pif.MTU})` : String(mtu)],
           ['VLAN', pif.VLAN >= 0 ? String(pif.VLAN) : 'None'],
@@ -374,13 +371,13 @@ function PifGeneral({ pif }: { pif: PifRec }) {
 }
 
 function VifGeneral({ vif }: { vif: VifRec }) {
-  useClassesVersion(['vm', 'network']);
+  const reads = useReads();
   return (
     <Properties
       items={[
         ['Device', `NIC ${vif.device}`],
-        ['VM', <ObjectLink key="v" cls="vm" record={cache.byRef('vm', vif.VM)} />],
-        ['Network', <ObjectLink key="n" cls="network" record={cache.byRef('network', vif.network)} />],
+        ['VM', <ObjectLink key="v" cls="vm" record={reads.byRef('vm', vif.VM)} />],
+        ['Network', <ObjectLink key="n" cls="network" record={reads.byRef('network', vif.network)} />],
         ['MAC', <code key="m">{vif.MAC}</code>],
         ['MTU', String(effectiveMtu(vif.MTU, vif.other_config).mtu)],
         ['Locking mode', vif.locking_mode],
@@ -399,23 +396,23 @@ function GenericGeneral({ record }: { record: AnyRec }) {
   return <Properties items={items} />;
 }
 
-export function GeneralTab({ cls, record, role }: { cls: WireClass; record: AnyRec; role: Role }) {
-  switch (cls) {
+export function GeneralTab({ object, role }: { object: ObjectOf; role: Role }) {
+  switch (object.cls) {
     case 'pool':
-      return <PoolGeneral pool={record as unknown as PoolRec} />;
+      return <PoolGeneral pool={object.record} />;
     case 'host':
-      return <HostGeneral host={record as unknown as HostRec} />;
+      return <HostGeneral host={object.record} />;
     case 'vm':
-      return <VmGeneral vm={record as unknown as VmRec} role={role} />;
+      return <VmGeneral vm={object.record} role={role} />;
     case 'sr':
-      return <SrGeneral sr={record as unknown as SrRec} />;
+      return <SrGeneral sr={object.record} />;
     case 'network':
-      return <NetworkGeneral network={record as unknown as NetworkRec} />;
+      return <NetworkGeneral network={object.record} />;
     case 'pif':
-      return <PifGeneral pif={record as unknown as PifRec} />;
+      return <PifGeneral pif={object.record} />;
     case 'vif':
-      return <VifGeneral vif={record as unknown as VifRec} />;
+      return <VifGeneral vif={object.record} />;
     default:
-      return <GenericGeneral record={record} />;
+      return <GenericGeneral record={object.record} />;
   }
 }

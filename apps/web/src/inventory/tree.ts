@@ -16,6 +16,7 @@ import {
 import { operationInProgress } from '../domain/power-actions.ts';
 import { srDisplayName } from '../shared/catalogue.ts';
 import { guestAddresses, matchesQuery, searchText, type Query } from '../domain/search.ts';
+import { hostIcon, nicName, vmIcon } from '../objects/registry.ts';
 import { flagsOfVm, isHidden } from './visibility.ts';
 
 /**
@@ -122,19 +123,6 @@ function displayLabel(label: string, hidden: boolean): string {
   return hidden ? `${name} (hidden)` : name;
 }
 
-export function vmIcon(vm: VmRec): IconName {
-  switch (vm.power_state) {
-    case 'Running':
-      return 'vm-running';
-    case 'Suspended':
-      return 'vm-suspended';
-    case 'Paused':
-      return 'vm-paused';
-    default:
-      return 'vm-halted';
-  }
-}
-
 function vmNode(vm: VmRec, data: InventoryData, kind: 'vm' | 'template' | 'snapshot'): TreeNode {
   const gm = vm.guest_metrics !== NULL_REF ? (data.byRef(vm.guest_metrics) as GuestMetricsRec | undefined) : undefined;
   return memo(vm, gm ? gm.$ref + String(gmVersion(gm)) : '', () => {
@@ -147,14 +135,7 @@ function vmNode(vm: VmRec, data: InventoryData, kind: 'vm' | 'template' | 'snaps
       cls: 'vm',
       uuid: vm.uuid,
       label: displayLabel(vm.name_label, flags.hidden),
-      icon:
-        kind === 'snapshot'
-          ? 'snapshot'
-          : kind === 'template'
-            ? flags.defaultTemplate
-              ? 'template-default'
-              : 'template'
-            : vmIcon(vm),
+      icon: vmIcon(vm),
       hidden: flags.hidden,
       ...(kind === 'template' && flags.defaultTemplate ? { note: 'default template, cannot be deleted' } : {}),
       ...(busy ? { busy } : {}),
@@ -174,12 +155,6 @@ function gmVersion(gm: AnyRec): number {
     gmIds.set(gm, id);
   }
   return id;
-}
-
-function hostIcon(host: HostRec, data: InventoryData): IconName {
-  const metrics = data.byRef(host.metrics) as HostMetricsRec | undefined;
-  if (metrics && metrics.live === false) return 'host-down';
-  return host.enabled === false ? 'host-disabled' : 'host';
 }
 
 function srNode(sr: SrRec, locale: string, hostName: string | undefined): TreeNode {
@@ -220,7 +195,7 @@ function pifNode(pif: PifRec, data: InventoryData, hostName: string): TreeNode {
   const network = data.byRef(pif.network);
   const networkName = network ? textField(network, 'name_label') : '';
   return memo(pif, `${networkName}|${hostName}`, () => {
-    const label = pif.device ? `${pif.device}${pif.VLAN >= 0 ? ` VLAN ${pif.VLAN}` : ''}` : 'NIC';
+    const label = nicName(pif);
     return {
       id: `pif/${pif.uuid}`,
       kind: 'pif',
@@ -319,7 +294,7 @@ export function buildInfrastructure(data: InventoryData, options: TreeOptions): 
       cls: 'host',
       uuid: host.uuid,
       label: displayLabel(host.name_label, false),
-      icon: hostIcon(host, data),
+      icon: hostIcon(host, data.byRef(host.metrics) as HostMetricsRec | undefined),
       hidden: false,
       search: searchText(host.name_label, host.name_description, host.address ? [host.address] : []),
       children: [...vmsHere, ...srsHere, ...nics],
@@ -391,7 +366,7 @@ export function buildObjects(data: InventoryData, options: TreeOptions): TreeNod
         cls: 'host',
         uuid: host.uuid,
         label: displayLabel(host.name_label, false),
-        icon: hostIcon(host, data),
+        icon: hostIcon(host, data.byRef(host.metrics) as HostMetricsRec | undefined),
         hidden: false,
         search: searchText(host.name_label, host.name_description, host.address ? [host.address] : []),
         children: [],
