@@ -65,12 +65,13 @@ const THROUGHPUT = [
   'read 64 KiB and send each read as one WebSocket message (message sizes in the details), so neither coalesces more',
   'than the other. What differs is the CPU each spends per GiB moved, paired the same way: the bridge',
   '{throughput.s2c.cpu.bridge.vs.websockify}, websockify {throughput.s2c.cpu.bridge.vs.websockify:theirs}',
-  '({throughput.s2c.cpu.bridge.vs.websockify:ratio}). websockify’s per-connection process does a `recv` into a',
-  'buffer it reuses and one `send` of header plus payload; the bridge’s Node process allocates a fresh Buffer per',
+  '({throughput.s2c.cpu.bridge.vs.websockify:ratio}). The bridge’s Node process allocates a fresh Buffer per',
   'socket read, goes through `ws`’s sender (a frame header, `writev`) and the event loop for every 64 KiB, and',
-  'collects the garbage. On two cores shared by the client, the target and the proxy, the proxy’s CPU per byte is',
-  'the throughput. What would move it: reading into a reused buffer (`onread` with a static buffer, as `net.Socket`',
-  'allows) and corking the WebSocket across the reads of one event-loop turn so several reads leave in one `writev`.',
+  'collects the garbage; on two cores shared by the client, the target and the proxy (and, in this run, other',
+  'work: load averages at the end), the proxy’s CPU per byte is the throughput, and the pairs’ wide range shows',
+  'how much the load moved it. What would move it: reading into a reused buffer (`onread` with a static buffer,',
+  'as `net.Socket` allows) and corking the WebSocket across the reads of one event-loop turn so several reads',
+  'leave in one `writev`; a CPU profile of the bridge under this transfer is the next step (not taken in this run).',
   'Client→server, where the proxy unmasks (the bridge natively, with `bufferutil`):',
   '{throughput.c2s.bridge.vs.websockify:ratio}.',
 ].join(' ');
@@ -196,8 +197,23 @@ const ENGINE = [
   'uniform area) is where to start.',
 ].join('\n');
 
+const COSTS = [
+  'A lone viewer is bridged byte for byte (pass-through, the default `CONSOLE_SHARING=on-demand`): with 1,000 such',
+  'consoles the gateway holds {many.resident} at its peak, {many.per-console} per console. Through the shared',
+  'engine one console with one viewer adds {viewers.text.rss.1} and takes {viewers.text.cpu.1} on a',
+  'text-like screen changing 10 times a second ({viewers.noise.rss.1} and {viewers.noise.cpu.1} when the whole',
+  'screen changes in full colour): its framebuffer, its RFB client and the encoded-tile cache. Each viewer past',
+  'the first adds {viewers.text.rss.perViewer} and {viewers.text.cpu.perViewer} on the text-like screen,',
+  '{viewers.noise.rss.perViewer} and {viewers.noise.cpu.perViewer} on the full-colour one (from 1 to 50 viewers,',
+  'run by run). The engine is used only once a second viewer arrives, so the many-consoles figure is the common',
+  'case.',
+].join(' ');
+
 /** Analysis that stands on its own, after the missed targets. */
-export const SECTIONS: readonly { title: string; text: string }[] = [{ title: ENGINE_SECTION, text: ENGINE }];
+export const SECTIONS: readonly { title: string; text: string }[] = [
+  { title: 'Cost per console and per viewer', text: COSTS },
+  { title: ENGINE_SECTION, text: ENGINE },
+];
 
 const ENGINE_KEYS =
   'Through the engine the echo waits for the server’s next answer, the viewer’s update being written and the ' +
@@ -243,6 +259,14 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
   'inventory.login': LOGIN,
   'inventory.search.max': SEARCH,
   'inventory.search.settled.max': SEARCH,
+  'recording.video.seek':
+    'A seek fetches the recording from the keyframe before the point (HTTP range) and decodes every update up to ' +
+    'it. On a screen redrawn entirely 10 times a second the recording grows by {recording.video.size}, so with a ' +
+    'keyframe after each 4 MiB of updates a seek that lands just before the next keyframe fetches and decodes about ' +
+    '4 MiB of full-colour updates: the p95 is those seeks (medians in the details; the typing session’s p95 is ' +
+    '{recording.typing.seek}). What would move it: a keyframe after less data ' +
+    'on busy screens (bounding the decode per seek at the cost of size), or decoding off the player’s main thread. ' +
+    'Not profiled in this run.',
   'inventory.power':
     'A power change travels XAPI event → the gateway’s `event.from` loop → SSE `changes` → the cache → a render of ' +
     'the tree. If this row misses, look at the event batching in `watchEvents` (`packages/api-client/src/events.ts`).',

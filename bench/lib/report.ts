@@ -302,7 +302,8 @@ export function writeMarkdown(
   if (missed.length) {
     out.push('## What limits the missed targets', '');
     for (const row of missed) {
-      out.push(`### ${row.measure}`, '', fill(analysis[row.id] ?? 'Not analysed yet.', figures), '');
+      const beside = row.paired ? `, beside ${row.paired.name}` : '';
+      out.push(`### ${row.measure}${beside}`, '', fill(analysis[row.id] ?? 'Not analysed yet.', figures), '');
     }
   }
   for (const section of sections) out.push(`## ${section.title}`, '', fill(section.text, figures), '');
