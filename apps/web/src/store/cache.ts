@@ -63,16 +63,6 @@ export class ObjectCache {
     return out;
   }
 
-  /** The host an unshared SR lives on: the host of its (only) PBD. */
-  srHost(sr: { readonly shared: boolean; readonly PBDs: readonly string[] }): RecordOf['host'] | undefined {
-    if (sr.shared) return undefined;
-    for (const pbd of this.byRefs('pbd', sr.PBDs)) {
-      const host = this.byRef('host', pbd.host);
-      if (host) return host;
-    }
-    return undefined;
-  }
-
   uuidOfRef(ref: string): { cls: WireClass; uuid: string } | undefined {
     return this.refs.get(ref);
   }
