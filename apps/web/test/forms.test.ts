@@ -12,7 +12,7 @@ import {
 } from '../src/details/extension-form.ts';
 import { guestIps, rdpOffer } from '../src/domain/remote-access.ts';
 import { availableActions } from '../src/domain/power-actions.ts';
-import { checkPoolMtu, describeGroups, effectiveMtu, isMixed } from '../src/inventory/mtu.ts';
+import { checkPoolMtu, describeGroups, effectiveMtu, isMixed } from '../src/domain/mtu.ts';
 import { findEntry, readExtensions } from '../src/shared/catalogue.ts';
 import type { GuestMetricsRec, VmRec } from '../src/api/wire.ts';
 

@@ -4,7 +4,7 @@ import { followLink } from '../app/router.ts';
 import { consolePath, objectPath, type DetailTab } from '../app/routes.ts';
 import { NULL_REF, type WireClass } from '../api/wire.ts';
 import { useBrowserLocale } from '../inventory/useInventory.ts';
-import { flagsOfVm } from '../inventory/visibility.ts';
+import { flagsOfVm } from '../domain/visibility.ts';
 import { classInfo, tabsOf } from '../objects/registry.ts';
 import { useObject } from '../objects/use-object.ts';
 import { roleAtLeast, type Role } from '../shared/catalogue.ts';

@@ -13,8 +13,7 @@ import {
   type RecordExtension,
   type Role,
 } from '../shared/catalogue.ts';
-import { cache } from '../store/cache.ts';
-import { useRecordByRef } from '../store/hooks.ts';
+import { useReads } from '../store/reads.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { addNewEntry, removeNewEntry, setDraft, updateNewEntry, useDrafts } from './drafts.ts';
 import { inputOf, isRelevant, roleLock, stateLock, type ObjectCheck } from './extension-form.ts';
@@ -291,11 +290,12 @@ function mtuRange(record: AnyRec): string {
 }
 
 function MtuWarning({ value, record }: { value: string; record: AnyRec }) {
-  const network = cache.byRef('network', record.$ref);
+  const reads = useReads();
+  const network = reads.byRef('network', record.$ref);
   if (!network || value === String(network.MTU)) return null;
-  const management = cache.byRefs('pif', network.PIFs).find((pif) => pif.management);
-  const toolless = cache.byRefs('vif', network.VIFs).some((vif) => {
-    const vm = cache.byRef('vm', vif.VM);
+  const management = reads.byRefs('pif', network.PIFs).find((pif) => pif.management);
+  const toolless = reads.byRefs('vif', network.VIFs).some((vif) => {
+    const vm = reads.byRef('vm', vif.VM);
     return vm?.power_state === 'Running' && vm.guest_metrics === NULL_REF;
   });
   return (
@@ -325,7 +325,8 @@ function ReadOnlyValue({ ext, now }: { ext: RecordExtension; now: number }) {
 
 /** An import task: its name, state and progress while it exists, else the stored reference. */
 function TaskValue({ refOrUuid }: { refOrUuid: string }) {
-  const task = useRecordByRef('task', refOrUuid) ?? cache.get('task', refOrUuid);
+  const reads = useReads();
+  const task = reads.byRef('task', refOrUuid) ?? reads.get('task', refOrUuid);
   if (!task) return <output className="readonly-value">{refOrUuid} (task no longer exists)</output>;
   const percent = Math.round((task.progress ?? 0) * 100);
   return (

@@ -15,8 +15,8 @@ import {
   type WireClass,
 } from '../api/wire.ts';
 import { guestAddresses } from '../domain/search.ts';
-import { flagsOfVm } from '../inventory/visibility.ts';
-import { effectiveMtu } from '../inventory/mtu.ts';
+import { flagsOfVm } from '../domain/visibility.ts';
+import { effectiveMtu } from '../domain/mtu.ts';
 import { formatDuration, srDisplayDescription, srDisplayName, type Role } from '../shared/catalogue.ts';
 import { useReads } from '../store/reads.ts';
 import { useBrowserLocale } from '../inventory/useInventory.ts';

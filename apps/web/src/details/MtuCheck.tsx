@@ -1,8 +1,7 @@
-import { useMemo } from 'react';
 import type { PifRec } from '../api/wire.ts';
 import { preferences } from '../app/preferences.ts';
-import { checkPoolMtu, describeGroups, isMixed } from '../inventory/mtu.ts';
-import { useClassesVersion } from '../store/hooks.ts';
+import { checkPoolMtu, describeGroups, isMixed } from '../domain/mtu.ts';
+import { useReads } from '../store/reads.ts';
 import { useStore } from '../store/store.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { poolNics } from './mtu-data.ts';
@@ -12,12 +11,9 @@ import { poolNics } from './mtu-data.ts';
  * as the tree names them behind "Which NICs".
  */
 export function MtuCheck({ filter, scope }: { filter?: (pif: PifRec) => boolean; scope: 'pool' | 'network' }) {
-  const version = useClassesVersion(['pif', 'host', 'network']);
+  const reads = useReads();
   const { showHidden } = useStore(preferences);
-  const report = useMemo(() => {
-    void version;
-    return checkPoolMtu(poolNics(showHidden, filter));
-  }, [version, filter, showHidden]);
+  const report = checkPoolMtu(poolNics(reads, showHidden, filter));
   const where = scope === 'pool' ? 'in the pool' : 'of this network';
   if (!isMixed(report)) {
     return report.groups.length === 1 ? (

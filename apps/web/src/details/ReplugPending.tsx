@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { describeError } from '../api/http.ts';
 import type { AnyRec } from '../api/wire.ts';
-import { cache } from '../store/cache.ts';
 import type { Role } from '../shared/catalogue.ts';
-import { useClassesVersion } from '../store/hooks.ts';
+import { useReads } from '../store/reads.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { ConfirmDialog } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
@@ -11,11 +10,11 @@ import { pendingReplugs, replugNic, replugRoleLock, type PendingNic } from './re
 
 /** A network's NICs still on their old MTU, and the replug that applies the new one (to those allowed to). */
 export function ReplugPending({ network, role }: { network: AnyRec; role: Role }) {
-  useClassesVersion(['network', 'pif', 'vif', 'vm', 'host']);
+  const reads = useReads();
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
-  const record = cache.byRef('network', network.$ref);
-  const pending = record ? pendingReplugs(record) : [];
+  const record = reads.byRef('network', network.$ref);
+  const pending = record ? pendingReplugs(reads, record) : [];
   if (pending.length === 0) return null;
   const allowed = pending.filter((nic) => !nic.blocked && !replugRoleLock(nic.cls, role));
   const roleNotices = new Set(

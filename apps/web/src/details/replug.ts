@@ -1,8 +1,8 @@
 import { request } from '../api/http.ts';
-import { NULL_REF, type NetworkRec, type PifRec, type VifRec } from '../api/wire.ts';
-import { effectiveMtu } from '../inventory/mtu.ts';
+import { NULL_REF, type NetworkRec } from '../api/wire.ts';
+import { effectiveMtu } from '../domain/mtu.ts';
 import { ROLE_LABELS, roleAtLeast, type Role } from '../shared/catalogue.ts';
-import { cache } from '../store/cache.ts';
+import type { Reads } from '../store/reads.ts';
 import { pifLabel } from './mtu-data.ts';
 
 /**
@@ -24,13 +24,13 @@ export interface PendingNic {
   readonly blocked?: string;
 }
 
-export function pendingReplugs(network: NetworkRec): PendingNic[] {
+export function pendingReplugs(reads: Reads, network: NetworkRec): PendingNic[] {
   const pending: PendingNic[] = [];
-  for (const pif of cache.byRefs('pif', network.PIFs) as PifRec[]) {
+  for (const pif of reads.byRefs('pif', network.PIFs)) {
     if (!pif.currently_attached || pif.bond_slave_of !== NULL_REF) continue;
     const next = effectiveMtu(network.MTU, pif.other_config).mtu;
     if (next === pif.MTU) continue;
-    const host = cache.byRef('host', pif.host)?.name_label ?? 'unknown host';
+    const host = reads.byRef('host', pif.host)?.name_label ?? 'unknown host';
     pending.push({
       cls: 'pif',
       uuid: pif.uuid,
@@ -42,11 +42,11 @@ export function pendingReplugs(network: NetworkRec): PendingNic[] {
         : {}),
     });
   }
-  for (const vif of cache.byRefs('vif', network.VIFs) as VifRec[]) {
+  for (const vif of reads.byRefs('vif', network.VIFs)) {
     if (!vif.currently_attached) continue;
     const next = effectiveMtu(network.MTU, vif.other_config).mtu;
     if (next === vif.MTU) continue;
-    const vm = cache.byRef('vm', vif.VM)?.name_label ?? 'a VM';
+    const vm = reads.byRef('vm', vif.VM)?.name_label ?? 'a VM';
     pending.push({ cls: 'vif', uuid: vif.uuid, name: `NIC ${vif.device} of ${vm}`, current: vif.MTU, next });
   }
   return pending;

@@ -17,7 +17,7 @@ import { operationInProgress } from '../domain/power-actions.ts';
 import { srDisplayName } from '../shared/catalogue.ts';
 import { guestAddresses, matchesQuery, searchText, type Query } from '../domain/search.ts';
 import { hostIcon, nicName, vmIcon } from '../objects/registry.ts';
-import { flagsOfVm, isHidden } from './visibility.ts';
+import { flagsOfVm, isHidden } from '../domain/visibility.ts';
 
 /**
  * The navigation trees, built from plain records (so they can be tested without a browser):

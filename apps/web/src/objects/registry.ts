@@ -11,7 +11,7 @@ import {
   type WireClass,
 } from '../api/wire.ts';
 import type { IconName } from '../inventory/tree.ts';
-import { flagsOfVm, isHidden } from '../inventory/visibility.ts';
+import { flagsOfVm, isHidden } from '../domain/visibility.ts';
 import { entriesOf, srDisplayName } from '../shared/catalogue.ts';
 import type { Reads } from '../store/reads.ts';
 

@@ -2,7 +2,7 @@ import { NULL_REF, type VmRec } from '../api/wire.ts';
 import type { WallSource } from '../app/routes.ts';
 import { guestAddresses, matchesQuery, parseQuery, searchText } from '../domain/search.ts';
 import { homeOf } from '../inventory/tree.ts';
-import { flagsOfVm } from '../inventory/visibility.ts';
+import { flagsOfVm } from '../domain/visibility.ts';
 import type { WallConsoleKey } from '../shared/contracts.ts';
 import type { ObjectCache } from '../store/cache.ts';
 
