@@ -369,6 +369,8 @@ class UserStream {
   bytes = 0;
   lastData = performance.now();
   seenAt: number | undefined;
+  /** The gateway closed it (e.g. it fell too far behind). */
+  closed = false;
   private watched: { uuid: string; power: string } | undefined;
   private tail = '';
   private readonly socket: net.Socket;
@@ -387,6 +389,7 @@ class UserStream {
       this.tail = text.slice(-TAIL_CHARS);
     });
     this.socket.on('error', onError);
+    this.socket.on('close', () => (this.closed = true));
   }
 
   watchFor(uuid: string, power: string): void {
@@ -427,7 +430,8 @@ export const inventoryUsers: Scenario = {
     'change to the moment every stream has carried that VM (Date.now(), same machine), the worst stream and the median.',
   allotment: { full: 240, quick: 60 },
   async run(ctx: Context): Promise<Row[]> {
-    const users = ctx.quick ? 100 : 1000;
+    // `--cases <n>` runs it with n users (to find where a limit is).
+    const users = ctx.quick ? 100 : Number(ctx.cases?.find((c) => /^\d+$/.test(c)) ?? 1000);
     const size = ctx.quick ? QUICK_SIZE : SIZES[0]!;
     const changes = ctx.quick ? 2 : 4;
     const stack = await startGatewayStack({
@@ -465,6 +469,12 @@ export const inventoryUsers: Scenario = {
         if (failure) throw failure;
         const now = performance.now();
         if (streams.every((s) => now - s.lastData > QUIET_MS)) break;
+        if (i % 40 === 0) {
+          const bytes = streams.reduce((sum, s) => sum + s.bytes, 0);
+          ctx.log(
+            `  loading: ${(bytes / MB).toFixed(0)} MB to ${streams.length} streams, RSS ${(rssOf(stack.gateway.pid) / MB).toFixed(0)} MB`,
+          );
+        }
         await sleep(250);
       }
       const steady = rssOf(stack.gateway.pid);
@@ -490,7 +500,10 @@ export const inventoryUsers: Scenario = {
         for (let wait = 0; wait < 200 && streams.some((s) => s.seenAt === undefined); wait++) await sleep(50);
         const delays = streams.map((s) => (s.seenAt ?? NaN) - at);
         const missing = delays.filter((d) => Number.isNaN(d)).length;
-        if (missing) throw new Error(`${missing} of ${users} streams did not carry the change within 10 s`);
+        if (missing) {
+          const closed = streams.filter((st) => st.closed).length;
+          throw new Error(`${missing} of ${users} streams did not carry the change within 10 s (${closed} closed)`);
+        }
         worst.push(Math.max(...delays));
         medians.push(percentile(delays, 50));
         ctx.log(
