@@ -47,7 +47,7 @@ describe('EventSender', () => {
   it('hands a large event to the socket a slice at a time, keeping what it copies small', async () => {
     const { client, events } = sender();
     const big = `"${'x'.repeat(200_000)}"`;
-    events.send('snapshot', [big], true);
+    events.send('snapshot', [big], 'snapshot');
     // The client has read nothing: only the first slice was handed over, the rest waits as a shared string.
     expect(client.buffered()).toBeLessThanOrEqual(16 * 1024 + 64);
     expect(await client.readAll()).toBe(`event: snapshot\ndata: ${big}\n\n`);
@@ -68,10 +68,10 @@ describe('EventSender', () => {
   it('drops events queued before a snapshot: the snapshot replaces them', async () => {
     const { client, events } = sender();
     // The first snapshot is still on its way when the rest arrives.
-    events.send('snapshot', [`{"records":{"x":"${'s'.repeat(50_000)}"}}`], true);
+    events.send('snapshot', [`{"records":{"x":"${'s'.repeat(50_000)}"}}`], 'snapshot');
     events.send('changes', ['[1]']);
     events.send('changes', ['[2]']);
-    events.send('snapshot', ['{"records":{"vm":{}}}'], true);
+    events.send('snapshot', ['{"records":{"vm":{}}}'], 'snapshot');
     events.send('changes', ['[3]']);
     const all = await client.readAll();
     expect(all.match(/^event: .*$/gm)).toEqual(['event: snapshot', 'event: snapshot', 'event: changes']);
@@ -81,7 +81,7 @@ describe('EventSender', () => {
 
   it('gives up a stream whose unsent events pass the backlog, not counting the snapshot', async () => {
     const { client, overflows, events } = sender({ backlogChars: 10_000 });
-    events.send('snapshot', [`"${'s'.repeat(50_000)}"`], true);
+    events.send('snapshot', [`"${'s'.repeat(50_000)}"`], 'snapshot');
     for (let i = 0; i < 4; i++) events.send('changes', [`"${'c'.repeat(2000)}"`]);
     expect(overflows).toEqual([]);
     events.send('changes', [`"${'c'.repeat(2000)}"`]);
@@ -89,6 +89,16 @@ describe('EventSender', () => {
     // Nothing more is written once given up.
     events.send('changes', ['[]']);
     expect(await client.readAll()).not.toContain('data: []');
+  });
+
+  it('does not count the bulk load after a snapshot as backlog, and keeps it after the snapshot', async () => {
+    const { client, overflows, events } = sender({ backlogChars: 10_000 });
+    events.send('snapshot', [`"${'s'.repeat(20_000)}"`], 'snapshot');
+    for (let i = 0; i < 10; i++) events.send('changes', [`"${'d'.repeat(5000)}"`], 'load');
+    events.send('changes', [`"${'c'.repeat(2000)}"`]);
+    expect(overflows).toEqual([]);
+    const all = await client.readAll();
+    expect(all.match(/^event: .*$/gm)).toEqual(['event: snapshot', ...Array(11).fill('event: changes')]);
   });
 
   it('keeps a reader that falls behind and catches up within the backlog', async () => {
@@ -105,7 +115,7 @@ describe('EventSender', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const { client, overflows, events } = sender({ stallTimeoutMs: 5000 });
-      events.send('snapshot', [`"${'s'.repeat(200_000)}"`], true);
+      events.send('snapshot', [`"${'s'.repeat(200_000)}"`], 'snapshot');
       vi.advanceTimersByTime(4000);
       // It reads some: the timer starts again.
       await client.readAll(4);

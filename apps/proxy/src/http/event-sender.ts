@@ -16,10 +16,15 @@ function cutAt(text: string, at: number): number {
 /** Why a stream is given up: it fell too far behind, or its client accepted nothing for the stall timeout. */
 export type Overflow = 'backlog' | 'stalled';
 
+/**
+ * `snapshot` replaces everything queued before it; `load` is the bulk that follows it (the device records of a large
+ * pool). Both are the inventory's own serialisation, held for every stream anyway, so neither counts as backlog.
+ */
+export type EventKind = 'snapshot' | 'load' | 'change';
+
 interface QueuedEvent {
   pieces: readonly string[];
-  /** A snapshot replaces everything before it; it is the inventory's own serialisation, so it is not backlog. */
-  snapshot: boolean;
+  kind: EventKind;
   chars: number;
 }
 
@@ -45,15 +50,15 @@ export class EventSender {
   ) {}
 
   /** Queues one event whose data is `parts` concatenated (already JSON). */
-  send(event: string, parts: readonly string[], snapshot = false): void {
+  send(event: string, parts: readonly string[], kind: EventKind = 'change'): void {
     if (this.stopped || this.ending) return;
-    if (snapshot) {
-      for (const dropped of this.queue.splice(0)) if (!dropped.snapshot) this.backlog -= dropped.chars;
+    if (kind === 'snapshot') {
+      for (const dropped of this.queue.splice(0)) if (dropped.kind === 'change') this.backlog -= dropped.chars;
     }
     const pieces = [`event: ${event}\ndata: `, ...parts, '\n\n'];
     const chars = pieces.reduce((sum, piece) => sum + piece.length, 0);
-    this.queue.push({ pieces, snapshot, chars });
-    if (!snapshot) {
+    this.queue.push({ pieces, kind, chars });
+    if (kind === 'change') {
       this.backlog += chars;
       if (this.backlog > this.limits.backlogChars) return this.overflow('backlog');
     }
@@ -104,7 +109,7 @@ export class EventSender {
       if (!this.current) {
         const next = this.queue.shift();
         if (!next) return undefined;
-        if (!next.snapshot) this.backlog -= next.chars;
+        if (next.kind === 'change') this.backlog -= next.chars;
         this.current = { pieces: next.pieces, index: 0, offset: 0 };
       }
       const { pieces, index, offset } = this.current;

@@ -75,9 +75,10 @@ export function eventStream(ctx: GatewayContext) {
       if (message.type === 'status') {
         send('status', { state: message.state, ...(message.message ? { message: message.message } : {}) });
       } else if (!scope) {
-        sender.send(message.type, message.parts, message.type === 'snapshot');
+        const kind = message.type === 'snapshot' ? 'snapshot' : message.load ? 'load' : 'change';
+        sender.send(message.type, message.parts, kind);
       } else if (message.type === 'snapshot') {
-        sender.send('snapshot', [JSON.stringify({ records: inventory.scopedRecords(scope) })], true);
+        sender.send('snapshot', [JSON.stringify({ records: inventory.scopedRecords(scope) })], 'snapshot');
       } else {
         const mine = message.changes.filter((change) => inventory.changeInScope(scope, change));
         if (mine.length) send('changes', mine);

@@ -32,7 +32,7 @@ export interface BrowserChange {
  */
 export type InventoryMessage =
   | { type: 'snapshot'; parts: string[] }
-  | { type: 'changes'; parts: string[]; changes: readonly BrowserChange[] }
+  | { type: 'changes'; parts: string[]; changes: readonly BrowserChange[]; load?: true }
   | { type: 'status'; state: 'live' | 'reconnecting'; message?: string };
 
 /**
@@ -229,7 +229,12 @@ export class Inventory {
         adds.push({ op: 'add', class: name, uuid, ref: record.$ref, record });
       }
     }
-    this.detailParts = slices(adds).map((changes) => ({ type: 'changes', parts: [JSON.stringify(changes)], changes }));
+    this.detailParts = slices(adds).map((changes) => ({
+      type: 'changes',
+      parts: [JSON.stringify(changes)],
+      changes,
+      load: true,
+    }));
     return this.detailParts;
   }
 
@@ -262,11 +267,12 @@ export class Inventory {
     for (const listener of this.listeners) listener(message);
   }
 
-  private publishChanges(changes: BrowserChange[]): void {
+  /** `load`: a bulk of records (the device classes, a resync), sent on without counting as a stream's backlog. */
+  private publishChanges(changes: BrowserChange[], load = false): void {
     if (changes.length === 0) return;
     this.snapshotParts = undefined;
     this.detailParts = undefined;
-    this.publish({ type: 'changes', parts: [JSON.stringify(changes)], changes });
+    this.publish({ type: 'changes', parts: [JSON.stringify(changes)], changes, ...(load ? { load } : {}) });
   }
 
   private async run(classes: readonly KnownClass[], onSnapshot: (records: RecordsByClass) => void): Promise<void> {
@@ -381,7 +387,7 @@ export class Inventory {
    * user is already typing in the freshly shown tree.
    */
   private publishSlices(changes: BrowserChange[]): void {
-    for (const slice of slices(changes)) this.publishChanges(slice);
+    for (const slice of slices(changes)) this.publishChanges(slice, true);
   }
 
   private apply(changes: XapiChange[]): void {
