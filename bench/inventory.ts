@@ -382,7 +382,8 @@ class UserStream {
     this.socket.setEncoding('latin1');
     this.socket.on('data', (chunk: string) => {
       this.bytes += chunk.length;
-      this.lastData = performance.now();
+      // Keep-alive comments arrive every 15 s on each stream: they are not data.
+      if (!chunk.startsWith(': ping')) this.lastData = performance.now();
       if (this.watched === undefined || this.seenAt !== undefined) return;
       const text = this.tail + chunk;
       if (shows(text, this.watched.uuid, this.watched.power)) this.seenAt = Date.now();
