@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { PRODUCT_NAME } from './apps/web/src/app/product-name.ts';
+import { PRODUCT_NAME } from './apps/web/src/product/product-name.ts';
 
 /**
  * Builds the browser UI (apps/web) into apps/web/dist, which the gateway serves. In development (`npm run dev`,
@@ -12,7 +12,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('./apps/web', import.meta.url)),
   plugins: [
     react(),
-    // The page's first title, before the app sets its own: the product's one name (app/product-name.ts).
+    // The page's first title, before the app sets its own: the product's one name (product/product-name.ts).
     { name: 'product-name', transformIndexHtml: (html) => html.replaceAll('%PRODUCT_NAME%', PRODUCT_NAME) },
   ],
   build: {

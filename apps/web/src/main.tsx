@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
-import { parseRoute } from './app/routes.ts';
+import { parseRoute } from './navigation/routes.ts';
 import { preconnect } from './console/preconnect.ts';
 import './styles/app.css';
 import './styles/responsive.css';

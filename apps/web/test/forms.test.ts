@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/http.ts';
 import { loginErrorMessage } from '../src/app/login-errors.ts';
-import { parseRoute, objectPath, consolePath } from '../src/app/routes.ts';
+import { parseRoute, objectPath, consolePath } from '../src/navigation/routes.ts';
 import {
   checkDraft,
   checkForm,

@@ -2,8 +2,8 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useStore } from '../store/store.ts';
 import { ToastHost } from '../ui/ToastHost.tsx';
 import { LoginPage } from './LoginPage.tsx';
-import { useRoute } from './router.ts';
-import { bootstrap, session } from './session.ts';
+import { useRoute } from '../navigation/router.ts';
+import { bootstrap, session } from '../session/session.ts';
 import { SessionEndedDialog } from './SessionEndedDialog.tsx';
 
 /**

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { LoginForm } from './LoginForm.tsx';
 import { fetchLoginPool, type LoginPool } from './login-pool.ts';
-import { PRODUCT_NAME } from './product.ts';
-import { logIn } from './session.ts';
+import { PRODUCT_NAME } from '../product/product.ts';
+import { logIn } from '../session/session.ts';
 
 export function LoginPage({ notice }: { notice?: string }) {
   const [pool, setPool] = useState<LoginPool | undefined>();

@@ -1,7 +1,7 @@
 import { Modal } from '../ui/Modal.tsx';
 import { toast } from '../ui/toasts.ts';
 import { LoginForm } from './LoginForm.tsx';
-import { leaveEnded, resume } from './session.ts';
+import { leaveEnded, resume } from '../session/session.ts';
 
 /**
  * Shown over the whole UI when the session ends (the pool destroyed it, it expired, or a call answered 401). The page

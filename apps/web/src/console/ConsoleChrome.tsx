@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { openConsoleWindow } from './console-window.ts';
 import { KeyboardBar, PeoplePanel, type KeyboardActions } from './ConsolePresence.tsx';

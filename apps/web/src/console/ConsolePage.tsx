@@ -1,4 +1,4 @@
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import type { Role } from '../shared/roles.ts';
 import { useRecord } from '../store/hooks.ts';
 import { useDocumentTitle } from '../ui/dom.ts';

@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import { session } from '../app/session.ts';
+import { session } from '../session/session.ts';
 import { useStore } from '../store/store.ts';
 import type { ConsoleController } from './controller.ts';
 import type { Availability, VmConsoleSnapshot } from './follow.ts';

@@ -1,4 +1,4 @@
-import { consolePath, type ConsoleKind } from '../app/routes.ts';
+import { consolePath, type ConsoleKind } from '../navigation/routes.ts';
 
 /**
  * "Console in new window", wherever it is offered: a new tab of the chrome-less console page, as the details header's

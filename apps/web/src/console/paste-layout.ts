@@ -1,5 +1,5 @@
 import type { VmRec } from '../api/wire.ts';
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import { keymapById, readPlatformKeymap, type Keymap } from '../shared/keymaps.ts';
 
 /**

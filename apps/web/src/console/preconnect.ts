@@ -1,4 +1,4 @@
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import { EarlyChannel } from './channel.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import { PRODUCT_NAME } from '../app/product.ts';
-import { followLink } from '../app/router.ts';
-import { consolePath, objectPath, type DetailTab } from '../app/routes.ts';
+import { PRODUCT_NAME } from '../product/product.ts';
+import { followLink } from '../navigation/router.ts';
+import { consolePath, objectPath, type DetailTab } from '../navigation/routes.ts';
 import { NULL_REF, type WireClass } from '../api/wire.ts';
 import { useBrowserLocale } from '../inventory/useInventory.ts';
 import { flagsOfVm } from '../domain/visibility.ts';

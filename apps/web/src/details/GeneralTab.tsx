@@ -1,7 +1,7 @@
 import { useCallback, type ReactNode } from 'react';
-import { usePoolBrand } from '../app/product.ts';
-import { followLink } from '../app/router.ts';
-import { objectPath } from '../app/routes.ts';
+import { usePoolBrand } from '../product/product.ts';
+import { followLink } from '../navigation/router.ts';
+import { objectPath } from '../navigation/routes.ts';
 import {
   NULL_REF,
   type AnyRec,

@@ -1,5 +1,5 @@
 import type { PifRec } from '../api/wire.ts';
-import { preferences } from '../app/preferences.ts';
+import { preferences } from '../preferences/preferences.ts';
 import { checkPoolMtu, describeGroups, isMixed } from '../domain/mtu.ts';
 import { useReads } from '../store/reads.ts';
 import { useStore } from '../store/store.ts';

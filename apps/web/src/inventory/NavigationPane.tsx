@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { setPreference, preferences } from '../app/preferences.ts';
-import { link } from '../app/session.ts';
+import { setPreference, preferences } from '../preferences/preferences.ts';
+import { link } from '../session/session.ts';
 import type { Role } from '../shared/roles.ts';
-import { navigate } from '../app/router.ts';
-import { objectPath } from '../app/routes.ts';
+import { navigate } from '../navigation/router.ts';
+import { objectPath } from '../navigation/routes.ts';
 import { ConfirmPowerAction, runPowerAction } from '../details/PowerActions.tsx';
 import { useCacheLoaded } from '../store/hooks.ts';
 import { useStore } from '../store/store.ts';

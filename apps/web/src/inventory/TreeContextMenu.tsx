@@ -1,6 +1,6 @@
 import type { VmRec } from '../api/wire.ts';
-import { navigate } from '../app/router.ts';
-import { objectPath } from '../app/routes.ts';
+import { navigate } from '../navigation/router.ts';
+import { objectPath } from '../navigation/routes.ts';
 import { openConsoleWindow } from '../console/console-window.ts';
 import { runPowerAction } from '../details/PowerActions.tsx';
 import { availableActions, POWER_ROLE, type ActionSpec } from '../domain/power-actions.ts';

@@ -1,4 +1,4 @@
-import type { DetailTab } from '../app/routes.ts';
+import type { DetailTab } from '../navigation/routes.ts';
 import {
   NULL_REF,
   XAPI_CLASS,

@@ -1,7 +1,7 @@
 import type RFB from '@novnc/novnc';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { describeError } from '../api/http.ts';
-import { followLink } from '../app/router.ts';
+import { followLink } from '../navigation/router.ts';
 import { useStore } from '../store/store.ts';
 import { fetchRecording, recordingFileUrl, type RecordingDetail } from './api.ts';
 import { RecordingPlayer, SPEEDS, type Speed } from './player.ts';

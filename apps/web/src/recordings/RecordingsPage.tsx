@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { describeError } from '../api/http.ts';
-import { followLink } from '../app/router.ts';
+import { followLink } from '../navigation/router.ts';
 import {
   fetchRecordings,
   recordingFileUrl,

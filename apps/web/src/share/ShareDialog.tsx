@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import { describeError } from '../api/http.ts';
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import type { ShareLinkView } from '../shared/contracts.ts';
 import { Glyph } from '../ui/Icon.tsx';
 import { Modal } from '../ui/Modal.tsx';

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../api/http.ts';
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import { LINK_TOKEN, type SharedConsoleView } from '../shared/contracts.ts';
 import { useStore } from '../store/store.ts';
 import { useDocumentTitle } from '../ui/dom.ts';

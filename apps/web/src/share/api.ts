@@ -1,6 +1,6 @@
 import { ApiError, request } from '../api/http.ts';
 import { isObject } from '../api/wire.ts';
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import type { LinkState, SharedConsoleView, ShareLinkView } from '../shared/contracts.ts';
 
 /** The gateway's share-link calls (docs/api.md), each answer parsed into the contract's shapes. */

@@ -1,5 +1,5 @@
 import type RFB from '@novnc/novnc';
-import type { ConsoleKind } from '../app/routes.ts';
+import type { ConsoleKind } from '../navigation/routes.ts';
 import { EarlyChannel } from '../console/channel.ts';
 import { closeMeaning, LINK_PROTOCOL_PREFIX } from '../shared/contracts.ts';
 import { Store } from '../store/store.ts';

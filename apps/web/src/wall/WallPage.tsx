@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { preferences } from '../app/preferences.ts';
-import { followLink, navigate } from '../app/router.ts';
-import { objectPath, wallPath, type WallSource } from '../app/routes.ts';
+import { preferences } from '../preferences/preferences.ts';
+import { followLink, navigate } from '../navigation/router.ts';
+import { objectPath, wallPath, type WallSource } from '../navigation/routes.ts';
 import { ROLE_LABELS, roleAtLeast, type Role } from '../shared/roles.ts';
 import { closeMeaning, type WallConsoleKey } from '../shared/contracts.ts';
 import { cache } from '../store/cache.ts';

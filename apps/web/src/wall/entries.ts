@@ -1,5 +1,5 @@
 import { NULL_REF, type VmRec } from '../api/wire.ts';
-import type { WallSource } from '../app/routes.ts';
+import type { WallSource } from '../navigation/routes.ts';
 import { guestAddresses, matchesQuery, parseQuery, searchText } from '../domain/search.ts';
 import { homeOf } from '../inventory/tree.ts';
 import { flagsOfVm } from '../domain/visibility.ts';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConsoleKind } from '../../app/routes.ts';
+import type { ConsoleKind } from '../../navigation/routes.ts';
 
 /** The two views of a console: noVNC on the VM's `rfb` console, or xterm.js on its `vt100` (text) console. */
 export type ConsoleViewKind = 'graphical' | 'text';

@@ -4,7 +4,7 @@ import { setUnauthorizedListener, type ApiError } from '../api/http.ts';
 import { clearAllDrafts } from '../details/drafts.ts';
 import { cache } from '../store/cache.ts';
 import { Store } from '../store/store.ts';
-import { parseRoute } from './routes.ts';
+import { parseRoute } from '../navigation/routes.ts';
 
 /**
  * The login session and the inventory stream that belongs to it. When the session ends under the user (the pool
