@@ -328,6 +328,8 @@ export class Inventory {
   private replace(records: RecordsByClass): void {
     if (this.hasSnapshot) {
       this.publishSlices(this.resync(CORE_CLASSES, records));
+      // Browsers told "reconnecting" while the pool was away are told it is back, even when nothing differs.
+      this.publish({ type: 'status', state: 'live' });
       return;
     }
     for (const cls of CORE_CLASSES) this.fill(cls, records);
