@@ -83,14 +83,20 @@ describe('the pool fails', () => {
   it('renews sessions the pool forgot in a restart, without asking users to log in again', async () => {
     const s = await start();
     const { cookie } = await s.login('vmadmin');
-    // A second snapshot follows the resync on the renewed session.
-    const events = await eventsAcrossRestart(
-      s,
-      cookie,
-      (seen) => seen.filter((e) => e.event === 'snapshot').length >= 2 || seen.some((e) => e.event === 'session-ended'),
-    );
+    // The stream is told the pool is away, then live again once resynced on the renewed session (as changes: one
+    // snapshot, the browser keeps its state).
+    const states = (seen: { event: string; data: unknown }[]) =>
+      seen.filter((e) => e.event === 'status').map((e) => (e.data as { state: string }).state);
+    const events = await eventsAcrossRestart(s, cookie, (seen) => {
+      const told = states(seen);
+      return (
+        (told.includes('reconnecting') && told.lastIndexOf('live') > told.indexOf('reconnecting')) ||
+        seen.some((e) => e.event === 'session-ended')
+      );
+    });
     expect(events.some((e) => e.event === 'session-ended')).toBe(false);
-    expect(events.filter((e) => e.event === 'snapshot').length).toBe(2);
+    expect(events.filter((e) => e.event === 'snapshot').length).toBe(1);
+    expect(states(events).slice(-2)).toEqual(['reconnecting', 'live']);
     expect((await api(s, 'GET', '/api/objects/vm', { cookie })).status).toBe(200);
     const client = await openVm(s, cookie, 'Windows Server 2022');
     expect((await client.read(12)).toString('latin1')).toMatch(/^RFB/);
