@@ -30,5 +30,7 @@ export default defineConfig({
       testMatch: 'console.spec.ts',
       use: { gatewayEnv: { CONSOLE_SHARING: 'always' } } as Record<string, unknown>,
     },
+    // The docs' screenshots (`npm run screenshots`): a generator, not a test, so it exists only when asked for.
+    ...(process.env.SCREENSHOTS === '1' ? [{ name: 'docs-screenshots', testMatch: 'screenshots.docs.ts' }] : []),
   ],
 });

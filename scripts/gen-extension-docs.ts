@@ -74,7 +74,7 @@ export function renderExtensionDocs(): string {
     '',
     'In the UI each key is one line of its object’s Extensions tab — label, control, when a change takes effect, and',
     'its help behind About — and the tab saves its object and NICs together (screenshots at 1440×900, taken by',
-    '`SCREENSHOTS=1 npx playwright test tests/browser/screenshots.spec.ts`):',
+    '`npm run screenshots`):',
     '',
     '| | Light | Dark |',
     '| --- | --- | --- |',
