@@ -52,16 +52,17 @@ export interface Picture {
   rgba: Uint8Array;
 }
 
-/** The console canvas as RGBA bytes (noVNC draws at the framebuffer's own size; scaling is CSS only). */
-export async function canvasPicture(page: Page): Promise<Picture> {
-  const { width, height, base64 } = await page
-    .locator('.console-screen canvas')
-    .evaluate((canvas: HTMLCanvasElement) => {
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let binary = '';
-      for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
-      return { width: canvas.width, height: canvas.height, base64: btoa(binary) };
-    });
+/**
+ * The console canvas (or another, e.g. the recording player's) as RGBA bytes (noVNC draws at the framebuffer's own
+ * size; scaling is CSS only).
+ */
+export async function canvasPicture(page: Page, selector = '.console-screen canvas'): Promise<Picture> {
+  const { width, height, base64 } = await page.locator(selector).evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let binary = '';
+    for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return { width: canvas.width, height: canvas.height, base64: btoa(binary) };
+  });
   return { width, height, rgba: new Uint8Array(Buffer.from(base64, 'base64')) };
 }
 

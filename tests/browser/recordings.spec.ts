@@ -60,17 +60,7 @@ async function settled(page: Page, unlike?: Picture): Promise<Picture> {
   throw new Error('the console picture did not settle');
 }
 
-async function playerPicture(page: Page): Promise<Picture> {
-  const { width, height, base64 } = await page
-    .locator('.player-screen canvas')
-    .evaluate((canvas: HTMLCanvasElement) => {
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let binary = '';
-      for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
-      return { width: canvas.width, height: canvas.height, base64: btoa(binary) };
-    });
-  return { width, height, rgba: new Uint8Array(Buffer.from(base64, 'base64')) };
-}
+const playerPicture = (page: Page): Promise<Picture> => canvasPicture(page, '.player-screen canvas');
 
 test('a recorded console: the indicator, then playback that seeks to a typing marker and shows what was live then', async ({
   browser,
