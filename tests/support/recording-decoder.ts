@@ -20,7 +20,7 @@ export function recordsOf(file: Buffer): { records: { at: number; record: Record
 
 /**
  * The picture a player shows at `time` (ms): from the last keyframe at or before it, every screen record up to it,
- * decoded with noVNC's own decoders (the handshake a player fakes for noVNC, then the recorded bytes as they are).
+ * decoded with noVNC's own decoders (pictureOf).
  */
 export async function pictureAt(
   file: Buffer,
@@ -30,7 +30,21 @@ export async function pictureAt(
   const keyframes = records.filter((r) => r.record.type === 'keyframe' && r.record.time <= time);
   const start = keyframes.at(-1);
   if (!start || start.record.type !== 'keyframe') throw new Error(`no keyframe at or before ${time} ms`);
-  const { width, height, name } = start.record.keyframe;
+  const screens = records.flatMap(({ at, record }) =>
+    at > start.at && record.type === 'screen' && record.time <= time ? [record.bytes] : [],
+  );
+  return { ...(await pictureOf(start.record.keyframe, screens)), keyframeAt: start.record.time };
+}
+
+/**
+ * The picture after `screens` (the screen records from a keyframe on), decoded as the player does: the handshake a
+ * player fakes for noVNC, then the recorded bytes as they are.
+ */
+export async function pictureOf(
+  keyframe: { width: number; height: number; name: string },
+  screens: readonly Uint8Array[],
+): Promise<{ width: number; height: number; rgba: Uint8Array }> {
+  const { width, height, name } = keyframe;
   const stream = new Duplex({ read: () => undefined, write: (_c, _e, callback) => callback() });
   const viewer = new TestViewer(stream);
   const nameBytes = Buffer.from(name, 'utf8');
@@ -43,16 +57,10 @@ export async function pictureAt(
   await viewer.handshake();
   viewer.setPixelFormat(NOVNC_FORMAT);
   viewer.setEncodings(NOVNC_ENCODINGS);
-  for (const { at, record } of records) {
-    if (at < start.at || record.type !== 'screen' || record.time > time) continue;
-    stream.push(Buffer.from(record.bytes));
+  for (const bytes of screens) {
+    stream.push(Buffer.from(bytes));
     await viewer.readMessage();
   }
   stream.destroy();
-  return {
-    width: viewer.display.width,
-    height: viewer.display.height,
-    rgba: viewer.display.rgba,
-    keyframeAt: start.record.time,
-  };
+  return { width: viewer.display.width, height: viewer.display.height, rgba: viewer.display.rgba };
 }

@@ -46,6 +46,23 @@ describe('reading a recording in ranges', () => {
     expect(asked).toEqual([[0, file.length - 1]]);
   });
 
+  it('tells the next record’s time from its header alone: a seek stops before a record past its point is fetched', async () => {
+    const big = encodeRecord('screen', 30, new Uint8Array(3 * 1024 * 1024));
+    const long = new Uint8Array(screen.length + big.length);
+    long.set(screen);
+    long.set(big, screen.length);
+    const asked: [number, number][] = [];
+    const reader = new RecordReader(fetchRange(long, asked), 0, long.length);
+    expect(await reader.nextTime()).toBe(10);
+    expect(await reader.next()).toMatchObject({ kind: 'record', record: { type: 'screen', time: 10 } });
+    expect(await reader.nextTime()).toBe(30);
+    // One range (1 MiB) so far: the 3 MiB record past the point is not fetched to learn its time.
+    expect(asked).toEqual([[0, 1024 * 1024 - 1]]);
+    expect(await reader.next()).toMatchObject({ kind: 'record', record: { type: 'screen', time: 30 } });
+    expect(await reader.nextTime()).toBeUndefined();
+    expect(await reader.next()).toEqual({ kind: 'end' });
+  });
+
   it('stops with a reason at a record that fails its checksum, or one cut off', async () => {
     const damaged = file.slice();
     damaged[screen.length + 3] = damaged[screen.length + 3]! ^ 1;

@@ -123,21 +123,18 @@ export class RecordingPlayer {
     this.channel = channel;
     await channel.ready;
     const reader = new RecordReader(this.fetchRange, keyframe.offset, this.detail.playableBytes);
-    let pending: RecordingRecord | undefined;
-    // Fast-forward: everything from the keyframe up to the target, at once.
+    // Fast-forward: everything from the keyframe up to the target, at once; the first record past it is not waited for.
     for (;;) {
+      const time = await reader.nextTime().catch(() => undefined);
+      if (generation !== this.generation) return;
+      if (time !== undefined && time > clamped.time) break;
       const next = await this.read(reader, generation);
       if (!next) return;
-      if (next.time > clamped.time) {
-        pending = next;
-        break;
-      }
       if (next.type === 'screen') channel.deliver(next.bytes);
     }
-    if (generation !== this.generation) return;
     this.anchor(clamped.time);
     this.patch({ phase: 'ready', playing: play, position: clamped.time });
-    void this.run(reader, pending, generation);
+    void this.run(reader, generation);
   }
 
   dispose(): void {
@@ -147,8 +144,8 @@ export class RecordingPlayer {
   }
 
   /** Delivers records as the clock reaches them, until the end, a seek or disposal. */
-  private async run(reader: RecordReader, first: RecordingRecord | undefined, generation: number): Promise<void> {
-    let record = first;
+  private async run(reader: RecordReader, generation: number): Promise<void> {
+    let record = await this.read(reader, generation);
     for (;;) {
       if (generation !== this.generation) return;
       if (!record) return;

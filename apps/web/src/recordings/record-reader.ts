@@ -1,4 +1,4 @@
-import { readRecord, type RecordingRecord } from '../shared/contracts.ts';
+import { readRecord, readRecordHeader, type RecordingRecord } from '../shared/contracts.ts';
 
 /** Bytes asked for at a time: a few seconds of a busy screen, a long stretch of a quiet one. */
 const CHUNK = 1024 * 1024;
@@ -46,21 +46,42 @@ export class RecordReader {
         return { kind: 'record', record: read.record };
       }
       if (read.kind === 'malformed') return read;
-      if (this.fetched >= this.end) {
-        return this.at >= this.buffer.length ? { kind: 'end' } : { kind: 'malformed', reason: 'a record is cut off' };
-      }
-      const want = Math.max(CHUNK, read.needed ?? 0);
-      const last = Math.min(this.end, this.fetched + want) - 1;
-      const bytes = await this.fetchRange(this.fetched, last);
-      if (bytes.length === 0) return { kind: 'malformed', reason: 'the file ended early' };
-      this.fetched += bytes.length;
-      const rest = this.buffer.subarray(this.at);
-      const joined = new Uint8Array(rest.length + bytes.length);
-      joined.set(rest);
-      joined.set(bytes, rest.length);
-      this.buffer = joined;
-      this.at = 0;
+      const more = await this.more(read.needed ?? 0);
+      if (more) return more;
     }
     return { kind: 'malformed', reason: 'a record is too long' };
+  }
+
+  /**
+   * The time of the next record, fetching no more than its header needs: a seek stops at the first record past its
+   * point without waiting for that record's payload (a whole screen, on a busy one). Undefined at the end or damage,
+   * which `next()` then reports.
+   */
+  async nextTime(): Promise<number | undefined> {
+    for (let i = 0; i < 2; i++) {
+      const header = readRecordHeader(this.buffer, this.at);
+      if (header) return 'malformed' in header ? undefined : header.time;
+      if (await this.more(0)) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Fetches the next range (at least `needed` bytes past the current record's start); a result when none is left. */
+  private async more(needed: number): Promise<ReadResult | undefined> {
+    if (this.fetched >= this.end) {
+      return this.at >= this.buffer.length ? { kind: 'end' } : { kind: 'malformed', reason: 'a record is cut off' };
+    }
+    const want = Math.max(CHUNK, needed - (this.buffer.length - this.at));
+    const last = Math.min(this.end, this.fetched + want) - 1;
+    const bytes = await this.fetchRange(this.fetched, last);
+    if (bytes.length === 0) return { kind: 'malformed', reason: 'the file ended early' };
+    this.fetched += bytes.length;
+    const rest = this.buffer.subarray(this.at);
+    const joined = new Uint8Array(rest.length + bytes.length);
+    joined.set(rest);
+    joined.set(bytes, rest.length);
+    this.buffer = joined;
+    this.at = 0;
+    return undefined;
   }
 }

@@ -8,8 +8,12 @@ import { VirtualViewer } from './virtual-viewer.ts';
 
 /** At most this many screen updates a second are recorded. */
 export const RECORDING_FRAME_MS = 100;
-/** A keyframe at least every this many bytes of screen updates: bounds what a seek replays on a busy screen. */
-export const KEYFRAME_BYTES = 4 * 1024 * 1024;
+/**
+ * A keyframe at least every this many bytes of screen updates: bounds what a seek fetches and replays on a busy
+ * screen (at 4 MiB, 3–4 whole full-colour screens). Where a whole screen is this large a keyframe costs no more than
+ * the update it replaces; on a text-like screen the interval comes first.
+ */
+export const KEYFRAME_BYTES = 1024 * 1024;
 /** Events held while the file is being created (the first viewer joins before the console has a screen). */
 const MAX_PENDING = 1000;
 
