@@ -143,10 +143,10 @@ export class Display {
 
   fillRect(x: number, y: number, w: number, h: number, color: ArrayLike<number>): void {
     this.check(x, y, w, h);
-    for (let row = y; row < y + h; row++) {
-      for (let col = x; col < x + w; col++)
-        this.rgba.set([color[0]!, color[1]!, color[2]!, 255], (row * this.width + col) * 4);
-    }
+    // A row at a time as 32-bit words: a pixel at a time, a whole-screen fill took a few hundred milliseconds.
+    const word = new Uint32Array(Uint8Array.of(color[0]!, color[1]!, color[2]!, 255).buffer)[0]!;
+    const words = new Uint32Array(this.rgba.buffer, this.rgba.byteOffset, this.rgba.length / 4);
+    for (let row = y; row < y + h; row++) words.fill(word, row * this.width + x, row * this.width + x + w);
   }
 
   blitImage(x: number, y: number, w: number, h: number, arr: Uint8Array, offset: number): void {
