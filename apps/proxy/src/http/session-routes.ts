@@ -20,6 +20,7 @@ export function sessionRoutes(ctx: GatewayContext): Router {
       const source = clientAddress(req, config.trustProxy);
       try {
         const { token, session } = await sessions.login(body.username, body.password, source);
+        ctx.inventories.warm(session);
         res.setHeader('Set-Cookie', sessionCookie(token, isSecure(req, config.trustProxy)));
         res.json({ user: session.user, role: session.role });
       } catch (error) {

@@ -454,6 +454,15 @@ export class Inventories implements Watchers {
     return this.inventory;
   }
 
+  /**
+   * At login, before the browser asks: the first login after a start reads the pool's inventory (seconds on a large
+   * pool) while the page loads, rather than after its stream opens. A login that never opens one leaves after a while.
+   */
+  warm(session: UserSession): void {
+    this.of(session);
+    this.released(session);
+  }
+
   /** Called when a stream or request of `session` is done with the inventory; an unused login leaves after a while. */
   released(session: UserSession): void {
     const login = this.logins.get(session.id);
