@@ -111,13 +111,18 @@ declare global {
   }
 }
 
-async function logIn(page: Page, url: string): Promise<{ ms: number; rows: number; phases: string }> {
+/** How long a login may take before the run gives up: a minute per 10,000 VMs (a cold 10,000 took 15 s at load 9). */
+const loginTimeoutMs = (vms: number): number => 60_000 * Math.max(1, vms / 10_000);
+
+async function logIn(page: Page, url: string, vms: number): Promise<{ ms: number; rows: number; phases: string }> {
   await page.goto(url);
   await page.getByLabel('User name').fill('root');
   await page.getByLabel('Password').fill('xenroot');
   await page.evaluate(LOGIN_PROBE);
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.waitForFunction(() => window.__xwcLogin?.paint !== undefined, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__xwcLogin?.paint !== undefined, undefined, {
+    timeout: loginTimeoutMs(vms),
+  });
   const state = (await page.evaluate(() => window.__xwcLogin))!;
   const marks = await page.evaluate(() =>
     Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace(/^xwc:/, ''), m.startTime])),
@@ -195,7 +200,7 @@ async function measureSize(ctx: Context, size: Size, uiDir: string): Promise<Siz
       const context = await browser.newContext({ viewport: VIEWPORT });
       contexts.push(context);
       const page = await context.newPage();
-      const login = await logIn(page, stack.url);
+      const login = await logIn(page, stack.url, size.vms);
       if (r === 0) out.cold = login.ms;
       else out.warm.push(login.ms);
       out.rows = login.rows;
@@ -347,7 +352,7 @@ export const inventory: Scenario = {
     '(8 s per 10,000 VMs). JS heap: used size after a forced garbage collection, then. Power: a halted ' +
     'VM’s row shown (found by search), the simulator starts it (then halts it) from outside → first frame painted ' +
     'with the row’s new icon; time from the simulator’s power_state change, same clock (Date.now()).',
-  allotment: { full: 240, quick: 40 },
+  allotment: { full: 480, quick: 40 },
   async run(ctx: Context): Promise<Row[]> {
     const uiDir = await ctx.uiDir();
     const sizes = ctx.quick ? [QUICK_SIZE] : SIZES.filter((s) => !ctx.cases || ctx.cases.includes(s.key));

@@ -38,9 +38,9 @@ export function plainEnv(): Record<string, string> {
 
 /**
  * Every process under test (the gateway, the bridge, websockify, the TLS pipe, the target, the pool, Xvnc) runs with
- * the allocator settings `npm start` gives the gateway, so no path is measured with settings another lacks.
+ * the allocator and heap settings `npm start` gives the gateway, so no path is measured with settings another lacks.
  */
-export const TESTED_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: GATEWAY_ENV.GLIBC_TUNABLES };
+export const TESTED_ENV: Readonly<Record<string, string>> = { ...GATEWAY_ENV };
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -141,11 +141,13 @@ export function spawnProcess(
  * With XWC_BENCH_PROFILE set to a directory, every gateway process is started with `node --cpu-prof` and writes its
  * profile there when it stops (read it with `npx tsx bench/profile.ts <file>`, which maps the bundle back to the
  * sources): what the analysis of a missed target is based on. Profiling slows the gateway, so figures of such a run
- * are not comparable with others.
+ * are not comparable with others. With XWC_BENCH_PROFILE_POOL=1 as well, the simulated pool is profiled too (what
+ * a large pool's first login waits for is mostly the pool building its `event.from` reply).
  */
 function profileArgs(name: string): string[] {
   const dir = process.env.XWC_BENCH_PROFILE;
-  if (!dir || name !== 'gateway') return [];
+  const profiled = name === 'gateway' || (name === 'simulated pool' && process.env.XWC_BENCH_PROFILE_POOL);
+  if (!dir || !profiled) return [];
   return ['--cpu-prof', '--cpu-prof-dir', path.resolve(dir)];
 }
 
