@@ -22,7 +22,14 @@ const MAX_BYTES = 32 * 1024 * 1024;
  */
 export class EncodedCache {
   private readonly tiles = new Map<number, Entry[]>();
+  /** Per tile, the size of its latest encoding (kept across versions): what its next one will likely weigh. */
+  private readonly sizes = new Map<number, number>();
   private bytes = 0;
+
+  /** The size of tile `tile`'s latest encoding, whatever its version or variant; undefined before the first. */
+  sizeHint(tile: number): number | undefined {
+    return this.sizes.get(tile);
+  }
 
   get(tile: number, version: number, r: Rect, variant: string): Buffer | undefined {
     const entries = this.tiles.get(tile);
@@ -41,6 +48,7 @@ export class EncodedCache {
     if (!entries) this.tiles.set(tile, (entries = []));
     if (entries.length >= ENTRIES_PER_TILE) this.bytes -= entries.shift()!.bytes.length;
     entries.push({ version, x: r.x, y: r.y, w: r.w, h: r.h, variant, bytes });
+    this.sizes.set(tile, bytes.length);
     this.bytes += bytes.length;
   }
 

@@ -94,6 +94,8 @@ export interface DecodeTarget {
   putRgba(x: number, y: number, w: number, h: number, data: Uint8Array, stride?: number): void;
   /** The screen-to-screen copy of RFB's CopyRect: `dst` takes what was at (`srcX`, `srcY`). */
   copyRect(srcX: number, srcY: number, dst: Rect): void;
+  /** A FramebufferUpdate begins (its rectangles follow). */
+  beginUpdate?(): void;
 }
 
 /**
@@ -183,6 +185,15 @@ export class Framebuffer implements DecodeTarget, PixelSource {
       t.resized = true;
       t.markAll();
     }
+  }
+
+  /** Input went to the screen's server: what its next update changes is sent to viewers first (TileGrid). */
+  inputSent(): void {
+    this.grid.inputSent();
+  }
+
+  beginUpdate(): void {
+    this.grid.updateBegins();
   }
 
   getPixel(x: number, y: number): Colour {

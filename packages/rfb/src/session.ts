@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { DrainMeter } from './drain-meter.ts';
 import type { Variant } from './encoders/variant.ts';
 import type { Framebuffer } from './framebuffer.ts';
 import { Handshake, type RfbVersion } from './handshake.ts';
@@ -54,6 +55,8 @@ export interface SessionHost {
   readonly oversizedCutText?: 'skip' | 'close';
   /** Offer QEMU extended key events to viewers that list them (default true; vncterm, for one, does not). */
   readonly extendedKeyEvents?: boolean;
+  /** Milliseconds, for measuring each viewer's pace (DrainMeter); `performance.now` unless given. */
+  readonly clock?: () => number;
   onReady(session: RfbSession, shared: boolean): void;
   onInput(message: InputMessage): void;
   /**
@@ -77,8 +80,9 @@ interface UpdateContext {
 
 /**
  * One RFB connection: handshake, then client messages in and updates out. Updates are pulled: each
- * FramebufferUpdateRequest is answered with what this viewer lacks (ViewerTiles), encoded once per screen and shared
- * with every viewer that lacks the same (the framebuffer's EncodedCache). Output is produced only while the stream
+ * FramebufferUpdateRequest is answered with what this viewer lacks (ViewerTiles), most urgent first and as much as
+ * the viewer takes in about UPDATE_TARGET_MS at its measured pace (DrainMeter; the rest goes in the next updates),
+ * encoded once per screen and shared with every viewer that lacks the same (the framebuffer's EncodedCache). Output is produced only while the stream
  * accepts it (`write` returned true, or after 'drain'), one rectangle (at most one tile) per write, each encoded from
  * the screen as it is when written: a slow viewer gets fewer, newer pictures, and nothing waits in memory for it.
  */
@@ -102,6 +106,9 @@ export class RfbSession {
   private cutTextDue: string | null = null;
   private update: UpdatePart[] = [];
   private updateAt = 0;
+  /** This viewer's pace: how much one update may carry. */
+  private readonly meter = new DrainMeter();
+  private readonly now: () => number;
   private context: UpdateContext | null = null;
 
   private finished = false;
@@ -116,6 +123,7 @@ export class RfbSession {
     private readonly host: SessionHost,
   ) {
     this.handshake = new Handshake(host.version);
+    this.now = host.clock ?? (() => performance.now());
     this.name = host.name;
     stream.on('data', (chunk: Buffer) => this.guard(() => this.receive(chunk)));
     stream.on('drain', () => {
@@ -270,6 +278,7 @@ export class RfbSession {
         this.schedule();
         return;
       case 'update-request': {
+        this.meter.answered(this.now());
         // The latest request wins, but a pending non-incremental one still has to be answered.
         const mustReply = !m.incremental || (this.request?.mustReply ?? false);
         if (!m.incremental) this.view?.forget(m.rect);
@@ -298,6 +307,7 @@ export class RfbSession {
 
   private write(b: Buffer): void {
     this.written += b.length;
+    this.meter.add(b.length);
     if (!this.stream.write(b)) this.blocked = true;
   }
 
@@ -351,9 +361,10 @@ export class RfbSession {
     const visible = intersect(fb.bounds, { x: 0, y: 0, ...this.clientSize });
     const area = visible && intersect(requested, visible);
     for (const op of view.copies(area, visible, enc.copyRect)) parts.push({ kind: 'copy', bytes: op.bytes });
-    if (area) for (const tile of view.staleTiles(area)) parts.push({ kind: 'tile', tile });
+    if (area) for (const tile of view.pick(area, this.meter.budget())) parts.push({ kind: 'tile', tile });
     if (parts.length === 0 && !request.mustReply) return false;
     this.request = null;
+    this.meter.begin(this.now());
     // rectCount is a u16; tiles left out stay stale for the next request.
     this.update = parts.slice(0, 0xffff);
     this.updateAt = 0;

@@ -19,6 +19,16 @@ export class TileGrid {
   private readonly open: Uint8Array;
   /** Per tile: the bounding box (x0, y0, x1, y1, ends exclusive) of what the current version changed. */
   private readonly delta: Uint16Array;
+  /** Per tile: the change (a count over the grid's life) that last touched it: which parts are newest. */
+  readonly changedAt: Float64Array;
+  /** Per tile: its first change in the latest echo window (see `updateBegins`), 0 if none. */
+  private readonly echoAt: Float64Array;
+  private readonly echoWindowOf: Uint32Array;
+  private changes = 0;
+  /** Echo windows opened so far; the latest is `windows`, open while `inWindow`. */
+  private windows = 0;
+  private inWindow = false;
+  private inputSince = false;
 
   constructor(
     readonly width: number,
@@ -32,6 +42,9 @@ export class TileGrid {
     this.versions = new Float64Array(count).fill(1);
     this.open = new Uint8Array(count).fill(1);
     this.delta = new Uint16Array(count * 4);
+    this.changedAt = new Float64Array(count);
+    this.echoAt = new Float64Array(count);
+    this.echoWindowOf = new Uint32Array(count);
     // Version 1 differs from "nothing" everywhere.
     for (let t = 0; t < count; t++) this.setDelta(t, this.tileRect(t));
   }
@@ -64,9 +77,31 @@ export class TileGrid {
     }
   }
 
+  /** Input was sent to the screen's server: the next update it begins may carry its echo. */
+  inputSent(): void {
+    this.inputSince = true;
+  }
+
+  /**
+   * The screen's server began an update. The first one after input opens an echo window: the changes it makes are
+   * what the typist waits to see (a server draws an echo in its next answer), so viewers are sent them first.
+   */
+  updateBegins(): void {
+    this.inWindow = this.inputSince;
+    this.inputSince = false;
+    if (this.inWindow) this.windows++;
+  }
+
+  /** When tile `t` first changed in the latest echo window (earlier is more urgent); 0 if it did not. */
+  echoRank(t: number): number {
+    return this.windows > 0 && this.echoWindowOf[t] === this.windows ? this.echoAt[t]! : 0;
+  }
+
   /** Records that the pixels of `r` (within the grid) changed. */
   changed(r: Rect): void {
+    const at = this.touch();
     this.forEachTile(r, (t, part) => {
+      this.noteChange(t, at);
       if (this.open[t]) {
         this.extendDelta(t, part);
       } else {
@@ -82,7 +117,9 @@ export class TileGrid {
    */
   copied(dst: Rect): Float64Array {
     const moves: number[] = [];
+    const at = this.touch();
     this.forEachTile(dst, (t, part) => {
+      this.noteChange(t, at);
       const before = this.versions[t]!;
       this.newVersion(t, part);
       this.open[t] = 0;
@@ -104,6 +141,18 @@ export class TileGrid {
     const d = this.delta;
     const o = t * 4;
     return { x: d[o]!, y: d[o + 1]!, w: d[o + 2]! - d[o]!, h: d[o + 3]! - d[o + 1]! };
+  }
+
+  private touch(): number {
+    return ++this.changes;
+  }
+
+  private noteChange(t: number, at: number): void {
+    this.changedAt[t] = at;
+    if (this.inWindow && this.echoWindowOf[t] !== this.windows) {
+      this.echoWindowOf[t] = this.windows;
+      this.echoAt[t] = at;
+    }
   }
 
   private newVersion(t: number, part: Rect): void {

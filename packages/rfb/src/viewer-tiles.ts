@@ -3,6 +3,9 @@ import type { Variant } from './encoders/variant.ts';
 import type { Framebuffer } from './framebuffer.ts';
 import { contains, intersect, type Rect } from './rect.ts';
 
+/** A tile left out of this many updates in a row goes before newer changes, so churn elsewhere cannot starve it. */
+const STARVED_AFTER = 4;
+
 /**
  * One viewer's copy of a screen, known as the version it holds of each tile (0: nothing), and what brings it up to
  * date: CopyRects where its copy of the source is current, then the tiles whose version it lacks. Memory is one
@@ -10,11 +13,14 @@ import { contains, intersect, type Rect } from './rect.ts';
  */
 export class ViewerTiles {
   private versions: Float64Array;
+  /** Per tile: updates in a row it was stale in and left out of. */
+  private skipped: Uint16Array;
   private generation: number;
   private copySeq: number;
 
   constructor(private readonly fb: Framebuffer) {
     this.versions = new Float64Array(fb.tiles.count);
+    this.skipped = new Uint16Array(fb.tiles.count);
     this.generation = fb.generation;
     this.copySeq = fb.copies.lastSeq;
   }
@@ -23,6 +29,7 @@ export class ViewerTiles {
   catchUp(): boolean {
     if (this.generation === this.fb.generation) return false;
     this.versions = new Float64Array(this.fb.tiles.count);
+    this.skipped = new Uint16Array(this.fb.tiles.count);
     this.generation = this.fb.generation;
     this.copySeq = this.fb.copies.lastSeq;
     return true;
@@ -69,6 +76,38 @@ export class ViewerTiles {
       const stale = grid.stale(t, this.versions[t]!);
       if (stale && intersect(stale, area)) out.push(t);
     });
+    return out;
+  }
+
+  /**
+   * The stale tiles of `area` that fit in `budget` bytes (at least one), most urgent first: the changes of the
+   * latest echo window (what followed input, in the order they came: the typist's echo), then tiles left out of
+   * several updates, then the newest changes. Sizes are estimated from each tile's latest encoding (the Raw size
+   * before the first). The rest stay stale for the next update.
+   */
+  pick(area: Rect, budget: number): number[] {
+    const grid = this.fb.tiles;
+    const stale = this.staleTiles(area);
+    const rank = (t: number): number => {
+      const echo = grid.echoRank(t);
+      if (echo > 0) return -Number.MAX_SAFE_INTEGER + echo;
+      if (this.skipped[t]! >= STARVED_AFTER) return -Number.MAX_SAFE_INTEGER / 2 - this.skipped[t]!;
+      return -grid.changedAt[t]!;
+    };
+    const ranks = new Map(stale.map((t) => [t, rank(t)]));
+    stale.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
+    const out: number[] = [];
+    let bytes = 0;
+    for (const t of stale) {
+      const r = grid.tileRect(t);
+      bytes += this.fb.encoded.sizeHint(t) ?? r.w * r.h * 4;
+      if (out.length > 0 && bytes > budget) {
+        this.skipped[t] = Math.min(this.skipped[t]! + 1, 0xffff);
+        continue;
+      }
+      this.skipped[t] = 0;
+      out.push(t);
+    }
     return out;
   }
 

@@ -63,6 +63,30 @@ describe('Tight, as noVNC decodes it', () => {
     }
   });
 
+  it('full-colour noise is stored, not deflated (its zlib stream is no larger than the pixels), exact pixels', async () => {
+    const fb = new Framebuffer(200, 140);
+    const next = random(5);
+    fb.paint(0, 0, 200, 140, () => next(0x1000000));
+    // A tile's RGB is one stored block; 130×130 (50,700 bytes) checks the block lengths of a larger rectangle.
+    for (const r of [
+      { x: 3, y: 2, w: 64, h: 64 },
+      { x: 0, y: 0, w: 130, h: 130 },
+    ]) {
+      const bytes = tightVariant(9).encode(fb, r);
+      expect(bytes[12]).toBe(TIGHT_CONTROL.full);
+      const data = r.w * r.h * 3;
+      // The zlib stream: its header, one 5-byte head per stored block, the data, Adler-32.
+      const z = 2 + 5 * Math.ceil(data / 0xffff) + data + 4;
+      // Before it: the rectangle's header (12), the control byte and Tight's compact length (2 or 3 bytes).
+      const at = 12 + 1 + (z < 0x4000 ? 2 : 3);
+      expect(bytes.length).toBe(at + z);
+      // Asked for level 9, the stream is stored all the same: its header says "fastest" (0x01), not level 9's 0xda.
+      expect([bytes[at], bytes[at + 1]]).toEqual([0x78, 0x01]);
+      const shown = await decode(fb, [bytes]);
+      expect(differingPixels(shown.rgba, only(fb, [r]))).toBe(0);
+    }
+  });
+
   it('every rectangle stands alone: one decoder takes many in a row, of every kind, in any order', async () => {
     const fb = new Framebuffer(256, 256);
     const next = random(7);

@@ -335,6 +335,19 @@ export class TestViewer {
     return this.readUpdate();
   }
 
+  /**
+   * Pulls incremental updates until the display equals `screen` (RGBA, as this viewer's format shows it), at most
+   * `max`: an update carries what fits the viewer's pace, the rest follows in the next ones. Returns the updates read.
+   */
+  async catchUp(screen: Uint8Array, max = 200): Promise<number> {
+    let n = 0;
+    while (n < max && differingPixels(this.display.rgba, screen) > 0) {
+      await this.update(true);
+      n++;
+    }
+    return n;
+  }
+
   private async rect(r: { x: number; y: number; w: number; h: number; encoding: number }): Promise<void> {
     switch (r.encoding) {
       case ENCODING.desktopSize:

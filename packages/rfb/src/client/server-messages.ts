@@ -117,6 +117,7 @@ export class ServerMessageReader {
     const header = input.take(length);
     switch (type) {
       case ServerMessageType.FramebufferUpdate:
+        this.target.beginUpdate?.();
         this.state = { at: 'rect-header', left: header.readUInt16BE(2), done: 0 };
         return true;
       case SetColourMapEntries:

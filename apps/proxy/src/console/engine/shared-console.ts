@@ -133,7 +133,10 @@ export class SharedConsole extends ConsoleRoom<Upstream> {
       const who = this.presence().find((v) => v.id === viewer.id)!;
       this.tellAll((t) => t.input?.(who, message, upstream !== undefined));
     }
-    if (upstream) this.sent(viewer, upstream.send(message), message.type !== 'cut-text');
+    if (!upstream) return;
+    // What the console answers next is likely the echo: viewers are sent it first (TileGrid's echo window).
+    this.framebuffer.inputSent();
+    this.sent(viewer, upstream.send(message), message.type !== 'cut-text');
   }
 
   protected override before(): Promise<boolean> {

@@ -55,6 +55,8 @@ export class ViewerChannel {
         if (ws.isPaused && !this.inputPaused) ws.resume();
       },
       write: (chunk: Buffer, _encoding, callback) => this.send(chunk, callback),
+      // Rectangles queued behind a write in progress leave as one WebSocket message: one socket write, not one each.
+      writev: (chunks, callback) => this.send(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), callback),
       destroy: (_error, callback) => {
         this.end('normal');
         callback(null);
