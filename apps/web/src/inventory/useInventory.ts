@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { AnyRec, WireClass } from '../api/wire.ts';
 import { cache } from '../store/cache.ts';
 import { buildInfrastructure, buildObjects, type InventoryData, type TreeNode } from './tree.ts';
@@ -17,11 +17,16 @@ const TREE_CLASSES: readonly WireClass[] = [
 ];
 
 /**
- * A version of the tree classes whose change notifications are coalesced to one per animation frame, however many
- * event batches arrive: bursts of changes cost one rebuild. (useSyncExternalStore also catches a change that lands
- * between the first render and the subscription, such as a snapshot arriving while the page's code loads.)
+ * A version of the tree classes that moves once per animation frame, however many event batches arrive: bursts of
+ * changes cost one rebuild. Renders read the version of the last frame, not the cache's current one, so a keystroke
+ * in the search box never rebuilds the tree for changes still streaming in (10,000 VMs: ~170 ms); the next frame
+ * does. (Subscribing checks once more, for a change that landed between the first render and the subscription,
+ * such as a snapshot arriving while the page's code loads.)
  */
 function useFrameVersion(classes: readonly WireClass[]): string {
+  const read = useCallback(() => classes.map((cls) => cache.classVersion(cls)).join('.'), [classes]);
+  const shown = useRef<string | undefined>(undefined);
+  shown.current ??= read();
   const subscribe = useCallback(
     (listener: () => void) => {
       let frame: number | undefined;
@@ -29,18 +34,20 @@ function useFrameVersion(classes: readonly WireClass[]): string {
         if (frame !== undefined) return;
         frame = requestAnimationFrame(() => {
           frame = undefined;
+          shown.current = read();
           listener();
         });
       };
       const offs = classes.map((cls) => cache.subscribeClass(cls, bump));
+      if (read() !== shown.current) bump();
       return () => {
         offs.forEach((off) => off());
         if (frame !== undefined) cancelAnimationFrame(frame);
       };
     },
-    [classes],
+    [classes, read],
   );
-  return useSyncExternalStore(subscribe, () => classes.map((cls) => cache.classVersion(cls)).join('.'));
+  return useSyncExternalStore(subscribe, () => shown.current!);
 }
 
 function cacheData(): InventoryData {
