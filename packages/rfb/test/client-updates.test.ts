@@ -51,6 +51,19 @@ describe('RFB client: updates', () => {
     expect(pixel(t, 0, 0)).toBe(0);
   });
 
+  it('tells its target where each update begins: after input, that update’s changes are the echo', () => {
+    const t = ready(130, 6);
+    const one = (x: number) => update(rect({ x, y: 0, w: 1, h: 1 }, E.Raw, rawPixels([0x405060])));
+    t.feed(one(0));
+    expect(t.fb.tiles.echoRank(0)).toBe(0);
+    t.fb.inputSent();
+    t.feed(one(70));
+    t.feed(one(0));
+    // The first update after the input opened the echo window (tile 1); the next one, without input, did not.
+    expect(t.fb.tiles.echoRank(1)).toBeGreaterThan(0);
+    expect(t.fb.tiles.echoRank(0)).toBe(0);
+  });
+
   it('draws Raw rows as they arrive, holding back at most a partial row', () => {
     const t = ready(100, 50);
     const payload = rawPixels(colours(100 * 50, 0x010000));
