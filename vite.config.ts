@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { PRODUCT_NAME } from './apps/web/src/product/product-name.ts';
 
 /**
@@ -8,12 +8,31 @@ import { PRODUCT_NAME } from './apps/web/src/product/product-name.ts';
  * scripts/dev.mjs) the gateway stands in front of Vite's dev server instead: one origin, production's checks.
  */
 
+/**
+ * noVNC's module waits, as it loads, for a test decode of an H.264 frame (to offer that encoding): in a new tab that
+ * starts the media decoder and holds the console back by 30–200 ms. No console behind XAPI (QEMU's VNC server, the
+ * gateway's engine) sends H.264, so the probe is left out and noVNC never offers it.
+ */
+function skipH264Probe(): Plugin {
+  const probe = 'supportsWebCodecsH264Decode = await _checkWebCodecsH264DecodeSupport();';
+  return {
+    name: 'novnc-skip-h264-probe',
+    transform(code, id) {
+      if (!id.endsWith('/@novnc/novnc/core/util/browser.js')) return undefined;
+      // A noVNC that changed this line must be looked at again, not built silently with the probe.
+      if (!code.includes(probe)) throw new Error(`noVNC's H.264 probe changed: update skipH264Probe (${id})`);
+      return code.replace(probe, '');
+    },
+  };
+}
+
 export default defineConfig({
   root: fileURLToPath(new URL('./apps/web', import.meta.url)),
   plugins: [
     react(),
     // The page's first title, before the app sets its own: the product's one name (product/product-name.ts).
     { name: 'product-name', transformIndexHtml: (html) => html.replaceAll('%PRODUCT_NAME%', PRODUCT_NAME) },
+    skipH264Probe(),
   ],
   build: {
     outDir: 'dist',

@@ -73,20 +73,41 @@ export function levelOf(shift: boolean, altGr: boolean): Level {
 }
 
 /** A layout table compiled for lookups both ways: key → symbol (a guest), character → key presses (paste). */
+/** A layout's lookup tables, built from its declarative table. */
+interface Tables {
+  readonly symbols: ReadonlyMap<KeyCode, readonly (KeySymbol | undefined)[]>;
+  readonly direct: ReadonlyMap<string, Press>;
+  readonly composed: ReadonlyMap<string, readonly [Press, Press]>;
+  /** QEMU's keysym → key table: keysym (low 16 bits, as QEMU looks them up) → every place it is on. */
+  readonly byKeysym: ReadonlyMap<number, readonly Press[]>;
+}
+
 export class Keymap {
   readonly id: string;
   readonly name: string;
   readonly altGr: boolean;
-  private readonly symbols = new Map<KeyCode, readonly (KeySymbol | undefined)[]>();
-  private readonly direct = new Map<string, Press>();
-  private readonly composed = new Map<string, readonly [Press, Press]>();
-  /** QEMU's keysym → key table: keysym (low 16 bits, as QEMU looks them up) → every place it is on. */
-  private readonly byKeysym = new Map<number, readonly Press[]>();
+  /**
+   * Built on first use: every layout is listed as the console's code loads, and building them all (dead keys composed
+   * with every character) held a new console tab's first frame back; a console uses one layout, if any.
+   */
+  private built: Tables | undefined;
 
   constructor(private readonly table: LayoutTable) {
     this.id = table.id;
     this.name = table.name;
     this.altGr = table.altGr;
+  }
+
+  private get tables(): Tables {
+    return (this.built ??= this.build());
+  }
+
+  private build(): Tables {
+    const table = this.table;
+    const symbols = new Map<KeyCode, readonly (KeySymbol | undefined)[]>();
+    const direct = new Map<string, Press>();
+    const composed = new Map<string, readonly [Press, Press]>();
+    const byKeysym = new Map<number, readonly Press[]>();
     const keys: (readonly [KeyCode, KeyLevels])[] = [
       ...(Object.entries(table.keys) as [KeyCode, KeyLevels][]),
       ...COMMON_KEYS,
@@ -94,43 +115,43 @@ export class Keymap {
     for (const [code, levels] of keys) {
       if (levels.length > (table.altGr ? 4 : 2))
         throw new Error(`${table.id}: ${code} has more levels than the layout`);
-      this.symbols.set(
+      symbols.set(
         code,
         levels.map((s) => parseSymbol(table.id, code, s)),
       );
     }
     for (const level of LEVELS) {
-      for (const [code, symbols] of this.symbols) {
-        const symbol = symbols[level];
+      for (const [code, levelSymbols] of symbols) {
+        const symbol = levelSymbols[level];
         if (!symbol) continue;
         const press = { code, level, keysym: this.keysymOf(symbol) };
-        const places = this.byKeysym.get(press.keysym & 0xffff) ?? [];
-        this.byKeysym.set(press.keysym & 0xffff, [...places, press]);
-        if (symbol.kind === 'char' && !this.direct.has(symbol.char)) this.direct.set(symbol.char, press);
+        const places = byKeysym.get(press.keysym & 0xffff) ?? [];
+        byKeysym.set(press.keysym & 0xffff, [...places, press]);
+        if (symbol.kind === 'char' && !direct.has(symbol.char)) direct.set(symbol.char, press);
       }
     }
     for (const level of LEVELS) {
-      for (const [code, symbols] of this.symbols) {
-        const symbol = symbols[level];
+      for (const [code, levelSymbols] of symbols) {
+        const symbol = levelSymbols[level];
         if (symbol?.kind !== 'dead') continue;
         const dead = { code, level, keysym: this.keysymOf(symbol) };
-        for (const [char, press] of this.direct) {
+        for (const [char, press] of direct) {
           const result = composeDead(symbol.dead, char);
-          if (result !== undefined && !this.direct.has(result) && !this.composed.has(result))
-            this.composed.set(result, [dead, press]);
+          if (result !== undefined && !direct.has(result) && !composed.has(result)) composed.set(result, [dead, press]);
         }
       }
     }
+    return { symbols, direct, composed, byKeysym };
   }
 
   /** What `code` types at `level`, if anything. */
   symbol(code: KeyCode, level: Level): KeySymbol | undefined {
-    return this.symbols.get(code)?.[level];
+    return this.tables.symbols.get(code)?.[level];
   }
 
   /** Caps Lock inverts Shift on this key: its plain and shifted symbols are a letter's two cases. */
   alphabetic(code: KeyCode): boolean {
-    const [plain, shifted] = this.symbols.get(code) ?? [];
+    const [plain, shifted] = this.tables.symbols.get(code) ?? [];
     return (
       plain?.kind === 'char' &&
       shifted?.kind === 'char' &&
@@ -141,13 +162,15 @@ export class Keymap {
 
   /** The key presses that type `char` on this layout (a dead key and a letter for é on a German one), if any. */
   presses(char: string): readonly Press[] | undefined {
-    const press = this.direct.get(char);
-    return press ? [press] : this.composed.get(char);
+    const { direct, composed } = this.tables;
+    const press = direct.get(char);
+    return press ? [press] : composed.get(char);
   }
 
   /** Every character this layout types, with Space, Enter ("\n") and Tab ("\t"). */
   get characters(): string[] {
-    return [...this.direct.keys(), ...this.composed.keys()];
+    const { direct, composed } = this.tables;
+    return [...direct.keys(), ...composed.keys()];
   }
 
   /**
@@ -155,7 +178,7 @@ export class Keymap {
    * on several keys, the one whose level matches the modifiers held; else the first (QEMU's keysym2scancode).
    */
   keyForKeysym(keysym: number, held: { shift: boolean; altGr: boolean }): KeyCode | undefined {
-    const places = this.byKeysym.get(keysym & 0xffff);
+    const places = this.tables.byKeysym.get(keysym & 0xffff);
     if (!places) return undefined;
     const level = levelOf(held.shift, held.altGr);
     return (places.find((p) => p.level === level) ?? places[0]!).code;

@@ -5,13 +5,14 @@ import { LoginPage } from './LoginPage.tsx';
 import { useRoute } from '../navigation/router.ts';
 import { bootstrap, session } from '../session/session.ts';
 import { SessionEndedDialog } from './SessionEndedDialog.tsx';
+import { lazyPage } from './lazy-page.ts';
 
 /**
  * The inventory and the console page are separate chunks: a console window loads neither the tree nor the catalogue,
  * and the inventory starts downloading at once (main.tsx) rather than after the session check.
  */
 const Shell = lazy(() => import('./Shell.tsx'));
-const ConsolePage = lazy(() => import('../console/ConsolePage.tsx'));
+export const ConsolePage = lazyPage(() => import('../console/ConsolePage.tsx'));
 const SharePage = lazy(() => import('../share/SharePage.tsx'));
 
 export function App() {
