@@ -129,22 +129,42 @@ const FIRST_FRAME = [
 ].join(' ');
 
 const LOGIN = [
-  'The core snapshot of a 10,000-VM pool is about 17 MB of JSON from XAPI. Measured in one process: the simulated',
-  'pool takes 0.6–0.8 s to build the `event.from` reply and the client 0.5 s to decode it; then the gateway',
-  'serialises it for the browser, which parses and applies it (~0.2 s each) and renders the tree (~0.2 s), all on',
-  'the two cores the simulator also uses. What would move it: sending the browser only the VM fields the tree and',
-  'search use and fetching the rest with the details view (`GET /api/objects/vm/:uuid` exists), which needs the',
-  'details, extension forms and console follow logic to read from that fetch instead of the inventory cache.',
+  'Profiled on this machine (gateway and simulated pool under `--cpu-prof`, `XWC_BENCH_PROFILE_POOL=1`; Chromium',
+  'through the DevTools protocol), at loads of 7–12. A first login waits for the pool: the simulated pool builds',
+  'the `event.from` reply of the core classes of 10,000 VMs, 28.6 MB of JSON-RPC, in 2.2–2.8 s (asked directly,',
+  'no gateway), the gateway decodes it (JSON.parse ~0.4 s, then every field checked against the schema:',
+  '`parseRecord`, 6–7 % of its busy time; a closure made per field was another 6 %, now gone) and serialises 15 MB',
+  'for the browser once, shared by every login. The browser then receives it (0.3–0.7 s on a loaded machine),',
+  'parses and applies it (~0.4 s) and builds the tree (~0.25 s, `buildInfrastructure`). A later login gets the',
+  'serialisation the gateway holds, and is that browser half alone — unless the gateway is still decoding the',
+  'device classes that follow the first snapshot (as big again): its event loop is then busy for seconds and the',
+  'next login’s stream starts late (one warm run: first bytes after 3.3 s). The gateway now asks the pool at the',
+  'login itself rather than when the page opens its stream, which hides the page’s own start (~0.3 s) behind the',
+  'pool’s reply. At 50,000 VMs the reply is ~143 MB, which the simulator took more than two minutes to build at',
+  'load 20 (its JSON encoder runs a replacer over every value, and the pool is one Node process); the browser half',
+  'grows fivefold too. What would move it: a compact first snapshot with only the fields the tree and search read,',
+  'the rest fetched with the details view (`GET /api/objects/vm/:uuid` exists; the details, extension forms and',
+  'console follow logic read the cache today), and decoding the pool’s reply in pieces so the gateway keeps',
+  'serving meanwhile.',
 ].join(' ');
 
 const SEARCH = [
-  'Typing at once after login competes with the device-class records (VBDs, VDIs, VIFs, …, ~20 MB on this pool)',
-  'that the simulator, the gateway and the browser process in the following seconds on the same two cores. Once',
-  'they are in, most keystrokes take 15–30 ms; the slowest is the first, "v", which matches every one of the',
-  '10,000 VMs, so the whole tree is filtered, expanded and flattened (24–66 ms over the full runs so far, depending',
-  'on the machine’s load). Each keystroke filters on the lower-cased text (name, description, addresses) each',
-  'tree node keeps; what would move the first keystroke is deferring the tree behind the search box',
-  '(`useDeferredValue`) so the box answers first and the tree follows.',
+  'A Chromium CPU profile of the keystrokes typed right after login (10,000 VMs): the page was still taking in the',
+  'device-class records (1,000 per message, one message per task: JSON.parse 337 ms, applying them 259 ms over',
+  '2.5 s), and a keystroke waits for the message in hand; the slowest keystroke also rebuilt the whole tree',
+  '(`buildInfrastructure`, 170 ms), because its render read the cache’s current version. Renders now read the',
+  'version of the last animation frame, so a keystroke filters the tree it has and the rebuild happens in its own',
+  'frame. The first keystroke, "v", matches every VM: the whole tree is filtered, opened and flattened (`flatten`,',
+  '`countMatches`), tens of ms on this machine. What would move the rest: parsing the device records off the main',
+  'thread (a worker) so no message holds up a keystroke, and building the tree incrementally.',
+].join(' ');
+
+const POWER = [
+  'A power change travels XAPI event → the gateway’s `event.from` loop → SSE `changes` → the cache → a rebuild of',
+  'the tree in the next animation frame. The rebuild is the whole tree (leaves memoised per record, but every',
+  'host’s list re-sorted and the rows flattened again): ~170 ms at 10,000 VMs in the profile, about five times that',
+  'at 50,000, which is what limits this figure on the large pool. What would move it: rebuilding only the branch',
+  'whose records changed.',
 ].join(' ');
 
 const ENGINE_SECTION = 'Shared console engine';
@@ -260,8 +280,17 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     `details); Chromium’s own floor for a new tab under the gateway’s headers is {first-frame.floor-secured.p50}. ` +
     FIRST_FRAME,
   'inventory.login': LOGIN,
+  'inventory.login.cold': LOGIN,
+  'inventory.50k.login': LOGIN,
+  'inventory.50k.login.cold': LOGIN,
+  'inventory.50k.heap':
+    'The page keeps every record of the pool as parsed (the core classes and the device classes), and the 50,000-VM ' +
+    'snapshot arrives as one string of ~75 MB that is parsed whole: the string and its parse are alive at once. ' +
+    'What would move it: the compact snapshot (tree fields only) described under the login rows.',
   'inventory.search.max': SEARCH,
   'inventory.search.settled.max': SEARCH,
+  'inventory.50k.search.max': SEARCH,
+  'inventory.50k.search.settled.max': SEARCH,
   'recording.video.seek':
     'A seek fetches the recording from the keyframe before the point (HTTP range) and decodes every update up to ' +
     'it. On a screen redrawn entirely 10 times a second the recording grows by {recording.video.size}, so with a ' +
@@ -270,7 +299,6 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     '{recording.typing.seek}). What would move it: a keyframe after less data ' +
     'on busy screens (bounding the decode per seek at the cost of size), or decoding off the player’s main thread. ' +
     'Not profiled in this run.',
-  'inventory.power':
-    'A power change travels XAPI event → the gateway’s `event.from` loop → SSE `changes` → the cache → a render of ' +
-    'the tree. If this row misses, look at the event batching in `watchEvents` (`packages/api-client/src/events.ts`).',
+  'inventory.power': POWER,
+  'inventory.50k.power': POWER,
 };
