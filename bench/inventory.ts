@@ -120,17 +120,31 @@ async function logIn(page: Page, url: string, vms: number): Promise<{ ms: number
   await page.getByLabel('Password').fill('xenroot');
   await page.evaluate(LOGIN_PROBE);
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.waitForFunction(() => window.__xwcLogin?.paint !== undefined, undefined, {
-    timeout: loginTimeoutMs(vms),
-  });
+  const phasesOf = async (t0: number): Promise<string> => {
+    const marks = await page.evaluate(() =>
+      Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace(/^xwc:/, ''), m.startTime])),
+    );
+    return Object.entries(marks)
+      .map(([name, at]) => `${name} ${(at - t0).toFixed(0)}`)
+      .join(', ');
+  };
+  try {
+    await page.waitForFunction(() => window.__xwcLogin?.paint !== undefined, undefined, {
+      timeout: loginTimeoutMs(vms),
+    });
+  } catch (error) {
+    // Say how far the page got (the phases reached, what the loading note says), not only that it timed out.
+    const t0 = (await page.evaluate(() => window.__xwcLogin?.t0)) ?? 0;
+    const note = await page
+      .locator('.loading-note')
+      .textContent({ timeout: 1000 })
+      .catch(() => null);
+    throw new Error(`no tree after ${loginTimeoutMs(vms)} ms (phases: ${await phasesOf(t0)}; "${note ?? ''}")`, {
+      cause: error,
+    });
+  }
   const state = (await page.evaluate(() => window.__xwcLogin))!;
-  const marks = await page.evaluate(() =>
-    Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace(/^xwc:/, ''), m.startTime])),
-  );
-  const phases = Object.entries(marks)
-    .map(([name, at]) => `${name} ${(at - state.t0!).toFixed(0)}`)
-    .join(', ');
-  return { ms: state.paint! - state.t0!, rows: state.rows!, phases };
+  return { ms: state.paint! - state.t0!, rows: state.rows!, phases: await phasesOf(state.t0!) };
 }
 
 async function search(page: Page): Promise<{ latencies: number[]; summary: string }> {

@@ -101,8 +101,8 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
   ]);
   const gateways: Gateway[] = [];
   try {
-    // Seeding the scale pool took up to 1.6 s per 1,000 VMs with the machine's load at 8–12: twice that, bounded.
-    const startMs = Math.max(60_000, 3 * (poolOptions.vms ?? 0));
+    // Seeding the scale pool took up to 2.1 s per 1,000 VMs with the machine's load at 20: over twice that, bounded.
+    const startMs = Math.max(60_000, 5 * (poolOptions.vms ?? 0));
     const announced = await pool.nextJson<{ master: string; ca: string }>(startMs);
     let nextId = 1;
     const ask = async <T>(command: Record<string, unknown>): Promise<T> => {
