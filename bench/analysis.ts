@@ -275,10 +275,21 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
   'stalled.growth': STALLED,
   'many.resident': MANY,
   'first-frame.whole.p50': FIRST_FRAME,
-  'first-frame.window.whole.p50':
-    `A new tab loads the page, its scripts and the session before the console’s WebSocket opens (phase marks in the ` +
-    `details); Chromium’s own floor for a new tab under the gateway’s headers is {first-frame.floor-secured.p50}. ` +
-    FIRST_FRAME,
+  'first-frame.window.whole.p50': [
+    'A new tab opens the console’s WebSocket from the page’s small entry, before React is fetched, and fetches',
+    'noVNC alongside React; the first console bytes are in before noVNC is attached (phase marks in the details).',
+    'What limits it is the new renderer’s main thread, on which everything after that runs in turn, cold: module',
+    'evaluation (React, the console’s code, noVNC), React’s first render and layout, the RFB handshake’s',
+    'handlers (noVNC’s forced layouts at ServerInit, the console chrome re-rendered as it connects), then the first',
+    'update’s Tight decode in noVNC code not yet optimised in a fresh process (its mono-rectangle loop and inflate:',
+    '270–420 ms in a CPU profile of a loaded run, where the Console tab’s warm page takes a few ms). Chromium’s own',
+    'floor for a new tab under the gateway’s headers is {first-frame.floor-secured.p50} (its fresh renderer',
+    'process). Removed from the path: noVNC’s startup test decode of an H.264 frame (30–200 ms), React’s hold of',
+    'a page revealed after a fallback (up to 300 ms), the keyboard layouts’ tables (built on first use now).',
+    'What would move it further: a cheaper first update to decode cold (another encoding for the first request),',
+    'or noVNC attached before React renders. The gateway’s console lookup is not on this path (the bytes wait for',
+    'noVNC).',
+  ].join(' '),
   'inventory.login': LOGIN,
   'inventory.login.cold': LOGIN,
   'inventory.50k.login': LOGIN,
@@ -292,13 +303,20 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
   'inventory.50k.search.max': SEARCH,
   'inventory.50k.search.settled.max': SEARCH,
   'recording.video.seek':
-    'A seek fetches the recording from the keyframe before the point (HTTP range) and decodes every update up to ' +
-    'it. On a screen redrawn entirely 10 times a second the recording grows by {recording.video.size}, so with a ' +
-    'keyframe after each 4 MiB of updates a seek that lands just before the next keyframe fetches and decodes about ' +
-    '4 MiB of full-colour updates: the p95 is those seeks (medians in the details; the typing session’s p95 is ' +
-    '{recording.typing.seek}). What would move it: a keyframe after less data ' +
-    'on busy screens (bounding the decode per seek at the cost of size), or decoding off the player’s main thread. ' +
-    'Not profiled in this run.',
+    'A seek reads the recording from the keyframe before the point in 4 MiB ranges with the player’s reader ' +
+    '(which stops at the first record past the point from its header) and decodes every update up to it. On a ' +
+    'screen redrawn entirely 10 times a second each update is a whole full-colour screen (~2.3 MB) and the ' +
+    'recording grows by {recording.video.size}; with a keyframe after each 1 MiB of updates (was 4 MiB: 3–4 whole ' +
+    'screens to fetch and decode) a seek fetches and decodes at most a keyframe and one update, at no cost in size ' +
+    '(such a keyframe is no larger than the update it replaces; on a text-like screen the 5 s interval comes first: ' +
+    '364 and 390 MiB/h with 1 and 4 MiB, 20 s each). Split apart from the bench at load ~10: fetch p95 ~250 ms ' +
+    '(25–85 ms per range request through the gateway), decode p95 ~240 ms, seek p95 389 ms (517 ms with 4 MiB). ' +
+    'Before, the bench fetched from the keyframe to the end of the file (not what the player does) and decoded with ' +
+    'a test display that filled rectangles a pixel at a time (200–500 ms per whole-screen fill); both fixed. What ' +
+    'limits it now: decoding two whole full-colour screens (noVNC’s Tight and inflate) and two range requests, all ' +
+    'on the machine’s two shared cores, so the p95 follows the load (973 ms at load 22, the typing session’s ' +
+    '{recording.typing.seek}). Next: skip the rectangles a later update covers (the keyframe, on this screen), ' +
+    'which halves the decode.',
   'inventory.power': POWER,
   'inventory.50k.power': POWER,
 };

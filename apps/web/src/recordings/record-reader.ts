@@ -1,7 +1,10 @@
 import { readRecord, readRecordHeader, type RecordingRecord } from '../shared/contracts.ts';
 
-/** Bytes asked for at a time: a few seconds of a busy screen, a long stretch of a quiet one. */
-const CHUNK = 1024 * 1024;
+/**
+ * Bytes asked for at a time: a seek on a busy screen (a keyframe and an update, 2–5 MB in full colour) in one or two
+ * requests, each of which costs a round trip through the gateway; a long stretch of a quiet screen.
+ */
+export const CHUNK = 4 * 1024 * 1024;
 
 export type ReadResult =
   | { readonly kind: 'record'; readonly record: RecordingRecord }
