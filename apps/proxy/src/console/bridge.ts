@@ -96,26 +96,10 @@ export function bridge(ws: WebSocket, upstream: Duplex, options: BridgeOptions):
     }
   };
 
-  // The host's reads of one event-loop turn leave as one message (sent once the turn's reads are done, so nothing
-  // waits longer): a busy screen costs one frame, one write and one browser message per turn instead of one per
-  // 64 KiB read (16 KiB TLS record). The batch counts as unflushed, so the high-water mark still bounds it.
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  const sendBatch = (): void => {
-    const n = batchBytes;
-    if (n === 0 || finished) return;
-    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, n);
-    batch = [];
-    batchBytes = 0;
-    ws.send(data, { binary: true }, flushed(n));
-  };
-
   function toBrowser(chunk: Buffer): void {
     bytesToBrowser += chunk.length;
     unflushed += chunk.length;
-    if (batchBytes === 0) setImmediate(sendBatch);
-    batch.push(chunk);
-    batchBytes += chunk.length;
+    ws.send(chunk, { binary: true }, flushed(chunk.length));
     if (unflushed > limits.highWaterMark) {
       upstream.pause();
       startStall();
@@ -150,7 +134,6 @@ export function bridge(ws: WebSocket, upstream: Duplex, options: BridgeOptions):
   const hostEnded = (): void => {
     if (ending || finished) return;
     ending = true;
-    sendBatch();
     if (!endKind) return finish('ended');
     const fallback = setTimeout(() => finish('ended'), END_KIND_WAIT_MS);
     endKind(lastInput)
