@@ -123,6 +123,9 @@ const PHASE: Record<string, string> = {
   wsCreated: 'console WebSocket created',
   wsOpen: 'WebSocket open',
   wsFirstMessage: 'first console bytes',
+  // The app's own marks (apps/web/src/console/controller.ts), read in a new tab.
+  'xwc:console-viewer': 'noVNC attached',
+  'xwc:console-connected': 'RFB handshake done',
 };
 
 /** A page that only paints a 1024×768 canvas: what a new tab costs before any application code. */
@@ -181,10 +184,17 @@ async function openTab(context: BrowserContext, url: string): Promise<Opening> {
     await wholeScreen(page);
     return await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      const app = performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name === 'xwc:console-viewer' || m.name === 'xwc:console-connected');
       return {
         ms: window.__xwcFirstFrame!,
         whole: window.__xwcWholeFrame ?? NaN,
-        marks: { ...window.__xwcMarks, ...(nav ? { domContentLoaded: nav.domContentLoadedEventEnd } : {}) },
+        marks: {
+          ...window.__xwcMarks,
+          ...(nav ? { domContentLoaded: nav.domContentLoadedEventEnd } : {}),
+          ...Object.fromEntries(app.map((m) => [m.name, m.startTime])),
+        },
       };
     });
   } finally {
