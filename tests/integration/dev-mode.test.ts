@@ -100,7 +100,7 @@ describe('npm run dev', () => {
     const module = await fetch(`${base}/src/main.tsx`);
     expect(module.status).toBe(200);
     expect(module.headers.get('content-type')).toMatch(/javascript/);
-    expect(await module.text()).toContain('/src/app/App.tsx');
+    expect(await module.text()).toContain('/src/app/render.tsx');
     const component = await (await fetch(`${base}/src/details/DetailsPanel.tsx`)).text();
     expect(component).toContain('import.meta.hot');
   });
