@@ -1,7 +1,11 @@
 /** How long one update should take a viewer to take in, at the pace it has shown: an echo waits at most that. */
 export const UPDATE_TARGET_MS = 20;
-/** The least an update may carry, so that a viewer far away (whose turnaround is mostly latency) still moves on. */
-export const MIN_BUDGET = 64 * 1024;
+/**
+ * The least an update may carry (12.5 ms at 20 MB/s): a turnaround is also the viewer's latency and scheduling,
+ * which the meter cannot always tell from a slow link, and below this updates shrink until they carry little more
+ * than that latency (with 64 KiB, a loaded machine's pushing screen got a third of the throughput and later echoes).
+ */
+export const MIN_BUDGET = 256 * 1024;
 /** The most an update may carry, also before the first measurement (a first screen goes in one piece). */
 export const MAX_BUDGET = 4 * 1024 * 1024;
 /** Updates under this say nothing of the rate (their turnaround is latency): they measure the latency instead. */

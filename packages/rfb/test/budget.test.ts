@@ -56,11 +56,11 @@ describe('a viewer’s pace', () => {
 });
 
 /**
- * A screen of full-colour tiles (each ~12 KiB in Tight, so MIN_BUDGET holds about five) served to one noVNC-like
+ * A screen of full-colour tiles (each ~12 KiB in Tight, so MIN_BUDGET holds about twenty) served to one noVNC-like
  * viewer on a clock the test moves: the viewer took its first screen slowly, so its updates carry MIN_BUDGET.
  */
 async function slowViewer(): Promise<{ fb: Framebuffer; v: TestViewer; clock: { now: number } }> {
-  const fb = new Framebuffer(8 * TILE_SIZE, 4 * TILE_SIZE);
+  const fb = new Framebuffer(16 * TILE_SIZE, 4 * TILE_SIZE);
   const next = random(3);
   fb.paint(0, 0, fb.width, fb.height, () => next(0x1000000));
   const clock = { now: 0 };
@@ -110,7 +110,7 @@ describe('updates to a slow viewer', () => {
 
   it('start with the newest changes', async () => {
     const { fb, v } = await slowViewer();
-    const order = [5, 17, 2, 30, 9, 21, 12, 0, 26, 14];
+    const order = Array.from({ length: 40 }, (_, i) => (i * 23) % 64);
     order.forEach((t, i) => noiseTile(fb, t, 200 + i));
     const first = tilesOf(fb, (await v.update(true)).rects);
     expect(first.length).toBeGreaterThan(0);
@@ -126,13 +126,13 @@ describe('updates to a slow viewer', () => {
     // Input went to the server; its next update draws the echo first, then a flood of newer changes.
     fb.inputSent();
     fb.beginUpdate();
-    const echo = 28;
+    const echo = 60;
     noiseTile(fb, echo, 301);
-    const flood = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10];
+    const flood = Array.from({ length: 40 }, (_, i) => (i < 3 ? i : i + 1));
     flood.forEach((t, i) => noiseTile(fb, t, 400 + i));
     // The next update without input in between carries no echo: its changes are merely newest.
     fb.beginUpdate();
-    noiseTile(fb, 11, 500);
+    noiseTile(fb, 50, 500);
     const first = tilesOf(fb, (await v.update(true)).rects);
     expect(first[0]).toBe(echo);
     expect(first.slice(1)).toEqual(flood.slice(0, first.length - 1));
@@ -142,12 +142,12 @@ describe('updates to a slow viewer', () => {
 
   it('do not starve a tile that changed once while newer changes keep coming elsewhere', async () => {
     const { fb, v, clock } = await slowViewer();
-    const lonely = 31;
+    const lonely = 63;
     noiseTile(fb, lonely, 600);
-    const busy = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const busy = Array.from({ length: 40 }, (_, i) => i);
     let arrived = -1;
     for (let round = 0; round < 12 && arrived < 0; round++) {
-      busy.forEach((t, i) => noiseTile(fb, t, 700 + round * 20 + i));
+      busy.forEach((t, i) => noiseTile(fb, t, 700 + round * 50 + i));
       clock.now += 1000;
       if (tilesOf(fb, (await v.update(true)).rects).includes(lonely)) arrived = round;
     }
