@@ -77,10 +77,9 @@ const THROUGHPUT = [
   'as it is: gathering the reads of one event-loop turn into one message (about 320 KiB, one copy) halved the plain',
   'bridge’s CPU per GiB in one loaded run but took the whole gateway to 0.74× the minimal TLS pipe at twice its CPU',
   'per GiB in the bench, so it was dropped; gathering into reused 64 KiB buffers (no per-message garbage) and',
-  'corking the WebSocket across a turn were no better. What would move it: the same bridge with V8’s memory',
-  'reducer off (`--no-memory-reducer`) stayed at 1.2–1.5 CPU s/GiB in three of four loaded rounds; the unchanged',
-  'one went to 3.3–5.1 in two (median 356 against 284 MB/s, websockify 339, one run of four pairs): a lead to measure with',
-  'the memory scenarios before the gateway ships it; or reading into a reused buffer (`net.Socket`’s `onread`, which',
+  'corking the WebSocket across a turn were no better, and turning V8’s memory reducer off (`--no-memory-reducer`)',
+  'kept the bridge out of that state in one run of four pairs and not in the next. What would move it: no fresh',
+  'buffer per read, i.e. reading into a reused buffer (`net.Socket`’s `onread`, which',
   'TLS sockets do not offer in Node 20). Client→server, where the proxy unmasks',
   '(the bridge natively, with `bufferutil`): {throughput.c2s.bridge.vs.websockify:ratio}.',
 ].join(' ');
