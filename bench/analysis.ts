@@ -187,35 +187,51 @@ const ENGINE = [
   'machine, which other work kept at a load average of 5–10 while they ran.',
   '',
   '**Keystroke under a saturating screen.** A key’s echo is on the viewer’s screen when the update carrying it is',
-  'complete (noVNC shows an update once it is whole). Through the engine the echo waits, in turn, for (1) the',
-  'console server’s next answer: the engine keeps one FramebufferUpdateRequest outstanding upstream and asks again',
-  'once an update is decoded, so the echo drawn while a 2.5 MiB Raw update is on its way goes out only after it;',
-  '(2) the viewer’s update being written: its tiles are chosen when it starts and each is encoded when written;',
-  '(3) the whole next update, which carries every tile changed since, the echo’s among them. Under a saturating',
-  'screen (2) and (3) are full-area updates, and encoding them is what the engine spends its time on: `tightPayload`',
-  '(packages/rfb/src/encoders/tight.ts) takes 61 % of the busy time for the text-like screen, 58 % for the',
-  'full-colour one, of which zlib’s `deflateSync` alone (`processChunkSync`) 40 % and 44 % and `scanPalette` 15 %',
-  'for text; decoding the server’s Raw into the framebuffer (`putRgba`) 6–7 %, socket writes (`writev`) 6–10 %,',
-  'GC 7–12 %. With full colour, bytes add to it: a full-area update of noise is ~2.4 MB of Tight (zlib cannot shrink',
-  'it, and deflates it at level 6 all the same), 120 ms at 20 MB/s, so one update alone is over the target however',
-  'fast it is encoded: only a lossy encoding (Tight JPEG, which the engine does not do) or a smaller update changes',
-  'that. With a server that writes without being asked (`push`), the gateway reads the console at its decoding pace',
-  'while the server fills every buffer between them (its socket, the pool’s relay, the TLS socket): the echo waits',
-  'behind megabytes there, as it does before the browser in pass-through; the engine only moves the queue upstream',
-  '(real VNC servers answer requests; TigerVNC’s continuous updates are paced by fences, which the engine does not',
-  'ask for). What would move it, in the engine: deflate at zlib level 1, or store, for tiles that do not compress',
-  '(noise gains nothing from level 6); deflate off the main thread (zlib’s asynchronous API runs on libuv’s pool,',
-  'i.e. the second core); bound each update to what the viewer takes in ~20 ms and send the most recently changed',
-  'tiles first, so that an echo does not wait for a whole screen; and ask upstream again as soon as an update’s',
-  'header is read rather than when it is decoded.',
+  'complete (noVNC shows an update once it is whole). Each update to a viewer now carries only what that viewer',
+  'takes in about 20 ms at its measured pace (the bytes of its last update over the time until it asked again, the',
+  'latency that small updates show taken off: `packages/rfb/src/drain-meter.ts`); the rest stays stale for its next',
+  'request, so an update in flight holds the next one back by ~20 ms of that viewer’s bytes rather than a whole',
+  'screen, and a slow viewer gets fewer, newer pictures. Tiles go most urgent first (`ViewerTiles.pick`): what the',
+  'console’s server changed in the first update that began after input reached it (a server draws the echo in its',
+  'next answer), in the order it came; then tiles left out of four updates in a row (so churn elsewhere cannot',
+  'starve a change); then the newest. Full-colour tiles whose pixels hardly repeat a neighbour are stored, not',
+  'deflated (a tile of noise cost ~5× more at zlib level 6 than stored, for no gain), and rectangles queued behind a',
+  'socket write leave as one WebSocket message. In runs before and after, alternating, at loads of 10–27, the',
+  'full-colour screen went from 3–9 updates/s of 0.8–1.7 MB to 7–23 updates/s of 0.1–0.7 MB and its p50 from',
+  '330–950 ms to 140–440 ms (p99 still 0.3–1.9 s, with the load); the text-like screen did not move. What limits',
+  'the figure now is upstream of the viewer: (1) the console server’s',
+  'next answer. The engine keeps one FramebufferUpdateRequest outstanding upstream and asks again once an update is',
+  'decoded; the bench’s server answers each with the whole 1024×640 area in Raw (2.6 MB through the pool’s TLS',
+  'relay), so the echo waits for the rest of the update in flight, then comes first in the next. Asking again as',
+  'soon as an update’s header is read would not shorten that with a server that answers at once, as this one and',
+  'a busy Xvnc do: its next update would be composed before the key reached it, and the echo would wait one whole',
+  'update more; it was not done. (2) The machine: the gateway decodes 2.6 MB of Raw per server update (`putRgba`),',
+  'through TLS, on two cores that the server, the relay, the viewer and other work share, so the p99 follows the',
+  'load. For the text-like screen the viewer was never the limit (a whole update is ~60–80 KiB, well under its',
+  'budget): its figure is (1) and (2) alone. A profile of the engine’s gateway over both answering screens after',
+  'this change (`--cases answer-noise,answer-text`, 100 s at a load of ~14) has it busy 34 % of the time: zlib’s',
+  '`deflateSync` 14 % of that (was 40–44 %; the text tiles’ palettes now), the Tight encoder’s own work (palette',
+  'scan, `stored`, the repeat test) 17 %, decoding the server’s Raw (`putRgba`) 11 %, GC 13 %, `writev` 4 %.',
+  'With a server that writes without being asked (`push`), the gateway reads the console at its decoding pace',
+  'while the server fills every buffer between them (its socket, the pool’s relay, the TLS socket): in the paired',
+  'runs the viewer got 7–21 updates/s, each within its budget, while keys waited over a second, so the wait is',
+  'before the engine; and the echo, written behind the server’s queue, is not the first change after the input, so',
+  'it is not told apart from the flood and waits its turn round the screen at the viewer’s pace. By design the',
+  'engine cannot reach 50 ms there: RFB gives a client no way to slow a server that ignores its requests but to read',
+  'slower, and the buffers ahead of the gateway are not its own (Node sets no `SO_RCVBUF` per socket; the relay is',
+  'the pool’s). Real VNC servers answer requests; TigerVNC’s continuous updates are paced by fences, which the',
+  'engine does not ask for. Not done: Tight JPEG for full-colour tiles when a viewer asks for a quality level (Node',
+  'has no JPEG encoder and a pure-JS one was not measured; the bench’s viewer asks for no quality level, so it could',
+  'not show here), and deflate off the main thread.',
   '',
   '**Many viewers, worst case.** With 50 viewers of a screen that changes entirely 10 times a second, the gateway',
   'spends 38 % of its busy time in `writev` and 30 % in zlib: each tile is one WebSocket message, i.e. one',
   '`writev` system call per tile per viewer (`ViewerChannel.send` → `ws` → `Socket._writev`), ~190 per update',
   'for every viewer; for the typical text-like screen with 50 viewers `writev` is 58 % of a much smaller busy time',
   '(the encoded-tile cache does its job: zlib 10 %). Writing each viewer’s update in fewer socket writes (corking the',
-  'socket for a pump turn, or one WebSocket message per update up to a size) is the first thing to change; then the',
-  'zlib level for incompressible tiles as above. The memory is the encoded-tile cache (bounded at 32 MiB), 128 KiB',
+  'socket for a pump turn, or one WebSocket message per update up to a size) was the first thing to change: since',
+  'these profiles, rectangles queued behind a write leave as one message and incompressible tiles are stored (above;',
+  'not profiled again with 50 viewers). The memory is the encoded-tile cache (bounded at 32 MiB), 128 KiB',
   'of write buffer per viewer, and the encoded tiles churned through at ~2.3 MB a frame, freed to glibc, which keeps',
   'them (`trim_threshold` of 256 MiB in scripts/gateway-env.json): the peak depends on when V8 collects them.',
   '',
@@ -250,15 +266,18 @@ export const SECTIONS: readonly { title: string; text: string }[] = [
 ];
 
 const ENGINE_KEYS =
-  'Through the engine the echo waits for the server’s next answer, the viewer’s update being written and the ' +
-  `whole next one; encoding those updates (Tight, zlib) is most of the gateway’s work. ${SEE_ENGINE}`;
+  'Each update to the viewer carries ~20 ms of its measured pace, the echo of the latest input first; what is left ' +
+  'is upstream: the console server’s answer in flight (2.6 MB of Raw per answer here) decoded through TLS on two ' +
+  `shared cores, before the next answer brings the echo. ${SEE_ENGINE}`;
 
 export const ANALYSIS: Readonly<Record<string, string>> = {
   'console-keystroke.answer-text.p99': ENGINE_KEYS,
-  'console-keystroke.answer-noise.p99': `${ENGINE_KEYS} With full colour one whole-area update is ~2.4 MB, over the target at 20 MB/s by itself.`,
+  'console-keystroke.answer-noise.p99': `${ENGINE_KEYS} Full-colour tiles that do not compress are stored, not deflated.`,
   'console-keystroke.push-noise.p99':
     'A server writing without requests fills the buffers between it and the gateway, which reads at its decoding ' +
-    `pace: the echo waits behind them, upstream instead of before the browser. ${SEE_ENGINE}`,
+    'pace: the echo waits behind them, upstream instead of before the browser, while the viewer gets small updates ' +
+    'within its budget (details). RFB gives the engine no way to slow such a server, so 50 ms is out of reach by ' +
+    `design. ${SEE_ENGINE}`,
   'console-keystroke.idle.p99':
     'Through the engine a key is decoded by the viewer’s RFB session and re-encoded upstream, and its echo decoded ' +
     'into the framebuffer and encoded again for the viewer: a few milliseconds more than bytes relayed, which a ' +
