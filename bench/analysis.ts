@@ -119,16 +119,19 @@ const STALLED = [
 
 const MANY = [
   'Each console is a lone viewer bridged byte for byte. Asked over the inspector (`process.memoryUsage()`) with',
-  '1,000 consoles through their 30 updates, then after a forced collection: the live growth is ~96 KB per console,',
-  '~28 KB of it V8 heap (a heap snapshot before and after shows the bridge’s and `ws`’s objects, ~40 closures and',
+  '1,000 consoles through their 30 updates, then after a forced collection: the live growth is ~100–150 KB per console,',
+  '~25–40 KB of it V8 heap (a heap snapshot before and after shows the bridge’s and `ws`’s objects, ~40 closures and',
   'two timers per console: a few KB; one keepalive sweep for all instead of an interval each would save ~0.3 MB)',
   'and ~70 KB native, chiefly the TLS connection to the host (OpenSSL’s state and record buffers, for which Node',
   'offers no knob) and the socket handles. The gateway starts at ~95 MB. The rest of the peak is garbage not yet',
-  'collected: V8’s young generation had grown to two 16 MiB halves; capped at 2 MiB',
-  '(`NODE_OPTIONS=--max-semi-space-size=2` in `scripts/gateway-env.json`) the same inspector run held 207 MB after',
-  'the updates instead of 237 MB, and the bench’s peak went from 291 to 270 MB (one run each, at loads 9.5 and',
-  '14). What is left above the live set (~70 MB at the peak) is old-generation garbage and freed buffers between',
-  'major collections.',
+  'collected, and it is what varies from run to run: V8’s young generation grew to two 16 MiB halves, and the',
+  'old generation held up to 70 MB of dead objects from the openings (TLS handshakes, XAPI look-ups) until its',
+  'next major collection. With the young generation capped at 2 MiB a half (`NODE_OPTIONS=--max-semi-space-size=2`',
+  'in `scripts/gateway-env.json`) two inspector pairs held 207 and 231 MB after the updates where the default',
+  'held 237 and 387 MB; the bench’s peak was 270 and 298 MB in two runs at loads 11–14 (291, 309 and 270 MB',
+  'before). The gateway’s heap also grows by ~46 MB in the 15 s after the bench’s login with no console open (a',
+  '4,000-VM pool’s records), so where a peak lands depends on timing; a margin below the target needs the TLS',
+  'connection’s native buffers or the openings’ garbage made smaller.',
 ].join(' ');
 
 const FIRST_FRAME = [
