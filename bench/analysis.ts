@@ -125,7 +125,7 @@ const MANY = [
   'and ~70 KB native, chiefly the TLS connection to the host (OpenSSL’s state and record buffers, for which Node',
   'offers no knob) and the socket handles. The gateway starts at ~95 MB. The rest of the peak is garbage not yet',
   'collected, and it is what varies from run to run: V8’s young generation grew to two 16 MiB halves, and the',
-  'old generation held up to 70 MB of dead objects from the openings (TLS handshakes, XAPI look-ups) until its',
+  'old generation held up to 70 MB of dead objects from the openings (not broken down further) until its',
   'next major collection. With the young generation capped at 2 MiB a half (`NODE_OPTIONS=--max-semi-space-size=2`',
   'in `scripts/gateway-env.json`) two inspector pairs held 207 and 231 MB after the updates where the default',
   'held 237 and 387 MB; the bench’s peak was 270 and 298 MB in two runs at loads 11–14 (291, 309 and 270 MB',
