@@ -1,9 +1,10 @@
 import { int32, XapiError, type XapiStruct, type XapiValue } from '@xwc/api-client';
 import type { Accounts } from '../auth/accounts.ts';
-import type { ChangedRow, Database } from '../db/database.ts';
+import type { ChangedRow, Database, Render } from '../db/database.ts';
 import { EVENT_TABLES, TABLE_NAMES, type TableName } from '../db/tables.ts';
-import { wireRecord } from '../db/wire.ts';
+import { recordJson, wireRecord } from '../db/wire.ts';
 import type { MessageEvent, Messages } from '../model/messages.ts';
+import { withJson } from '../rpc/json.ts';
 import { param } from './params.ts';
 import { sessionOf, type MethodSpec } from './registry.ts';
 
@@ -122,9 +123,13 @@ function eventRecord(db: Database, row: ChangedRow, operation: string, withSnaps
     operation,
     ref: row.ref,
   };
-  if (withSnapshot) event.snapshot = wireRecord(row.table, db.record(row.table, row.ref));
+  if (withSnapshot) event.snapshot = db.rendered(row.table, row.ref, eventSnapshot);
   return event;
 }
+
+/** A row's event snapshot: the wire struct (XML-RPC) carrying its JSON text, encoded once per version of the row. */
+export const eventSnapshot: Render<XapiStruct> = (table, record) =>
+  withJson(Object.freeze(wireRecord(table, record)), () => recordJson(table, record));
 
 /** A message written or deleted: xapi's event carries id 0 and, for a write, the message as its snapshot. */
 function messageEvent(change: MessageEvent): XapiStruct {

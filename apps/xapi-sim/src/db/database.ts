@@ -22,7 +22,12 @@ interface Entry {
   modified: number;
   /** The generation that deleted the row; 0 while it lives. */
   deleted: number;
+  /** The record as `rendered` last built it; dropped by every write that changes the record. */
+  rendering?: { readonly render: Render<unknown>; readonly value: unknown } | undefined;
 }
+
+/** Builds something from a whole record (computed sets included), e.g. its wire snapshot. */
+export type Render<T> = (table: TableName, record: Row) => T;
 
 export interface Changes {
   readonly adds: readonly ChangedRow[];
@@ -91,6 +96,7 @@ export class Database {
     const entry = this.#live(table, ref);
     const before = entry.row;
     entry.row = { ...before, ...patch };
+    entry.rendering = undefined;
     entry.modified = ++this.#generation;
     this.#append(entry);
     for (const rel of RELATIONS_FROM.get(table) ?? []) {
@@ -187,6 +193,16 @@ export class Database {
   }
 
   /**
+   * `render(table, record)`, kept until the row's next write: a big pool's `event.from` from token "" repeats
+   * every record, most unchanged since the last time.
+   */
+  rendered<T>(table: TableName, ref: string, render: Render<T>): T {
+    const entry = this.#live(table, ref);
+    if (entry.rendering?.render !== render) entry.rendering = { render, value: render(table, this.record(table, ref)) };
+    return entry.rendering.value as T;
+  }
+
+  /**
    * What changed after generation `since`, as `event.from` reports it: rows created since (adds, never mods),
    * pre-existing rows modified since (mods, coalesced), pre-existing rows deleted since (dels); rows created
    * and deleted in between produce nothing.
@@ -242,7 +258,9 @@ export class Database {
     if (one) this.#bump(one);
   }
 
+  /** A change to a row's computed sets. */
   #bump(entry: Entry): void {
+    entry.rendering = undefined;
     entry.modified = this.#generation;
     this.#append(entry);
   }

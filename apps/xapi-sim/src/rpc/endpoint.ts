@@ -2,6 +2,7 @@ import { jsonrpc, xmlrpc } from '@xwc/api-client';
 import type { Dispatcher } from '../api/dispatch.ts';
 import type { RequestHead } from '../http/request.ts';
 import { escapeHtml, internalError, rpcResponse } from '../http/responses.ts';
+import { encodeResult } from './json.ts';
 
 const JSONRPC_PREFIX = '/jsonrpc';
 
@@ -21,7 +22,7 @@ export async function answerRpc(dispatcher: Dispatcher, host: string, req: Reque
     }
     const outcome = await dispatcher.dispatch(host, call.method, call.params);
     const reply = outcome.ok
-      ? jsonrpc.encodeResult(call.version, call.id, outcome.value)
+      ? encodeResult(call.version, call.id, outcome.value)
       : jsonrpc.encodeError(call.version, call.id, outcome.code, outcome.params);
     return rpcResponse(req, 'application/json', reply);
   }
