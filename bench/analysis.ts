@@ -286,12 +286,15 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     'into the framebuffer and encoded again for the viewer: a few milliseconds more than bytes relayed, which a ' +
     `busy machine can stretch at the p99. ${SEE_ENGINE}`,
   'viewers.noise.cpu.50':
-    'One `writev` system call per tile per viewer (38 % of the busy time) and zlib on incompressible tiles (30 %); ' +
-    `the viewers get fewer frames as the gateway saturates (details). ${SEE_ENGINE}`,
+    'Profiled before rectangles were grouped into one message and noise tiles stored: one `writev` system call per ' +
+    'tile per viewer (38 % of the busy time) and zlib on incompressible tiles (30 %), both since reduced and not ' +
+    `profiled again with 50 viewers; the viewers get fewer frames as the gateway saturates (details). ${SEE_ENGINE}`,
   'viewers.noise.rss.50':
     'The encoded-tile cache (≤ 32 MiB), 128 KiB of write buffer per viewer and encoded tiles freed faster than they ' +
     `are collected, kept by glibc. ${SEE_ENGINE}`,
-  'viewers.text.cpu.50': `Socket writes, one per tile per viewer, dominate. ${SEE_ENGINE}`,
+  'viewers.text.cpu.50':
+    'Socket writes dominated when each tile was its own message (58 % of the busy time); rectangles queued behind a ' +
+    `write now leave as one message (not profiled again with 50 viewers). ${SEE_ENGINE}`,
   'viewers.text.rss.50': SEE_ENGINE,
   'first-frame.engine.whole.p50':
     'Through the engine the first screen is decoded, re-encoded tile by tile (192 Tight rectangles where Xvnc sends ' +
