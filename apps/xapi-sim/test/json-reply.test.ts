@@ -6,7 +6,7 @@ import { seededIds } from '../src/db/ids.ts';
 import { wireRecord } from '../src/db/wire.ts';
 import { encodeResult } from '../src/rpc/json.ts';
 
-const text = (chunks: readonly Buffer[]): string => Buffer.concat(chunks).toString('utf8');
+const text = (bytes: Buffer): string => bytes.toString('utf8');
 
 describe('JSON-RPC reply encoder', () => {
   it('writes the same bytes as the api-client encoder for every kind of value', () => {

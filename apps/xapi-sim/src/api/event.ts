@@ -129,7 +129,7 @@ function eventRecord(db: Database, row: ChangedRow, operation: string, withSnaps
 
 /** A row's event snapshot: the wire struct (XML-RPC) carrying its JSON text, encoded once per version of the row. */
 export const eventSnapshot: Render<XapiStruct> = (table, record) =>
-  withJson(Object.freeze(wireRecord(table, record)), () => recordJson(table, record));
+  Object.freeze(withJson(wireRecord(table, record), () => recordJson(table, record)));
 
 /** A message written or deleted: xapi's event carries id 0 and, for a write, the message as its snapshot. */
 function messageEvent(change: MessageEvent): XapiStruct {

@@ -3,26 +3,35 @@ import type { FieldType } from './field-types.ts';
 import { columnsOf } from './tables.ts';
 import type { XapiClass } from './xapi-datamodel.ts';
 
-/** Whether a type holds floats anywhere, which XAPI marshals as `<double>` even when whole. */
-const hasFloat = (t: FieldType): boolean =>
-  t.kind === 'float' ||
-  ((t.kind === 'set' || t.kind === 'option') && hasFloat(t.of)) ||
-  (t.kind === 'map' && hasFloat(t.value));
+type LeafKind = 'float' | 'datetime';
 
-/** A stored value as XAPI marshals it: int64 as an integer, floats forced to `<double>`, maps as structs. */
-export function wireValue(t: FieldType, value: unknown): XapiValue {
-  if (!hasFloat(t)) return value as XapiValue;
+/** Whether a type holds leaves of `kind` anywhere (inside sets, options and map values included). */
+const holds = (t: FieldType, kind: LeafKind): boolean =>
+  t.kind === kind ||
+  ((t.kind === 'set' || t.kind === 'option') && holds(t.of, kind)) ||
+  (t.kind === 'map' && holds(t.value, kind));
+
+/** `value` with each leaf of `kind` replaced by `leaf(value)`; values without such leaves are returned as they are. */
+function convertLeaves(t: FieldType, value: unknown, kind: LeafKind, leaf: (value: unknown) => unknown): unknown {
+  if (!holds(t, kind)) return value;
   switch (t.kind) {
-    case 'float':
-      return float(value as number);
+    case kind:
+      return leaf(value);
     case 'set':
     case 'option':
-      return (value as unknown[]).map((v) => wireValue(t.of, v));
+      return (value as unknown[]).map((v) => convertLeaves(t.of, v, kind, leaf));
     case 'map':
-      return dictOf(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, wireValue(t.value, v)]));
+      return dictOf(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, convertLeaves(t.value, v, kind, leaf)]),
+      );
     default:
-      return value as XapiValue;
+      return value;
   }
+}
+
+/** A stored value as XAPI marshals it: int64 as an integer, floats forced to `<double>` even when whole. */
+export function wireValue(t: FieldType, value: unknown): XapiValue {
+  return convertLeaves(t, value, 'float', (v) => float(v as number)) as XapiValue;
 }
 
 /** A record with every field of its class, keyed by wire name (`get_record`, event snapshots). */
@@ -31,11 +40,6 @@ export function wireRecord(cls: XapiClass, record: Readonly<Record<string, unkno
   for (const { name, type } of columnsOf(cls)) out[name] = wireValue(type, record[name]);
   return out;
 }
-
-const hasDate = (t: FieldType): boolean =>
-  t.kind === 'datetime' ||
-  ((t.kind === 'set' || t.kind === 'option') && hasDate(t.of)) ||
-  (t.kind === 'map' && hasDate(t.value));
 
 /**
  * A Date as XAPI's JSON-RPC replacer writes it: it sees the Date's ISO text and swaps in the XAPI datetime
@@ -47,22 +51,8 @@ export function dateJson(date: Date): string | null {
 }
 
 /** A stored value in JSON-RPC's shape: floats are plain numbers there, so only datetimes need converting. */
-function jsonValue(t: FieldType, value: unknown): unknown {
-  if (!hasDate(t)) return value;
-  switch (t.kind) {
-    case 'datetime':
-      return value instanceof Date ? dateJson(value) : value;
-    case 'set':
-    case 'option':
-      return (value as unknown[]).map((v) => jsonValue(t.of, v));
-    case 'map':
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, jsonValue(t.value, v)]),
-      );
-    default:
-      return value;
-  }
-}
+const jsonValue = (t: FieldType, value: unknown): unknown =>
+  convertLeaves(t, value, 'datetime', (v) => (v instanceof Date ? dateJson(v) : v));
 
 /** `wireRecord`'s JSON-RPC text, converted by the schema and stringified without a replacer call per value. */
 export function recordJson(cls: XapiClass, record: Readonly<Record<string, unknown>>): string {

@@ -117,8 +117,8 @@ export function escapeHtml(text: string): string {
 const CORS = ['Access-Control-Allow-Origin: *', 'Access-Control-Allow-Headers: X-Requested-With'];
 
 /** `Http_svr.response_fct` for an RPC reply: HTTP 200 whatever the API outcome. */
-export function rpcResponse(req: RequestHead, contentType: string, body: string | readonly Buffer[]): Buffer {
-  const content = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.concat(body);
+export function rpcResponse(req: RequestHead, contentType: string, body: string | Buffer): Buffer {
+  const content = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const head = block([
     `HTTP/${returnVersion(req)} 200 OK`,
     `content-length: ${content.length}`,

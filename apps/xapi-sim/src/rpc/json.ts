@@ -8,45 +8,53 @@ import { dateJson } from '../db/wire.ts';
  * every record of a big pool, and a replacer call per value made that reply take minutes.
  */
 
-const texts = new WeakMap<object, Buffer | (() => string)>();
+/** A hidden member rather than a WeakMap: hundreds of thousands of weak entries made every full collection slow. */
+const JSON_TEXT = Symbol('json text');
 
-/** Registers `value`'s JSON text, built by `text` the first time a reply holds it; `value` must never change. */
+interface Cached {
+  readonly build: () => string;
+  text?: string;
+}
+
+/** Attaches `value`'s JSON text, built by `text` the first time a reply holds it; `value` must never change. */
 export function withJson<T extends object>(value: T, text: () => string): T {
-  texts.set(value, text);
+  // Non-enumerable and symbol-keyed: invisible to JSON.stringify, the XML-RPC encoder and Object.keys.
+  Object.defineProperty(value, JSON_TEXT, { value: { build: text } satisfies Cached });
   return value;
 }
 
-/** The reply as a list of byte chunks (a big pool's reply would make one string of hundreds of MB). */
-export function encodeResult(version: jsonrpc.JsonRpcVersion, id: jsonrpc.JsonRpcId, result: XapiValue): Buffer[] {
-  const out = new Chunks();
+/** The reply's bytes, written piece by piece (a big pool's reply would make one string of hundreds of MB). */
+export function encodeResult(version: jsonrpc.JsonRpcVersion, id: jsonrpc.JsonRpcId, result: XapiValue): Buffer {
+  const out = new Pieces();
   out.text(version === 2 ? '{"jsonrpc":"2.0","result":' : '{"result":');
   encode(result, out);
   out.text(`${version === 2 ? '' : ',"error":null'},"id":${JSON.stringify(id)}}`);
-  return out.done();
+  const pieces = out.done();
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
+  const bytes = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const piece of pieces) offset += bytes.write(piece, offset, 'utf8');
+  return bytes;
 }
 
-class Chunks {
-  readonly #chunks: Buffer[] = [];
+/** The reply's text in pieces: cached texts as they are, the small text around them gathered in one string. */
+class Pieces {
+  readonly #pieces: string[] = [];
   #pending = '';
 
   text(s: string): void {
     this.#pending += s;
   }
 
-  bytes(b: Buffer): void {
-    this.#flush();
-    this.#chunks.push(b);
-  }
-
-  done(): Buffer[] {
-    this.#flush();
-    return this.#chunks;
-  }
-
-  #flush(): void {
-    if (this.#pending === '') return;
-    this.#chunks.push(Buffer.from(this.#pending, 'utf8'));
+  cached(s: string): void {
+    this.#pieces.push(this.#pending, s);
     this.#pending = '';
+  }
+
+  done(): string[] {
+    this.#pieces.push(this.#pending);
+    return this.#pieces;
   }
 }
 
@@ -57,18 +65,16 @@ function leaf(value: unknown): unknown {
   return value;
 }
 
-function encode(raw: unknown, out: Chunks): void {
+function encode(raw: unknown, out: Pieces): void {
   const value = leaf(raw);
   if (typeof value !== 'object' || value === null) {
     // undefined only reaches here as an array item, which JSON.stringify writes as null.
     out.text(JSON.stringify(value) ?? 'null');
     return;
   }
-  const known = texts.get(value);
-  if (known !== undefined) {
-    const bytes = typeof known === 'function' ? Buffer.from(known(), 'utf8') : known;
-    if (typeof known === 'function') texts.set(value, bytes);
-    out.bytes(bytes);
+  const cached = (value as { [JSON_TEXT]?: Cached })[JSON_TEXT];
+  if (cached !== undefined) {
+    out.cached((cached.text ??= cached.build()));
     return;
   }
   if (Array.isArray(value)) {
