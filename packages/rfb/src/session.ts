@@ -57,6 +57,11 @@ export interface SessionHost {
   readonly extendedKeyEvents?: boolean;
   /** Milliseconds, for measuring each viewer's pace (DrainMeter); `performance.now` unless given. */
   readonly clock?: () => number;
+  /**
+   * `paced` (default): an update carries what this viewer takes in about UPDATE_TARGET_MS, the gateway's choice for
+   * its viewers. `whole`: every update carries all that changed, as a VNC server answers (the simulated pool's).
+   */
+  readonly updates?: 'paced' | 'whole';
   onReady(session: RfbSession, shared: boolean): void;
   onInput(message: InputMessage): void;
   /**
@@ -361,7 +366,10 @@ export class RfbSession {
     const visible = intersect(fb.bounds, { x: 0, y: 0, ...this.clientSize });
     const area = visible && intersect(requested, visible);
     for (const op of view.copies(area, visible, enc.copyRect)) parts.push({ kind: 'copy', bytes: op.bytes });
-    if (area) for (const tile of view.pick(area, this.meter.budget())) parts.push({ kind: 'tile', tile });
+    if (area) {
+      const tiles = this.host.updates === 'whole' ? view.staleTiles(area) : view.pick(area, this.meter.budget());
+      for (const tile of tiles) parts.push({ kind: 'tile', tile });
+    }
     if (parts.length === 0 && !request.mustReply) return false;
     this.request = null;
     this.meter.begin(this.now());

@@ -39,6 +39,8 @@ export class RfbServer implements ConsoleBackend {
       extendedKeyEvents,
       // Real VNC servers skip an oversized clipboard text rather than drop the client.
       oversizedCutText: 'skip',
+      // and answer each request with all that changed: pacing viewers is the gateway's job, not the console's.
+      updates: 'whole',
       onReady(ready, shared) {
         // ClientInit shared=0 asks for exclusive access (RFC 6143 §7.3.1).
         if (!shared) for (const other of [...sessions]) if (other !== ready) other.close();
