@@ -4,14 +4,13 @@ import { CHROMIUM, CHROMIUM_ARGS } from './tests/support/chromium.ts';
 /**
  * Browser tests: Debian's Chromium (never a downloaded browser) against the real stack — the simulated pool and the
  * gateway started in the test process (tests/support/stack.ts), serving the production build in apps/web/dist.
- * Two workers, tests spread across them one by one: every test starts its own stack (about 0.1 s), so tests share
- * nothing, and most of a browser test's time is waiting on the page, not the CPU of the two-core machine.
+ * One worker: every test starts its own stack, and the machine has two cores.
  */
 export default defineConfig({
   testDir: 'tests/browser',
   testMatch: '*.spec.ts',
-  workers: 2,
-  fullyParallel: true,
+  workers: 1,
+  fullyParallel: false,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? 'line' : 'list',
