@@ -99,7 +99,9 @@ test('ejects and inserts ISOs from the pool’s ISO libraries beside the console
   await expect(list.getByRole('option').first()).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(dvd).toContainText('ubuntu-24.04.1-live-server-amd64.iso');
-  expect(vdiName(stack, drive(stack, VM).record().VDI as string)).toBe('ubuntu-24.04.1-live-server-amd64.iso');
+  await expect
+    .poll(() => vdiName(stack, drive(stack, VM).record().VDI as string))
+    .toBe('ubuntu-24.04.1-live-server-amd64.iso');
   await expect.poll(() => desktop.statusLines()[DVD_LINE]).toBe('DVD drive: ubuntu-24.04.1-live-server-amd64.iso');
 });
 
