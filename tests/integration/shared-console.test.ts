@@ -253,6 +253,27 @@ describe('the console moves under its viewers', () => {
     expect(a.client.ws.readyState).toBe(a.client.ws.OPEN);
     await leave(a, b);
   });
+
+  it('tells viewers at once that keys no longer reach the guest, while the pool is slow to answer', async () => {
+    const vm = 'Ubuntu 24.04 build agent';
+    const master = stack.pool.master;
+    const resident = stack.pool.hosts.find((h) => h.ref === stack.pool.vm(vm).record.resident_on)!;
+    expect(resident.ref).not.toBe(master.ref);
+    const viewer = await join('root', vm);
+    await seesTheGuest(viewer, vm);
+    await stack.pool.setHostState(master.uuid, 'hang');
+    try {
+      await stack.pool.setHostState(resident.uuid, 'down');
+      // Well before the gateway's call to the hung master (for the pool's idle timeout) could end.
+      await viewer.client.notice((n) => n.type === 'upstream' && n.state === 'reattaching', 3000);
+    } finally {
+      await stack.pool.setHostState(master.uuid, 'up');
+      await stack.pool.setHostState(resident.uuid, 'up');
+    }
+    await viewer.client.notice((n) => n.type === 'upstream' && n.state === 'live', 30_000);
+    await seesTheGuest(viewer, vm);
+    await leave(viewer);
+  });
 });
 
 describe('the pool’s own rules', () => {

@@ -287,12 +287,14 @@ export abstract class ConsoleRoom<U extends RoomUpstream> {
     if (this.state.kind !== 'live' || this.state.upstream !== upstream) return;
     this.state = { kind: 'reattaching' };
     if (fault) return this.close(fault);
+    // Viewers learn at once that keys no longer reach the guest: asking the pool for its idle timeout can take as long
+    // as the pool takes to answer (a master moving).
+    this.broadcast({ type: 'upstream', state: 'reattaching' });
     const session = this.sessionForUpstream(0);
     const idleFor = Date.now() - this.lastUpstreamInput;
     const timeout = session ? await this.options.poolIdleTimeout(session).catch(() => 0) : 0;
     if (this.closed) return;
     if (timeout > 0 && idleFor + IDLE_SLACK_MS >= timeout * 1000) return this.close('poolIdle');
-    this.broadcast({ type: 'upstream', state: 'reattaching' });
     await this.attach(true);
   }
 
