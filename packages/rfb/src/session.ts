@@ -111,8 +111,8 @@ export class RfbSession {
   private cutTextDue: string | null = null;
   private update: UpdatePart[] = [];
   private updateAt = 0;
-  /** This viewer's pace: how much one update may carry. */
-  private readonly meter = new DrainMeter();
+  /** This viewer's pace, how much one update may carry: measured only when updates are paced. */
+  private readonly meter: DrainMeter | undefined;
   private readonly now: () => number;
   private context: UpdateContext | null = null;
 
@@ -129,6 +129,7 @@ export class RfbSession {
   ) {
     this.handshake = new Handshake(host.version);
     this.now = host.clock ?? (() => performance.now());
+    this.meter = host.updates === 'whole' ? undefined : new DrainMeter();
     this.name = host.name;
     stream.on('data', (chunk: Buffer) => this.guard(() => this.receive(chunk)));
     stream.on('drain', () => {
@@ -283,7 +284,7 @@ export class RfbSession {
         this.schedule();
         return;
       case 'update-request': {
-        this.meter.answered(this.now());
+        this.meter?.answered(this.now());
         // The latest request wins, but a pending non-incremental one still has to be answered.
         const mustReply = !m.incremental || (this.request?.mustReply ?? false);
         if (!m.incremental) this.view?.forget(m.rect);
@@ -312,7 +313,7 @@ export class RfbSession {
 
   private write(b: Buffer): void {
     this.written += b.length;
-    this.meter.add(b.length);
+    this.meter?.add(b.length);
     if (!this.stream.write(b)) this.blocked = true;
   }
 
@@ -367,12 +368,12 @@ export class RfbSession {
     const area = visible && intersect(requested, visible);
     for (const op of view.copies(area, visible, enc.copyRect)) parts.push({ kind: 'copy', bytes: op.bytes });
     if (area) {
-      const tiles = this.host.updates === 'whole' ? view.staleTiles(area) : view.pick(area, this.meter.budget());
+      const tiles = this.meter ? view.pick(area, this.meter.budget()) : view.staleTiles(area);
       for (const tile of tiles) parts.push({ kind: 'tile', tile });
     }
     if (parts.length === 0 && !request.mustReply) return false;
     this.request = null;
-    this.meter.begin(this.now());
+    this.meter?.begin(this.now());
     // rectCount is a u16; tiles left out stay stale for the next request.
     this.update = parts.slice(0, 0xffff);
     this.updateAt = 0;

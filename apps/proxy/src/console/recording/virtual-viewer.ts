@@ -46,7 +46,7 @@ export interface VirtualViewerOptions {
 type Phase = 'version' | 'security' | 'result' | 'init' | 'normal' | 'closed';
 
 /**
- * An RFB viewer with no socket: an `RfbSession` on the console's framebuffer over an in-memory stream, pulling paced
+ * An RFB viewer with no socket: an `RfbSession` on the console's framebuffer over an in-memory stream, pulling
  * FramebufferUpdates as noVNC would and handing each complete update to the recorder. It relies on `RfbSession`
  * writing every update header and every rectangle as one write (session.ts): that is how it knows where updates end
  * without decoding them.
@@ -88,6 +88,8 @@ export class VirtualViewer {
       framebuffer,
       name,
       version: '3.8',
+      // A recording keeps every change it asks for: pieces paced for a viewer's link would only add frames.
+      updates: 'whole',
       onReady: () => undefined,
       onInput: () => undefined,
       onClosed: () => this.fail('the recorder’s session ended'),
