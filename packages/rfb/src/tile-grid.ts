@@ -3,6 +3,9 @@ import type { Rect } from './rect.ts';
 /** Side of the square tiles changes are tracked on; a tile's Raw payload (64×64×4 = 16 KiB) stays one small write. */
 export const TILE_SIZE = 64;
 
+/** Updates the server begins after input whose changes count as its echo (see `updateBegins`). */
+const ECHO_WINDOW_UPDATES = 2;
+
 /**
  * Which parts of a screen changed, as one version number per tile: what every viewer of the screen compares its own
  * copy against. A version is "open" until someone is sent it; changes to an open version join it (one version per
@@ -21,13 +24,16 @@ export class TileGrid {
   private readonly delta: Uint16Array;
   /** Per tile: the change (a count over the grid's life) that last touched it: which parts are newest. */
   readonly changedAt: Float64Array;
-  /** Per tile: its first change in the latest echo window (see `updateBegins`), 0 if none. */
+  /** Per tile: its first and its last change in the latest echo window (see `updateBegins`). */
   private readonly echoAt: Float64Array;
+  private readonly echoLastAt: Float64Array;
   private readonly echoWindowOf: Uint32Array;
   private changes = 0;
   /** Echo windows opened so far; the latest is `windows`, open while `inWindow`. */
   private windows = 0;
   private inWindow = false;
+  /** Updates the server still begins inside the latest echo window. */
+  private windowUpdatesLeft = 0;
   private inputSince = false;
 
   constructor(
@@ -44,6 +50,7 @@ export class TileGrid {
     this.delta = new Uint16Array(count * 4);
     this.changedAt = new Float64Array(count);
     this.echoAt = new Float64Array(count);
+    this.echoLastAt = new Float64Array(count);
     this.echoWindowOf = new Uint32Array(count);
     // Version 1 differs from "nothing" everywhere.
     for (let t = 0; t < count; t++) this.setDelta(t, this.tileRect(t));
@@ -83,18 +90,33 @@ export class TileGrid {
   }
 
   /**
-   * The screen's server began an update. The first one after input opens an echo window: the changes it makes are
-   * what the typist waits to see (a server draws an echo in its next answer), so viewers are sent them first.
+   * The screen's server began an update. The first ECHO_WINDOW_UPDATES after input make an echo window: the changes
+   * in them are what the typist waits to see, so viewers are sent them first. A server draws an echo in its next
+   * answer, which is the second update when an answer was already on its way as the input left.
    */
   updateBegins(): void {
-    this.inWindow = this.inputSince;
-    this.inputSince = false;
-    if (this.inWindow) this.windows++;
+    if (this.inputSince) {
+      this.inputSince = false;
+      this.windows++;
+      this.windowUpdatesLeft = ECHO_WINDOW_UPDATES;
+    }
+    this.inWindow = this.windowUpdatesLeft > 0;
+    if (this.inWindow) this.windowUpdatesLeft--;
   }
 
   /** When tile `t` first changed in the latest echo window (earlier is more urgent); 0 if it did not. */
   echoRank(t: number): number {
     return this.windows > 0 && this.echoWindowOf[t] === this.windows ? this.echoAt[t]! : 0;
+  }
+
+  /** The last change to tile `t` in the latest echo window (0 if none): a viewer sent the tile since has the echo. */
+  echoLast(t: number): number {
+    return this.windows > 0 && this.echoWindowOf[t] === this.windows ? this.echoLastAt[t]! : 0;
+  }
+
+  /** The latest change's number: what a viewer sent a tile now has seen of it. */
+  get lastChange(): number {
+    return this.changes;
   }
 
   /** Records that the pixels of `r` (within the grid) changed. */
@@ -149,10 +171,12 @@ export class TileGrid {
 
   private noteChange(t: number, at: number): void {
     this.changedAt[t] = at;
-    if (this.inWindow && this.echoWindowOf[t] !== this.windows) {
+    if (!this.inWindow) return;
+    if (this.echoWindowOf[t] !== this.windows) {
       this.echoWindowOf[t] = this.windows;
       this.echoAt[t] = at;
     }
+    this.echoLastAt[t] = at;
   }
 
   private newVersion(t: number, part: Rect): void {

@@ -15,12 +15,15 @@ export class ViewerTiles {
   private versions: Float64Array;
   /** Per tile: updates in a row it was stale in and left out of. */
   private skipped: Uint16Array;
+  /** Per tile: the grid's latest change when the tile was last picked for this viewer (what it has seen of it). */
+  private pickedAt: Float64Array;
   private generation: number;
   private copySeq: number;
 
   constructor(private readonly fb: Framebuffer) {
     this.versions = new Float64Array(fb.tiles.count);
     this.skipped = new Uint16Array(fb.tiles.count);
+    this.pickedAt = new Float64Array(fb.tiles.count);
     this.generation = fb.generation;
     this.copySeq = fb.copies.lastSeq;
   }
@@ -30,6 +33,7 @@ export class ViewerTiles {
     if (this.generation === this.fb.generation) return false;
     this.versions = new Float64Array(this.fb.tiles.count);
     this.skipped = new Uint16Array(this.fb.tiles.count);
+    this.pickedAt = new Float64Array(this.fb.tiles.count);
     this.generation = this.fb.generation;
     this.copySeq = this.fb.copies.lastSeq;
     return true;
@@ -81,7 +85,8 @@ export class ViewerTiles {
 
   /**
    * The stale tiles of `area` that fit in `budget` bytes (at least one), most urgent first: the changes of the
-   * latest echo window (what followed input, in the order they came: the typist's echo), then tiles left out of
+   * latest echo window this viewer has not been sent (what followed input, in the order they came: the typist's
+   * echo; once only, so a screen changing everywhere cannot keep its later tiles behind), then tiles left out of
    * several updates, then the newest changes. Sizes are estimated from each tile's latest encoding (the Raw size
    * before the first). The rest stay stale for the next update.
    */
@@ -90,7 +95,7 @@ export class ViewerTiles {
     const stale = this.staleTiles(area);
     const rank = (t: number): number => {
       const echo = grid.echoRank(t);
-      if (echo > 0) return -Number.MAX_SAFE_INTEGER + echo;
+      if (echo > 0 && grid.echoLast(t) > this.pickedAt[t]!) return -Number.MAX_SAFE_INTEGER + echo;
       if (this.skipped[t]! >= STARVED_AFTER) return -Number.MAX_SAFE_INTEGER / 2 - this.skipped[t]!;
       return -grid.changedAt[t]!;
     };
@@ -106,6 +111,7 @@ export class ViewerTiles {
         continue;
       }
       this.skipped[t] = 0;
+      this.pickedAt[t] = grid.lastChange;
       out.push(t);
     }
     return out;

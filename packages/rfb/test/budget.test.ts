@@ -130,7 +130,9 @@ describe('updates to a slow viewer', () => {
     noiseTile(fb, echo, 301);
     const flood = Array.from({ length: 40 }, (_, i) => (i < 3 ? i : i + 1));
     flood.forEach((t, i) => noiseTile(fb, t, 400 + i));
-    // The next update without input in between carries no echo: its changes are merely newest.
+    // The second update may still draw the echo (an answer was on its way as the input left); the third, with no
+    // input in between, carries none: its changes are merely newest.
+    fb.beginUpdate();
     fb.beginUpdate();
     noiseTile(fb, 50, 500);
     const first = tilesOf(fb, (await v.update(true)).rects);
@@ -138,6 +140,44 @@ describe('updates to a slow viewer', () => {
     expect(first.slice(1)).toEqual(flood.slice(0, first.length - 1));
     await v.catchUp(fb.rgba());
     expect(differingPixels(v.display.rgba, fb.rgba())).toBe(0);
+  });
+
+  it('start with the echo a server draws in its second update after input, an answer being on its way', async () => {
+    const { fb, v } = await slowViewer();
+    fb.inputSent();
+    // The answer in flight as the input left changes part of the screen; the echo comes in the one after, then noise.
+    fb.beginUpdate();
+    const inFlight = Array.from({ length: 10 }, (_, i) => i);
+    inFlight.forEach((t, i) => noiseTile(fb, t, 800 + i));
+    fb.beginUpdate();
+    const echo = 62;
+    noiseTile(fb, echo, 850);
+    const withEcho = Array.from({ length: 20 }, (_, i) => 20 + i);
+    withEcho.forEach((t, i) => noiseTile(fb, t, 860 + i));
+    // A third update is no longer the echo: its changes, though newest, wait.
+    fb.beginUpdate();
+    const later = Array.from({ length: 10 }, (_, i) => 45 + i);
+    later.forEach((t, i) => noiseTile(fb, t, 890 + i));
+    const first = tilesOf(fb, (await v.update(true)).rects);
+    expect(first.length).toBeGreaterThan(inFlight.length);
+    expect(first).toEqual([...inFlight, echo, ...withEcho, ...later].slice(0, first.length));
+  });
+
+  it('send each change of the echo window once first: a screen changing everywhere still reaches every tile', async () => {
+    const { fb, v, clock } = await slowViewer();
+    // One key, then every tile changes in every update the server sends (the whole screen is noise).
+    fb.inputSent();
+    const lastTile = fb.tiles.count - 1;
+    let arrived = -1;
+    for (let round = 0; round < 12 && arrived < 0; round++) {
+      fb.beginUpdate();
+      for (let t = 0; t < fb.tiles.count; t++) noiseTile(fb, t, 900 + round * 100 + t);
+      clock.now += 1000;
+      if (tilesOf(fb, (await v.update(true)).rects).includes(lastTile)) arrived = round;
+    }
+    // About a screen's worth of updates (64 tiles of ~12 KiB, MIN_BUDGET a time), not never.
+    expect(arrived).toBeGreaterThanOrEqual(0);
+    expect(arrived).toBeLessThanOrEqual(Math.ceil((fb.tiles.count * 12_288) / MIN_BUDGET) + 1);
   });
 
   it('do not starve a tile that changed once while newer changes keep coming elsewhere', async () => {
