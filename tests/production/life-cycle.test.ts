@@ -151,7 +151,8 @@ afterAll(async () => {
 describe('the built gateway as a service', () => {
   it('ties a browser request to its XAPI calls and its audit line with one request id', async () => {
     // The request line is written when the response has finished, which the client can see first.
-    const isLogin = (l: Record<string, unknown>) => l.msg === 'request' && l.path === '/api/session' && l.method === 'POST';
+    const isLogin = (l: Record<string, unknown>) =>
+      l.msg === 'request' && l.path === '/api/session' && l.method === 'POST';
     await waitFor('the login request line', async () => jsonLines('gateway.log').some(isLogin));
     const logs = jsonLines('gateway.log');
     const request = logs.find(isLogin);

@@ -51,16 +51,18 @@ describe('RFB client: updates', () => {
     expect(pixel(t, 0, 0)).toBe(0);
   });
 
-  it('tells its target where each update begins: after input, that update’s changes are the echo', () => {
-    const t = ready(130, 6);
+  it('tells its target where each update begins: after input, the next two updates’ changes are the echo', () => {
+    const t = ready(200, 6);
     const one = (x: number) => update(rect({ x, y: 0, w: 1, h: 1 }, E.Raw, rawPixels([0x405060])));
     t.feed(one(0));
     expect(t.fb.tiles.echoRank(0)).toBe(0);
     t.fb.inputSent();
     t.feed(one(70));
+    t.feed(one(130));
     t.feed(one(0));
-    // The first update after the input opened the echo window (tile 1); the next one, without input, did not.
+    // The two updates after the input made the echo window (tiles 1 and 2); the third, without input, did not.
     expect(t.fb.tiles.echoRank(1)).toBeGreaterThan(0);
+    expect(t.fb.tiles.echoRank(2)).toBeGreaterThan(t.fb.tiles.echoRank(1));
     expect(t.fb.tiles.echoRank(0)).toBe(0);
   });
 
