@@ -74,6 +74,12 @@ function renewing(session: UserSession): () => Promise<XapiSession> {
   };
 }
 
+/**
+ * How long the serialised snapshot and device slices are kept after their last use: they let a crowd of streams
+ * opening together share one serialisation, and are tens of MB on a large pool that nobody needs in between.
+ */
+const SERIALISED_KEEP_MS = 30_000;
+
 /** Device-class records sent per change message after the core snapshot (about 1 MB of JSON). */
 const MERGE_SLICE = 1000;
 
@@ -119,6 +125,7 @@ export class Inventory {
   /** The current snapshot, serialised; dropped on every change. */
   private snapshotParts: string[] | undefined;
   private detailParts: InventoryMessage[] | undefined;
+  private serialisedTimer: NodeJS.Timeout | undefined;
   /** The watches running now, by the login they run with. */
   private readonly watches = new Set<{ session: UserSession; abort: AbortController }>();
 
@@ -170,6 +177,21 @@ export class Inventory {
   close(): void {
     this.stop.abort();
     this.listeners.clear();
+    clearTimeout(this.serialisedTimer);
+  }
+
+  /** A serialisation was used: it (and the other) is dropped once none has been for SERIALISED_KEEP_MS. */
+  private serialisedUsed(): void {
+    if (this.serialisedTimer) {
+      this.serialisedTimer.refresh();
+      return;
+    }
+    this.serialisedTimer = setTimeout(() => {
+      this.serialisedTimer = undefined;
+      this.snapshotParts = undefined;
+      this.detailParts = undefined;
+    }, SERIALISED_KEEP_MS);
+    this.serialisedTimer.unref();
   }
 
   /** The part of the cache one console window needs: the pool, its hosts, and the VM (or host's control domain). */
@@ -221,6 +243,7 @@ export class Inventory {
 
   /** The device-class records in, as additions in slices (serialised once for every subscriber; dropped on change). */
   private detailSlices(): InventoryMessage[] {
+    this.serialisedUsed();
     if (this.detailParts) return this.detailParts;
     const adds: BrowserChange[] = [];
     for (const cls of DETAIL_CLASSES) {
@@ -240,6 +263,7 @@ export class Inventory {
 
   /** The core classes, serialised in parts (a snapshot is never one huge string). */
   private snapshot(): string[] {
+    this.serialisedUsed();
     if (this.snapshotParts) return this.snapshotParts;
     const parts: string[] = ['{"records":{'];
     let firstClass = true;
@@ -272,6 +296,8 @@ export class Inventory {
     if (changes.length === 0) return;
     this.snapshotParts = undefined;
     this.detailParts = undefined;
+    // Nobody to tell (a login's warm-up): nothing is serialised.
+    if (this.listeners.size === 0) return;
     this.publish({ type: 'changes', parts: [JSON.stringify(changes)], changes, ...(load ? { load } : {}) });
   }
 
@@ -336,7 +362,7 @@ export class Inventory {
     this.hasSnapshot = true;
     this.snapshotParts = undefined;
     this.markReady();
-    this.publish({ type: 'snapshot', parts: this.snapshot() });
+    if (this.listeners.size > 0) this.publish({ type: 'snapshot', parts: this.snapshot() });
     this.publish({ type: 'status', state: 'live' });
     if (!this.detailsStarted) {
       this.detailsStarted = true;
