@@ -387,6 +387,8 @@ const TAIL_CHARS = 4096;
 class UserStream {
   bytes = 0;
   lastData = performance.now();
+  /** The latest data received, for saying what keeps a stream busy. */
+  lastChunk = '';
   seenAt: number | undefined;
   /** The gateway closed it (e.g. it fell too far behind). */
   closed = false;
@@ -402,7 +404,10 @@ class UserStream {
     this.socket.on('data', (chunk: string) => {
       this.bytes += chunk.length;
       // Keep-alive comments arrive every 15 s on each stream: they are not data.
-      if (!chunk.startsWith(': ping')) this.lastData = performance.now();
+      if (!chunk.startsWith(': ping')) {
+        this.lastData = performance.now();
+        this.lastChunk = chunk;
+      }
       if (this.watched === undefined || this.seenAt !== undefined) return;
       const text = this.tail + chunk;
       if (shows(text, this.watched.uuid, this.watched.power)) this.seenAt = Date.now();
@@ -491,8 +496,11 @@ export const inventoryUsers: Scenario = {
         if (streams.every((s) => now - s.lastData > QUIET_MS)) break;
         if (i % 40 === 0) {
           const bytes = streams.reduce((sum, s) => sum + s.bytes, 0);
+          const busy = streams.filter((s) => now - s.lastData <= QUIET_MS);
+          const latest = busy[0]?.lastChunk.slice(0, 100).replace(/\s+/g, ' ');
           ctx.log(
-            `  loading: ${(bytes / MB).toFixed(0)} MB to ${streams.length} streams, RSS ${(rssOf(stack.gateway.pid) / MB).toFixed(0)} MB`,
+            `  loading: ${(bytes / MB).toFixed(0)} MB to ${streams.length} streams, RSS ${(rssOf(stack.gateway.pid) / MB).toFixed(0)} MB` +
+              (busy.length ? `; ${busy.length} not quiet, one just received: ${latest}` : ''),
           );
         }
         await sleep(250);
