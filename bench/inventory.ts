@@ -403,8 +403,8 @@ class UserStream {
     this.socket.setEncoding('latin1');
     this.socket.on('data', (chunk: string) => {
       this.bytes += chunk.length;
-      // Keep-alive comments arrive every 15 s on each stream: they are not data.
-      if (!chunk.startsWith(': ping')) {
+      // Keep-alive comments arrive every 15 s on each stream, in the response's chunked framing: they are not data.
+      if (!isPingOnly(chunk)) {
         this.lastData = performance.now();
         this.lastChunk = chunk;
       }
@@ -427,6 +427,10 @@ class UserStream {
     this.socket.destroy();
   }
 }
+
+/** Whether a read holds nothing but keep-alive comments and chunk framing (sizes and CRLFs; SSE lines end in LF). */
+const isPingOnly = (chunk: string): boolean =>
+  chunk.replace(/: ping\n\n/g, '').replace(/[0-9a-f]*\r\n/gi, '').length === 0;
 
 /** Whether `text` holds a change of the VM `uuid` whose record has that power state. */
 function shows(text: string, uuid: string, power: string): boolean {
