@@ -129,14 +129,17 @@ const MANY = [
   'next major collection. With the young generation capped at 2 MiB a half (`NODE_OPTIONS=--max-semi-space-size=2`',
   'in `scripts/gateway-env.json`) two inspector pairs held 207 and 231 MB after the updates where the default',
   'held 237 and 387 MB; the bench’s peak was 270 and 298 MB in two runs at loads 11–14 (291, 309 and 270 MB',
-  'before). The gateway’s heap also grows by ~46 MB in the 15 s after the bench’s login with no console open (a',
-  '4,000-VM pool’s records), so where a peak lands depends on timing; a margin below the target needs the TLS',
-  'connection’s native buffers or the openings’ garbage made smaller.',
+  'before), when no inventory was read during the window.',
   '',
-  'In this committed run the peak is {many.resident}, over the runs quoted above: it is the first full run since a login',
-  'starts reading the pool’s inventory at once (Inventories.warm), so the bench’s own login now holds the 4,000-VM',
-  'pool’s records (~46 MB of heap above) from the start, and the openings’ garbage lands on top of it. Not measured',
-  'apart in this session; a login that opens no stream could be left out of the warm-up, or the warm-up bounded.',
+  'Since the last committed run a login reads the pool’s inventory at once (Inventories.warm), and the scenario',
+  'opens its consoles once the bench’s login has it: the gateway holds {many.baseline} before the first console.',
+  'That is the 11,000-VM scale pool’s inventory (the pool needs that many VMs to run 1,000): measured apart, a',
+  'gateway on that pool went from 90 to 258 MB at one login with no console and no stream open, and stayed there',
+  'over the next minute (82 → 252 MB with glibc’s default malloc settings, so it is the records, not the allocator',
+  'keeping freed memory). The consoles add {many.per-console} each on top, less than the runs quoted above (their',
+  'openings’ garbage lands in a heap already grown), and the peak is {many.resident}: the target is missed by the',
+  'inventory of a pool this size, not by the consoles. What would move it: a smaller record per VM in the gateway',
+  '(the tree’s fields kept, the rest read on demand), the same compact snapshot the login analysis below calls for.',
 ].join(' ');
 
 const FIRST_FRAME = [
@@ -200,9 +203,12 @@ const ENGINE = [
   'latency that small updates show taken off: `packages/rfb/src/drain-meter.ts`); the rest stays stale for its next',
   'request, so an update in flight holds the next one back by ~20 ms of that viewer’s bytes rather than a whole',
   'screen, and a slow viewer gets fewer, newer pictures. Tiles go most urgent first (`ViewerTiles.pick`): what the',
-  'console’s server changed in the first update that began after input reached it (a server draws the echo in its',
-  'next answer), in the order it came; then tiles left out of four updates in a row (so churn elsewhere cannot',
-  'starve a change); then the newest. Full-colour tiles whose pixels hardly repeat a neighbour are stored, not',
+  'console’s server changed in the first two updates that began after input reached it (a server draws the echo in',
+  'its next answer, the second when one was already on its way), in the order it came, each tile once per viewer;',
+  'then tiles left out of four updates in a row (so churn elsewhere cannot starve a change); then the newest. (Until',
+  'the last committed run the window was one update and its tiles stayed first until the next key: on a screen that',
+  'changes everywhere that is every tile, in the same order each time, so the last tiles, the echo cell’s among',
+  'them, waited seconds or were never sent before the next key.) Full-colour tiles whose pixels hardly repeat a neighbour are stored, not',
   'deflated (a tile of noise cost ~5× more at zlib level 6 than stored, for no gain), and rectangles queued behind a',
   'socket write leave as one WebSocket message. In runs before and after, alternating, at loads of 10–27, the',
   'full-colour screen went from 3–9 updates/s of 0.8–1.7 MB to 7–23 updates/s of 0.1–0.7 MB and its p50 from',
@@ -257,7 +263,8 @@ const ENGINE = [
 
 const COSTS = [
   'A lone viewer is bridged byte for byte (pass-through, the default `CONSOLE_SHARING=on-demand`): with 1,000 such',
-  'consoles the gateway holds {many.resident} at its peak, {many.per-console} per console. Through the shared',
+  'consoles the gateway holds {many.resident} at its peak, {many.per-console} per console over the {many.baseline}',
+  'it held before them (the pool’s inventory among it). Through the shared',
   'engine one console with one viewer adds {viewers.text.rss.1} and takes {viewers.text.cpu.1} on a',
   'text-like screen changing 10 times a second ({viewers.noise.rss.1} and {viewers.noise.cpu.1} when the whole',
   'screen changes in full colour): its framebuffer, its RFB client and the encoded-tile cache. Each viewer past',
@@ -281,11 +288,13 @@ const ENGINE_KEYS =
 export const ANALYSIS: Readonly<Record<string, string>> = {
   'console-keystroke.answer-text.p99': ENGINE_KEYS,
   'console-keystroke.answer-noise.p99':
-    `${ENGINE_KEYS} Full-colour tiles that do not compress are stored, not deflated. The p50 is now under ` +
-    'pass-through’s, but a few keys in each run wait seconds or are not seen (details): the echo window is the first ' +
-    'update the server begins after the input, while a server with an answer already in flight draws the echo in the ' +
-    'one after, whose tiles then compete with the noise as merely new. Widening the window to the next update is the ' +
-    'next step.',
+    `${ENGINE_KEYS} Full-colour tiles that do not compress are stored, not deflated. The p50 is under ` +
+    'pass-through’s. In the last committed run a few keys per run waited seconds or were never seen: the echo window ' +
+    'was the first update after the input and its tiles stayed first until the next key, and on a screen that changes ' +
+    'everywhere that is every tile, in the same order each time, so the last tiles (the echo cell’s among them) were ' +
+    'starved. The window is now the first two updates (an answer on its way draws the echo in the second) and each ' +
+    'tile goes first once per viewer: every key was echoed in every run, but the p99 still follows the run (details), ' +
+    'with the gateway at 76–91 % of a core on two cores shared with the server and the viewer; not profiled since.',
   'console-keystroke.push-noise.p99':
     'A server writing without requests fills the buffers between it and the gateway, which reads at its decoding ' +
     'pace: the echo waits behind them, upstream instead of before the browser, while the viewer gets small updates ' +
@@ -296,12 +305,14 @@ export const ANALYSIS: Readonly<Record<string, string>> = {
     'into the framebuffer and encoded again for the viewer: a few milliseconds more than bytes relayed, which a ' +
     `busy machine can stretch at the p99. ${SEE_ENGINE}`,
   'viewers.noise.cpu.50':
-    'Profiled before rectangles were grouped into one message and noise tiles stored: one `writev` system call per ' +
-    'tile per viewer (38 % of the busy time) and zlib on incompressible tiles (30 %), both since reduced and not ' +
-    'profiled again with 50 viewers. In this run the figure rose to {viewers.noise.cpu.50} (42.5 % before): each viewer ' +
-    'now gets several smaller updates a second, each ranked and cut to its budget (per-viewer picks, a sort of the ' +
-    'stale tiles, and more rectangles), work that grows with the viewers; not profiled yet. ' +
-    `The viewers get fewer frames as the gateway saturates (details). ${SEE_ENGINE}`,
+    'The gateway serves what the viewers take in, and here they take in a lot: in a profile of three 50-viewer runs ' +
+    '(`--only shared-viewers --cases noise`, busy 89–91 % of a core) each viewer read 11.5–12 MB/s, ~580 MB/s in ' +
+    'all, and the busy time went to `writev` (26–27 %), copying buffers into WebSocket frames (`_copyActual`, ~9.5 %), ' +
+    'GC (10–15 %), Tight’s work on full-colour tiles (colour conversion, `stored`, the repeat test: ~17 %, once per ' +
+    'tile version for every viewer) and each viewer’s ranking of its stale tiles (`pick` and its sort, ~9 %). So the ' +
+    'figure is the cost of the bytes, not of the viewers: with viewers that read faster it rises until the machine is ' +
+    'full. What would move it is fewer bytes for such a screen, i.e. Tight JPEG when a viewer asks for a quality ' +
+    `level (encoded once per tile version, as now; Node has no JPEG encoder). ${SEE_ENGINE}`,
   'viewers.noise.rss.50':
     'The encoded-tile cache (≤ 32 MiB), 128 KiB of write buffer per viewer and encoded tiles freed faster than they ' +
     `are collected, kept by glibc. ${SEE_ENGINE}`,
