@@ -104,14 +104,13 @@ export class TileGrid {
     if (this.inWindow) this.windowUpdatesLeft--;
   }
 
-  /** When tile `t` first changed in the latest echo window (earlier is more urgent); 0 if it did not. */
-  echoRank(t: number): number {
-    return this.windows > 0 && this.echoWindowOf[t] === this.windows ? this.echoAt[t]! : 0;
-  }
-
-  /** The last change to tile `t` in the latest echo window (0 if none): a viewer sent the tile since has the echo. */
-  echoLast(t: number): number {
-    return this.windows > 0 && this.echoWindowOf[t] === this.windows ? this.echoLastAt[t]! : 0;
+  /**
+   * When tile `t` first changed in the latest echo window (earlier is more urgent); 0 if it did not, or if a viewer
+   * that has seen the grid up to change `seenUpTo` of it has the tile's last change in the window.
+   */
+  echoRank(t: number, seenUpTo = 0): number {
+    const inLatest = this.windows > 0 && this.echoWindowOf[t] === this.windows;
+    return inLatest && this.echoLastAt[t]! > seenUpTo ? this.echoAt[t]! : 0;
   }
 
   /** The latest change's number: what a viewer sent a tile now has seen of it. */

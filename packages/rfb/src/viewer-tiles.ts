@@ -94,8 +94,8 @@ export class ViewerTiles {
     const grid = this.fb.tiles;
     const stale = this.staleTiles(area);
     const rank = (t: number): number => {
-      const echo = grid.echoRank(t);
-      if (echo > 0 && grid.echoLast(t) > this.pickedAt[t]!) return -Number.MAX_SAFE_INTEGER + echo;
+      const echo = grid.echoRank(t, this.pickedAt[t]);
+      if (echo > 0) return -Number.MAX_SAFE_INTEGER + echo;
       if (this.skipped[t]! >= STARVED_AFTER) return -Number.MAX_SAFE_INTEGER / 2 - this.skipped[t]!;
       return -grid.changedAt[t]!;
     };
