@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { XapiTransportError } from '../errors.ts';
 import { formatHostPort } from '../trust.ts';
 import type { ConnectHints } from './agent.ts';
@@ -140,19 +141,24 @@ function attempt(request: PostRequest): Promise<HttpReply> {
         );
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > request.maxResponseBytes) return tooLarge();
-      const chunks: Buffer[] = [];
+      // Each chunk is decoded as it arrives, so its buffer is freed at once: a reply of tens of MB (a large pool's
+      // first event.from) kept as buffers until the end, then copied whole, would leave that much native memory
+      // with the allocator (the gateway's malloc settings keep freed memory), on top of the string it becomes.
+      const decoder = new StringDecoder('utf8');
+      const text: string[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > request.maxResponseBytes) tooLarge();
-        else chunks.push(chunk);
+        else text.push(decoder.write(chunk));
       });
       res.on('end', () => {
         if (!res.complete) return;
+        text.push(decoder.end());
         settle(undefined, {
           status: res.statusCode ?? 0,
           contentType: (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase(),
-          body: Buffer.concat(chunks, size).toString('utf8'),
+          body: text.join(''),
         });
       });
       res.on('close', () => {
