@@ -227,6 +227,36 @@ describe('response size limit', () => {
   });
 });
 
+describe('reply text', () => {
+  it('reads characters split across the packets of a reply', async () => {
+    const value = 'Büro € 🖥 日本';
+    const body = Buffer.from(
+      '<?xml version="1.0"?><methodResponse><params><param><value><struct>' +
+        '<member><name>Status</name><value>Success</value></member>' +
+        `<member><name>Value</name><value>${value}</value></member>` +
+        '</struct></value></param></params></methodResponse>',
+    );
+    // Each piece ends inside a multi-byte character, and goes out on its own.
+    const cuts = [body.indexOf('ü') + 1, body.indexOf('€') + 2, body.indexOf('🖥') + 3, body.indexOf('日') + 1];
+    const server = await fake({
+      raw: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/xml', 'content-length': body.length });
+        let from = 0;
+        const next = (): void => {
+          const to = cuts.shift() ?? body.length;
+          res.write(body.subarray(from, to));
+          from = to;
+          if (from < body.length) setTimeout(next, 20);
+          else res.end();
+        };
+        next();
+        return true;
+      },
+    });
+    expect(await connect(server, { transport: 'xml-rpc' }).call('x.y')).toBe(value);
+  });
+});
+
 describe('malformed replies give typed errors', () => {
   const deep = (open: string, close: string, n: number) => open.repeat(n) + close.repeat(n);
   const xmlValue = (inner: string) =>
