@@ -37,8 +37,9 @@ async function runOnce(ctx: Context, count: number, updates: number): Promise<Ou
     children.push(target.child);
     const { stack, uuids } = await startConsolesStack(count, target.port);
     children.push(stack.pool, stack.gateway);
-    // A login reads the pool's inventory (Inventories.warm): the consoles are measured from once it is in.
-    const inventory = await fetch(`${stack.url}/api/objects/sr`, { headers: { cookie: stack.cookie } });
+    // A login reads the pool's inventory (Inventories.warm): the consoles are measured from once all of it is in (a
+    // device class is answered once the device classes, read after the tree's, are).
+    const inventory = await fetch(`${stack.url}/api/objects/vbd`, { headers: { cookie: stack.cookie } });
     if (inventory.status !== 200) throw new Error(`the login's inventory: ${inventory.status}`);
     await inventory.arrayBuffer();
     await sleep(500);

@@ -11,30 +11,37 @@ import { isStruct, parseXapiDate, type XapiValue } from './wire/values.ts';
  */
 export function parseRecord<C extends KnownClass>(cls: C, raw: XapiValue): XapiRecord<C> {
   if (!isStruct(raw)) throw protocolError(`${cls} record is not a struct`);
-  const fields: Readonly<Record<string, FieldSpec>> = SCHEMA[cls].fields;
-  const out: Record<string, unknown> = { ...shapeOf(cls) };
-  for (const [name, spec] of Object.entries(fields)) {
+  const layout = layoutOf(cls);
+  const out: Record<string, unknown> = { ...layout.shape };
+  for (const [name, spec] of layout.fields) {
     out[name] = Object.hasOwn(raw, name) ? parseField(cls, name, spec, raw[name]!) : defaultValue(spec);
   }
   return out as XapiRecord<C>;
 }
 
-const shapes = new Map<KnownClass, Readonly<Record<string, unknown>>>();
+interface Layout {
+  /**
+   * An object with every field of the class, for records to start as copies of. A record built up from `{}` one
+   * field at a time ends up in V8's dictionary mode (past a dozen properties added by computed name): twice the
+   * memory of a record with its fields in place, which is tens of MB on a pool of thousands of VMs. `JSON.parse`
+   * lays an object out with room for all its fields, and a spread copy keeps that layout.
+   */
+  shape: Readonly<Record<string, unknown>>;
+  /** The fields in order, listed once: not an array of pairs made for each of a snapshot's many records. */
+  fields: readonly (readonly [string, FieldSpec])[];
+}
 
-/**
- * An object with every field of `cls`, for records to start as copies of. A record built up from `{}` one field at a
- * time ends up in V8's dictionary mode (past a dozen properties added by computed name): twice the memory of a
- * record with its fields in place, which is tens of MB on a pool of thousands of VMs. `JSON.parse` lays an object
- * out with room for all its fields, and a spread copy keeps that layout.
- */
-function shapeOf(cls: KnownClass): Readonly<Record<string, unknown>> {
-  let shape = shapes.get(cls);
-  if (!shape) {
-    const members = Object.keys(SCHEMA[cls].fields).map((name) => `${JSON.stringify(name)}:null`);
-    shape = JSON.parse(`{${members.join(',')}}`) as Record<string, unknown>;
-    shapes.set(cls, shape);
+const layouts = new Map<KnownClass, Layout>();
+
+function layoutOf(cls: KnownClass): Layout {
+  let layout = layouts.get(cls);
+  if (!layout) {
+    const fields = Object.entries(SCHEMA[cls].fields as Readonly<Record<string, FieldSpec>>);
+    const members = fields.map(([name]) => `${JSON.stringify(name)}:null`);
+    layout = { shape: JSON.parse(`{${members.join(',')}}`) as Record<string, unknown>, fields };
+    layouts.set(cls, layout);
   }
-  return shape;
+  return layout;
 }
 
 /**
