@@ -97,6 +97,35 @@ function parseEventFrom<C extends KnownClass>(
   return { token: result.token, changes };
 }
 
+/** One `event.from` call, from `token` (a snapshot without one), parsed into a batch. */
+async function nextBatch<C extends KnownClass>(
+  session: XapiSession,
+  classes: readonly C[],
+  watched: ReadonlySet<KnownClass>,
+  token: string | undefined,
+  wait: { signal: AbortSignal; timeoutMs: number; timeoutSeconds: number },
+): Promise<EventBatch<C>> {
+  const value = await session.call(
+    'event.from',
+    [
+      classes.map((cls) => cls.toLowerCase()),
+      token ?? '',
+      float(token === undefined ? SNAPSHOT_WAIT_SECONDS : wait.timeoutSeconds),
+    ],
+    { signal: wait.signal, timeoutMs: wait.timeoutMs },
+  );
+  const result = parseEventFrom<C>(value, watched, (malformed) =>
+    session.connection.emit('malformed-record', malformed),
+  );
+  if (token !== undefined) return { kind: 'changes', changes: result.changes, token: result.token };
+  const records = new RecordsByClass(classes.map((cls) => [cls, new Map()]));
+  for (const change of result.changes) {
+    if (change.operation === 'del') records.get(change.cls)?.delete(change.ref);
+    else records.of(change.cls).set(change.ref, change.record);
+  }
+  return { kind: 'snapshot', records, token: result.token };
+}
+
 /**
  * Follows changes to `classes` with `event.from`: a snapshot first, then change batches. Recovers
  * by itself where it can: transport errors back off and resume from the last token; SESSION_INVALID
@@ -116,7 +145,6 @@ async function* watch<C extends KnownClass>(
   options: WatchOptions<C>,
 ): AsyncGenerator<EventBatch<C>, void, undefined> {
   const watched = new Set<KnownClass>(options.classes);
-  const classes = [...watched].map((cls) => cls.toLowerCase());
   const timeoutSeconds = options.timeoutSeconds ?? 30;
   const timeoutMs = timeoutSeconds * 1000 + HTTP_MARGIN_MS;
   const initialDelay = options.backoff?.initialMs ?? 1_000;
@@ -139,27 +167,14 @@ async function* watch<C extends KnownClass>(
   try {
     while (!stop.signal.aborted) {
       try {
-        const since = token ?? '';
-        const value = await session.call(
-          'event.from',
-          [classes, since, float(token === undefined ? SNAPSHOT_WAIT_SECONDS : timeoutSeconds)],
-          { signal: stop.signal, timeoutMs },
-        );
-        const result = parseEventFrom<C>(value, watched, (malformed) =>
-          session.connection.emit('malformed-record', malformed),
-        );
+        const batch = await nextBatch(session, options.classes, watched, token, {
+          signal: stop.signal,
+          timeoutMs,
+          timeoutSeconds,
+        });
         delay = initialDelay;
-        token = result.token;
-        if (since === '') {
-          const records = new RecordsByClass(options.classes.map((cls) => [cls, new Map()]));
-          for (const change of result.changes) {
-            if (change.operation === 'del') records.get(change.cls)?.delete(change.ref);
-            else records.of(change.cls).set(change.ref, change.record);
-          }
-          yield { kind: 'snapshot', records, token };
-        } else if (result.changes.length > 0) {
-          yield { kind: 'changes', changes: result.changes, token };
-        }
+        token = batch.token;
+        if (batch.kind === 'snapshot' || batch.changes.length > 0) yield batch;
       } catch (error) {
         if (stop.signal.aborted) return;
         if (error instanceof XapiError && error.code === 'SESSION_INVALID') {

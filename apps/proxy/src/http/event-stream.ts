@@ -3,7 +3,7 @@ import { LIMIT_CODES } from '@xwc/contracts';
 import type { EndReason, UserSession } from '../auth/sessions.ts';
 import type { GatewayContext } from '../context.ts';
 import { isXapiUuid } from '../console/location.ts';
-import type { ConsoleScope, InventoryMessage } from '../pool/inventory.ts';
+import { changesJson, type ConsoleScope, type InventoryMessage } from '../pool/inventory.ts';
 import { ApiError, badRequest, sendError } from './errors.ts';
 import { EventSender } from './event-sender.ts';
 import { sessionOf } from './require-session.ts';
@@ -78,10 +78,10 @@ export function eventStream(ctx: GatewayContext) {
         const kind = message.type === 'snapshot' ? 'snapshot' : message.load ? 'load' : 'change';
         sender.send(message.type, message.parts, kind);
       } else if (message.type === 'snapshot') {
-        sender.send('snapshot', [JSON.stringify({ records: inventory.scopedRecords(scope) })], 'snapshot');
+        sender.send('snapshot', [inventory.scopedSnapshotJson(scope)], 'snapshot');
       } else {
         const mine = message.changes.filter((change) => inventory.changeInScope(scope, change));
-        if (mine.length) send('changes', mine);
+        if (mine.length) sender.send('changes', [changesJson(mine)]);
       }
     };
     const onEnded = (ended: UserSession, reason: EndReason): void => {

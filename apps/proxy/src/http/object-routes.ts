@@ -87,7 +87,8 @@ export function objectRoutes(ctx: GatewayContext): Router {
         clearTimeout(timer);
         ctx.inventories.released(sessionOf(res));
       }
-      res.json({ class: cls.toLowerCase(), records: inventory.records(cls.toLowerCase()) });
+      const name = cls.toLowerCase();
+      res.type('json').send(`{"class":${JSON.stringify(name)},"records":${inventory.recordsJson(name)}}`);
     }),
   );
 

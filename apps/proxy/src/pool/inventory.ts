@@ -15,15 +15,25 @@ import type { Logger } from '../log.ts';
 /** What a console window follows: one VM, or one host's control domain. */
 export type ConsoleScope = { vm: string; host?: undefined } | { host: string; vm?: undefined };
 
-/** A record as the browser sees it: XAPI's fields by wire name plus its own ref. */
-export type BrowserRecord = AnyXapiRecord & { $ref: XapiRef };
+/**
+ * A record as the inventory keeps it: the JSON the browser reads (XAPI's fields by wire name plus `$ref`), made once
+ * when the record arrives. On a pool of thousands of VMs the parsed records were most of the gateway's memory, and
+ * all the gateway does with them is send them on and compare them; the few fields it reads itself (which records a
+ * console window follows) are kept beside the JSON.
+ */
+export interface StoredRecord {
+  ref: XapiRef;
+  json: string;
+  /** The record's fields named in SCOPE_FIELDS for its class. */
+  scope: Readonly<Record<string, unknown>>;
+}
 
 export interface BrowserChange {
   op: 'add' | 'mod' | 'del';
   class: string;
   uuid: string;
   ref: XapiRef;
-  record?: BrowserRecord;
+  record?: StoredRecord;
 }
 
 /**
@@ -54,13 +64,41 @@ export const CORE_CLASSES: readonly KnownClass[] = [
 ];
 export const DETAIL_CLASSES: readonly KnownClass[] = CLASS_NAMES.filter((cls) => !CORE_CLASSES.includes(cls));
 
+/** The classes a console window's stream carries, and the fields that tell which of their records it follows. */
+const SCOPE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  pool: [],
+  host: [],
+  vm: ['uuid', 'is_control_domain', 'resident_on', 'guest_metrics'],
+  vm_guest_metrics: [],
+  console: ['VM'],
+};
+const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 const lower = (cls: KnownClass): string => cls.toLowerCase();
 
-/** The record parsed for this inventory is ours alone: tag it with its ref in place rather than copying it. */
-function toBrowser(ref: XapiRef, record: AnyXapiRecord): BrowserRecord {
-  const tagged = record as BrowserRecord;
-  tagged.$ref = ref;
-  return tagged;
+/** The record parsed for this inventory is ours alone: it is tagged with its ref in place, serialised, and let go. */
+function stored(cls: string, ref: XapiRef, record: AnyXapiRecord): StoredRecord {
+  const fields = record as unknown as Record<string, unknown>;
+  fields.$ref = ref;
+  const names = SCOPE_FIELDS[cls];
+  const scope = names?.length ? Object.fromEntries(names.map((name) => [name, fields[name]])) : NO_FIELDS;
+  return { ref, json: JSON.stringify(record), scope };
+}
+
+/** `{"<uuid>":<record>,…}` of a class's records (or some of them). */
+function recordsJson(entries: Iterable<[string, StoredRecord]>): string {
+  const members: string[] = [];
+  for (const [uuid, record] of entries) members.push(`${JSON.stringify(uuid)}:${record.json}`);
+  return `{${members.join(',')}}`;
+}
+
+/** The JSON of a list of changes, each record as the JSON it is kept as. */
+export function changesJson(changes: readonly BrowserChange[]): string {
+  const items = changes.map(({ op, class: cls, uuid, ref, record }) => {
+    const head = JSON.stringify({ op, class: cls, uuid, ref });
+    return record ? `${head.slice(0, -1)},"record":${record.json}}` : head;
+  });
+  return `[${items.join(',')}]`;
 }
 
 /** `watchEvents`' relogin for a login: its session renewed after a pool restart, else SESSION_INVALID. */
@@ -111,7 +149,7 @@ export interface Watchers {
  * one serialisation of each message. Stopped when nobody has listened for a while.
  */
 export class Inventory {
-  private readonly byClass = new Map<string, Map<string, BrowserRecord>>();
+  private readonly byClass = new Map<string, Map<string, StoredRecord>>();
   private readonly uuidOfRef = new Map<XapiRef, string>();
   private readonly listeners = new Set<(message: InventoryMessage) => void>();
   private readonly stop = new AbortController();
@@ -149,12 +187,9 @@ export class Inventory {
     if (cls === undefined || DETAIL_CLASSES.includes(cls)) await this.detailsReady;
   }
 
-  records(cls: string): Record<string, BrowserRecord> {
-    return Object.fromEntries(this.byClass.get(cls) ?? []);
-  }
-
-  record(cls: string, uuid: string): BrowserRecord | undefined {
-    return this.byClass.get(cls)?.get(uuid);
+  /** The JSON of a class's records by uuid. */
+  recordsJson(cls: string): string {
+    return recordsJson(this.byClass.get(cls) ?? []);
   }
 
   /**
@@ -194,50 +229,42 @@ export class Inventory {
     this.serialisedTimer.unref();
   }
 
-  /** The part of the cache one console window needs: the pool, its hosts, and the VM (or host's control domain). */
-  scopedRecords(scope: ConsoleScope): Record<string, Record<string, BrowserRecord>> {
-    const out: Record<string, Record<string, BrowserRecord>> = {
-      pool: this.records('pool'),
-      host: this.records('host'),
-    };
+  /**
+   * The snapshot one console window needs, as the JSON of its data: the pool, its hosts, and the VM (or host's
+   * control domain) with its guest metrics and consoles.
+   */
+  scopedSnapshotJson(scope: ConsoleScope): string {
     const vms = this.scopedVms(scope);
-    for (const cls of ['vm', 'vm_guest_metrics', 'console']) {
-      out[cls] = Object.fromEntries(
-        [...(this.byClass.get(cls) ?? [])].filter(([, record]) => this.inScope(scope, cls, record, vms)),
-      );
-    }
-    return out;
+    const classes = Object.keys(SCOPE_FIELDS).map((cls) => {
+      const all = this.byClass.get(cls) ?? new Map<string, StoredRecord>();
+      const kept = cls === 'pool' || cls === 'host' ? all : [...all].filter(([, r]) => this.inScope(cls, r, vms));
+      return `${JSON.stringify(cls)}:${recordsJson(kept)}`;
+    });
+    return `{"records":{${classes.join(',')}}}`;
   }
 
   /** Whether a change concerns one console window. */
   changeInScope(scope: ConsoleScope, change: BrowserChange): boolean {
     if (change.class === 'pool' || change.class === 'host') return true;
-    if (change.class !== 'vm' && change.class !== 'vm_guest_metrics' && change.class !== 'console') return false;
-    return change.record === undefined || this.inScope(scope, change.class, change.record, this.scopedVms(scope));
-  }
-
-  private isScopedVm(scope: ConsoleScope, vm: BrowserRecord): boolean {
-    const fields = vm as unknown as { uuid: string; is_control_domain: boolean; resident_on: string };
-    if (scope.vm !== undefined) return fields.uuid === scope.vm;
-    return fields.is_control_domain && fields.resident_on === this.byClass.get('host')?.get(scope.host)?.$ref;
+    if (!Object.hasOwn(SCOPE_FIELDS, change.class)) return false;
+    return change.record === undefined || this.inScope(change.class, change.record, this.scopedVms(scope));
   }
 
   /** The VMs in the cache a scope follows: found once per snapshot or change, not once per record. */
-  private scopedVms(scope: ConsoleScope): BrowserRecord[] {
+  private scopedVms(scope: ConsoleScope): StoredRecord[] {
     const vms = this.byClass.get('vm');
     if (scope.vm !== undefined) {
       const vm = vms?.get(scope.vm);
       return vm ? [vm] : [];
     }
-    return [...(vms?.values() ?? [])].filter((vm) => this.isScopedVm(scope, vm));
+    const host = this.byClass.get('host')?.get(scope.host)?.ref;
+    return [...(vms?.values() ?? [])].filter((vm) => vm.scope.is_control_domain && vm.scope.resident_on === host);
   }
 
-  private inScope(scope: ConsoleScope, cls: string, record: BrowserRecord, vms: readonly BrowserRecord[]): boolean {
-    if (cls === 'vm') return this.isScopedVm(scope, record);
-    if (cls === 'console') return vms.some((vm) => vm.$ref === (record as unknown as { VM: string }).VM);
-    if (cls === 'vm_guest_metrics') {
-      return vms.some((vm) => (vm as unknown as { guest_metrics: string }).guest_metrics === record.$ref);
-    }
+  private inScope(cls: string, record: StoredRecord, vms: readonly StoredRecord[]): boolean {
+    if (cls === 'vm') return vms.some((vm) => vm.ref === record.ref);
+    if (cls === 'console') return vms.some((vm) => vm.ref === record.scope.VM);
+    if (cls === 'vm_guest_metrics') return vms.some((vm) => vm.scope.guest_metrics === record.ref);
     return false;
   }
 
@@ -249,12 +276,12 @@ export class Inventory {
     for (const cls of DETAIL_CLASSES) {
       const name = lower(cls);
       for (const [uuid, record] of this.byClass.get(name) ?? []) {
-        adds.push({ op: 'add', class: name, uuid, ref: record.$ref, record });
+        adds.push({ op: 'add', class: name, uuid, ref: record.ref, record });
       }
     }
     this.detailParts = slices(adds).map((changes) => ({
       type: 'changes',
-      parts: [JSON.stringify(changes)],
+      parts: [changesJson(changes)],
       changes,
       load: true,
     }));
@@ -268,12 +295,12 @@ export class Inventory {
     const parts: string[] = ['{"records":{'];
     let firstClass = true;
     for (const cls of CORE_CLASSES) {
-      const map = this.byClass.get(lower(cls)) ?? new Map<string, BrowserRecord>();
+      const map = this.byClass.get(lower(cls)) ?? new Map<string, StoredRecord>();
       let part = `${firstClass ? '' : ','}${JSON.stringify(lower(cls))}:{`;
       firstClass = false;
       let first = true;
       for (const [uuid, record] of map) {
-        part += `${first ? '' : ','}${JSON.stringify(uuid)}:${JSON.stringify(record)}`;
+        part += `${first ? '' : ','}${JSON.stringify(uuid)}:${record.json}`;
         first = false;
         if (part.length >= PART_BYTES) {
           parts.push(part);
@@ -298,7 +325,7 @@ export class Inventory {
     this.detailParts = undefined;
     // Nobody to tell (a login's warm-up): nothing is serialised.
     if (this.listeners.size === 0) return;
-    this.publish({ type: 'changes', parts: [JSON.stringify(changes)], changes, ...(load ? { load } : {}) });
+    this.publish({ type: 'changes', parts: [changesJson(changes)], changes, ...(load ? { load } : {}) });
   }
 
   private async run(classes: readonly KnownClass[], onSnapshot: (records: RecordsByClass) => void): Promise<void> {
@@ -321,8 +348,11 @@ export class Inventory {
           },
         });
         for await (const batch of batches) {
-          if (batch.kind === 'snapshot') onSnapshot(batch.records);
-          else this.apply(batch.changes);
+          if (batch.kind === 'snapshot') {
+            onSnapshot(batch.records);
+            // Now in the cache as JSON: the parsed records go, though the suspended watch still holds its batch.
+            batch.records.clear();
+          } else this.apply(batch.changes);
         }
       } catch (error) {
         if (this.stop.signal.aborted) return;
@@ -358,7 +388,7 @@ export class Inventory {
       this.publish({ type: 'status', state: 'live' });
       return;
     }
-    for (const cls of CORE_CLASSES) this.fill(cls, records);
+    for (const cls of CORE_CLASSES) this.replaceClass(cls, records);
     this.hasSnapshot = true;
     this.snapshotParts = undefined;
     this.markReady();
@@ -368,17 +398,6 @@ export class Inventory {
       this.detailsStarted = true;
       void this.run(DETAIL_CLASSES, (details) => this.merge(details));
     }
-  }
-
-  private fill(cls: KnownClass, records: RecordsByClass): void {
-    const old = this.byClass.get(lower(cls));
-    for (const ref of old?.values() ?? []) this.uuidOfRef.delete(ref.$ref);
-    const map = new Map<string, BrowserRecord>();
-    for (const [ref, record] of records.of(cls)) {
-      map.set(record.uuid, toBrowser(ref, record as AnyXapiRecord));
-      this.uuidOfRef.set(ref, record.uuid);
-    }
-    this.byClass.set(lower(cls), map);
   }
 
   /** A device-class snapshot (first, or after a resync): sent on as the changes it makes to the cache. */
@@ -391,23 +410,31 @@ export class Inventory {
   /** Replaces `classes` in the cache with a snapshot of them; returns what differs (unchanged records are left out). */
   private resync(classes: readonly KnownClass[], records: RecordsByClass): BrowserChange[] {
     const changes: BrowserChange[] = [];
-    for (const cls of classes) {
-      const name = lower(cls);
-      const old = this.byClass.get(name) ?? new Map<string, BrowserRecord>();
-      const kept = new Set<XapiRef>();
-      for (const [ref, record] of records.of(cls)) {
-        kept.add(ref);
-        const tagged = toBrowser(ref, record as AnyXapiRecord);
-        const before = old.get(record.uuid);
-        if (before && JSON.stringify(before) === JSON.stringify(tagged)) continue;
-        changes.push({ op: before ? 'mod' : 'add', class: name, uuid: record.uuid, ref, record: tagged });
-      }
-      for (const [uuid, record] of old) {
-        if (!kept.has(record.$ref)) changes.push({ op: 'del', class: name, uuid, ref: record.$ref });
-      }
-      this.fill(cls, records);
-    }
+    for (const cls of classes) this.replaceClass(cls, records, changes);
     return changes;
+  }
+
+  /** Replaces one class in the cache with a snapshot of it, adding to `changes` (when given) what differs. */
+  private replaceClass(cls: KnownClass, records: RecordsByClass, changes?: BrowserChange[]): void {
+    const name = lower(cls);
+    const old = this.byClass.get(name) ?? new Map<string, StoredRecord>();
+    const map = new Map<string, StoredRecord>();
+    const kept = new Set<XapiRef>();
+    for (const [ref, record] of records.of(cls)) {
+      kept.add(ref);
+      const now = stored(name, ref, record as AnyXapiRecord);
+      map.set(record.uuid, now);
+      const before = old.get(record.uuid);
+      if (changes && before?.json !== now.json) {
+        changes.push({ op: before ? 'mod' : 'add', class: name, uuid: record.uuid, ref, record: now });
+      }
+    }
+    for (const [uuid, record] of old) {
+      this.uuidOfRef.delete(record.ref);
+      if (changes && !kept.has(record.ref)) changes.push({ op: 'del', class: name, uuid, ref: record.ref });
+    }
+    for (const [uuid, record] of map) this.uuidOfRef.set(record.ref, uuid);
+    this.byClass.set(name, map);
   }
 
   /**
@@ -431,10 +458,11 @@ export class Inventory {
         this.uuidOfRef.delete(change.ref);
         out.push({ op: 'del', class: cls, uuid, ref: change.ref });
       } else {
-        const record = toBrowser(change.ref, change.record);
-        map.set(record.uuid, record);
-        this.uuidOfRef.set(change.ref, record.uuid);
-        out.push({ op: change.operation, class: cls, uuid: record.uuid, ref: change.ref, record });
+        const { uuid } = change.record;
+        const record = stored(cls, change.ref, change.record);
+        map.set(uuid, record);
+        this.uuidOfRef.set(change.ref, uuid);
+        out.push({ op: change.operation, class: cls, uuid, ref: change.ref, record });
       }
     }
     this.publishChanges(out);
