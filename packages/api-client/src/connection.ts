@@ -5,7 +5,7 @@ import { protocolError, XapiError, XapiTransportError } from './errors.ts';
 import type { KnownClass, XapiRef } from './schema.ts';
 import { XapiSession } from './session.ts';
 import { plainAgent, VerifiedAgent } from './transport/agent.ts';
-import type { TransportKind } from './transport/call.ts';
+import { isPromptCall, type TransportKind } from './transport/call.ts';
 import { bareHostname } from './transport/http.ts';
 import { TransportSelector, type TransportOption } from './transport/select.ts';
 import type { TrustPolicy } from './trust.ts';
@@ -71,6 +71,13 @@ export interface CallEnd {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Connections at most for getters at once. A burst of them (a thousand consoles ending together, each asking the
+ * pool its idle timeout) otherwise opened a TLS connection per call to the master: a handshake's memory each here,
+ * and as many connections for xapi to accept. Queued, they are answered in turn within moments.
+ */
+export const PROMPT_CONNECTIONS = 16;
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** The master address a `HOST_IS_SLAVE` error names, if the error is one. */
@@ -100,7 +107,10 @@ export function retargetUrl(url: URL, address: string): URL {
  */
 export class XapiConnection extends EventEmitter<ConnectionEvents> {
   #url: URL;
-  readonly #agent: http.Agent;
+  /** Connections for calls the host answers at once: at most PROMPT_CONNECTIONS, a burst of them queues. */
+  readonly #prompt: http.Agent;
+  /** Connections for calls that may take long (`event.from`, actions): each its own, so none waits behind another. */
+  readonly #lasting: http.Agent;
   readonly #selector: TransportSelector;
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
@@ -112,7 +122,10 @@ export class XapiConnection extends EventEmitter<ConnectionEvents> {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('XAPI URLs are https: or http:');
     if (url.protocol === 'https:' && !options.trust) throw new TypeError('an https: XAPI URL needs a trust policy');
     this.#url = new URL(url.origin);
-    this.#agent = url.protocol === 'https:' ? new VerifiedAgent(options.trust!) : plainAgent();
+    const agent = (maxSockets?: number): http.Agent =>
+      url.protocol === 'https:' ? new VerifiedAgent(options.trust!, maxSockets) : plainAgent(maxSockets);
+    this.#prompt = agent(PROMPT_CONNECTIONS);
+    this.#lasting = agent();
     this.#selector = new TransportSelector(options.transport ?? 'auto', (kind) => this.emit('transport', kind));
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -138,7 +151,7 @@ export class XapiConnection extends EventEmitter<ConnectionEvents> {
   call(method: string, params: readonly XapiValue[] = [], options: CallOptions = {}): Promise<XapiValue> {
     const reply = this.#selector.call({
       url: this.#url,
-      agent: this.#agent,
+      agent: isPromptCall(method) ? this.#prompt : this.#lasting,
       method,
       params,
       timeoutMs: options.timeoutMs ?? this.#timeoutMs,
@@ -202,6 +215,7 @@ export class XapiConnection extends EventEmitter<ConnectionEvents> {
 
   /** Closes pooled connections. Sessions stay valid on the server; log them out first if they should not. */
   close(): void {
-    this.#agent.destroy();
+    this.#prompt.destroy();
+    this.#lasting.destroy();
   }
 }

@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { PROMPT_CONNECTIONS } from '../src/connection.ts';
 import { XapiError, XapiTransportError } from '../src/errors.ts';
 import { customTrust } from '../src/trust.ts';
 import { float } from '../src/wire/values.ts';
@@ -355,6 +356,27 @@ describe('connection reuse', () => {
     expect(server.connections()).toBe(1);
   });
 
+  it(`answers a burst of getters over at most ${PROMPT_CONNECTIONS} connections, beside long calls on their own`, async () => {
+    const release: (() => void)[] = [];
+    const server = await fake({
+      handler: (method) =>
+        method === 'event.from' || method === 'VM.start'
+          ? new Promise((resolve) => release.push(() => resolve('done')))
+          : new Promise((resolve) => setTimeout(() => resolve('ok'), 5)),
+    });
+    const connection = connect(server);
+    // Calls that hold their connection (waiting for events, an action running) take none of the getters' share.
+    const lasting = Array.from({ length: PROMPT_CONNECTIONS + 4 }, (_, i) =>
+      connection.call(i % 2 ? 'event.from' : 'VM.start', []),
+    );
+    const getters = await Promise.all(Array.from({ length: 200 }, () => connection.call('VM.get_record', [])));
+    expect(getters.every((value) => value === 'ok')).toBe(true);
+    expect(server.connections()).toBeLessThanOrEqual(PROMPT_CONNECTIONS + PROMPT_CONNECTIONS + 4);
+    expect(server.connections()).toBeGreaterThan(PROMPT_CONNECTIONS + 4);
+    for (const answer of release) answer();
+    expect(await Promise.all(lasting)).toEqual(lasting.map(() => 'done'));
+  });
+
   it('verifies each new TLS connection once and then reuses it', async () => {
     const pki = makeTestPki();
     const server = await fake({ handler: () => 'ok', tls: pki.loopback });
@@ -402,7 +424,7 @@ describe('connection reuse', () => {
 
     served.clear();
     const writer = connect(server);
-    expect(await writer.call('pool.get_all')).toBe('ok');
+    expect(await writer.call('VM.set_name_label', ['OpaqueRef:vm', 'web'])).toBe('ok');
     const error = await transportFailure(writer.call('VM.start', ['OpaqueRef:vm', false, false]));
     expect(error.kind).toBe('network');
     expect(server.calls.filter((c) => c.method === 'VM.start')).toEqual([]);

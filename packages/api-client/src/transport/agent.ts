@@ -16,8 +16,11 @@ const FREE_SOCKET_TIMEOUT_MS = 4_000;
  * the first request byte. Reused sockets were verified when they were opened.
  */
 export class VerifiedAgent extends http.Agent {
-  constructor(private readonly trust: TrustPolicy) {
-    super({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
+  constructor(
+    private readonly trust: TrustPolicy,
+    maxSockets = Infinity,
+  ) {
+    super({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, maxSockets });
   }
 
   override createConnection(
@@ -41,6 +44,6 @@ export class VerifiedAgent extends http.Agent {
 }
 
 /** The agent for plain `http:` targets (tests, port-80 hosts): keep-alive, nothing to verify. */
-export function plainAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
+export function plainAgent(maxSockets = Infinity): http.Agent {
+  return new http.Agent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, maxSockets });
 }

@@ -35,6 +35,15 @@ export function isReadOnlyCall(method: string): boolean {
   return name.startsWith('get_') || method === 'event.from' || method === 'session.login_with_password';
 }
 
+/**
+ * Calls the host answers at once (getters), as opposed to those that may hold a connection for long: `event.from`
+ * waits for events by design, actions (a VM's start, a disk's insert) run until done, and a failed login is answered
+ * only after PAM's delay.
+ */
+export function isPromptCall(method: string): boolean {
+  return method.slice(method.lastIndexOf('.') + 1).startsWith('get_');
+}
+
 export function httpStatusError(reply: HttpReply, method: string): XapiTransportError {
   return new XapiTransportError('http', `HTTP ${reply.status} for ${method}`, { status: reply.status });
 }
