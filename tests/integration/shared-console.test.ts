@@ -283,6 +283,8 @@ describe('the pool’s own rules', () => {
       const vm = 'Windows Server 2022';
       const a = await join('root', vm);
       const b = await join('vmoperator', vm);
+      // The gateway knows the pool's setting from its live inventory: why the upstream ends takes no call to the pool.
+      await expect.poll(() => stack.gateway.context.inventories.live()?.idleTimeout('vm', uuidOf(vm))).toBe(2);
       // Watching is not activity: only keys and pointer moves reaching the guest are.
       await seesTheGuest(a, vm);
       const closed = await a.client.closed;

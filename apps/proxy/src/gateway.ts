@@ -159,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? { redis: { url: config.redisUrl, secret: config.sessionSecret } }
       : {}),
     recordings,
+    knownIdleTimeout: (owner, uuid) => inventories.live()?.idleTimeout(owner, uuid),
   });
   const stats = new StatsService(link, config.stats, log);
   const certificates = new CertificateChanges(

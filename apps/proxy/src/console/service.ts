@@ -17,7 +17,7 @@ import { CLOSE, ConsoleError, truncateReason, type CloseKind } from './close-cod
 import type { SharingPolicy } from './engine/console-hubs.ts';
 import { ConsoleEngine } from './engine/console-engine.ts';
 import type { Recordings } from './recording/recordings.ts';
-import { poolIdleTimeout } from './engine/upstream-connection.ts';
+import { poolIdleTimeout, type KnownIdleTimeout } from './engine/upstream-connection.ts';
 import type { SharedConsole, SharedViewer } from './engine/shared-console.ts';
 import type { SharedTextConsole } from './text/text-console.ts';
 import { textKey } from './text/text-consoles.ts';
@@ -109,6 +109,8 @@ export class ConsoleService {
       redis?: { url: string; secret: string };
       /** Console recording: its policy is read before a viewer is routed (a recorded console is never direct). */
       recordings?: Recordings;
+      /** The pool's console idle timeouts, when the live inventory has them: why an upstream ended is then no call. */
+      knownIdleTimeout?: KnownIdleTimeout;
     },
   ) {
     deps.sessions.on('ended', (session, reason) => this.closeSession(session.id, END_KIND[reason]));
@@ -119,6 +121,7 @@ export class ConsoleService {
       instance: deps.instance,
       ...(deps.redis ? { redis: deps.redis } : {}),
       limits: deps.limits,
+      ...(deps.knownIdleTimeout ? { knownIdleTimeout: deps.knownIdleTimeout } : {}),
       ...(deps.recordings
         ? {
             routeHooks: {
@@ -465,7 +468,7 @@ export class ConsoleService {
     uuid: string,
     lastInput: number,
   ): Promise<CloseKind> {
-    const timeout = await poolIdleTimeout(session.xapi, owner, uuid).catch(() => 0);
+    const timeout = await poolIdleTimeout(session.xapi, owner, uuid, this.deps.knownIdleTimeout).catch(() => 0);
     return timeout > 0 && Date.now() - lastInput + POOL_IDLE_SLACK_MS >= timeout * 1000 ? 'poolIdle' : 'ended';
   }
 

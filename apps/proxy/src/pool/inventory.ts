@@ -24,8 +24,8 @@ export type ConsoleScope = { vm: string; host?: undefined } | { host: string; vm
 export interface StoredRecord {
   ref: XapiRef;
   json: string;
-  /** The record's fields named in SCOPE_FIELDS for its class. */
-  scope: Readonly<Record<string, unknown>>;
+  /** The record's fields named in READ_FIELDS for its class. */
+  read: Readonly<Record<string, unknown>>;
 }
 
 export interface BrowserChange {
@@ -64,12 +64,14 @@ export const CORE_CLASSES: readonly KnownClass[] = [
 ];
 export const DETAIL_CLASSES: readonly KnownClass[] = CLASS_NAMES.filter((cls) => !CORE_CLASSES.includes(cls));
 
-/** The classes a console window's stream carries, and the fields that tell which of their records it follows. */
-const SCOPE_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  pool: [],
-  host: [],
-  vm: ['uuid', 'is_control_domain', 'resident_on', 'guest_metrics'],
-  vm_guest_metrics: [],
+/** The classes a console window's stream carries. */
+const WINDOW_CLASSES: readonly string[] = ['pool', 'host', 'vm', 'vm_guest_metrics', 'console'];
+
+/** The fields the gateway reads itself: which records a console window follows, and the consoles' idle timeouts. */
+const READ_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  pool: ['vm_console_idle_timeout'],
+  host: ['console_idle_timeout'],
+  vm: ['is_control_domain', 'resident_on', 'guest_metrics'],
   console: ['VM'],
 };
 const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -80,9 +82,9 @@ const lower = (cls: KnownClass): string => cls.toLowerCase();
 function stored(cls: string, ref: XapiRef, record: AnyXapiRecord): StoredRecord {
   const fields = record as unknown as Record<string, unknown>;
   fields.$ref = ref;
-  const names = SCOPE_FIELDS[cls];
-  const scope = names?.length ? Object.fromEntries(names.map((name) => [name, fields[name]])) : NO_FIELDS;
-  return { ref, json: JSON.stringify(record), scope };
+  const names = READ_FIELDS[cls];
+  const read = names ? Object.fromEntries(names.map((name) => [name, fields[name]])) : NO_FIELDS;
+  return { ref, json: JSON.stringify(record), read };
 }
 
 /** `{"<uuid>":<record>,…}` of a class's records (or some of them). */
@@ -187,6 +189,20 @@ export class Inventory {
     if (cls === undefined || DETAIL_CLASSES.includes(cls)) await this.detailsReady;
   }
 
+  /** Whether the core classes are in. */
+  get live(): boolean {
+    return this.hasSnapshot;
+  }
+
+  /** The pool's idle timeout for a VM's consoles (the pool's setting) or a host's (that host's), in seconds. */
+  idleTimeout(owner: 'vm' | 'host', uuid: string): number | undefined {
+    const value =
+      owner === 'vm'
+        ? this.byClass.get('pool')?.values().next().value?.read.vm_console_idle_timeout
+        : this.byClass.get('host')?.get(uuid)?.read.console_idle_timeout;
+    return typeof value === 'number' ? value : undefined;
+  }
+
   /** The JSON of a class's records by uuid. */
   recordsJson(cls: string): string {
     return recordsJson(this.byClass.get(cls) ?? []);
@@ -235,7 +251,7 @@ export class Inventory {
    */
   scopedSnapshotJson(scope: ConsoleScope): string {
     const vms = this.scopedVms(scope);
-    const classes = Object.keys(SCOPE_FIELDS).map((cls) => {
+    const classes = WINDOW_CLASSES.map((cls) => {
       const all = this.byClass.get(cls) ?? new Map<string, StoredRecord>();
       const kept = cls === 'pool' || cls === 'host' ? all : [...all].filter(([, r]) => this.inScope(cls, r, vms));
       return `${JSON.stringify(cls)}:${recordsJson(kept)}`;
@@ -246,7 +262,7 @@ export class Inventory {
   /** Whether a change concerns one console window. */
   changeInScope(scope: ConsoleScope, change: BrowserChange): boolean {
     if (change.class === 'pool' || change.class === 'host') return true;
-    if (!Object.hasOwn(SCOPE_FIELDS, change.class)) return false;
+    if (!WINDOW_CLASSES.includes(change.class)) return false;
     return change.record === undefined || this.inScope(change.class, change.record, this.scopedVms(scope));
   }
 
@@ -258,13 +274,13 @@ export class Inventory {
       return vm ? [vm] : [];
     }
     const host = this.byClass.get('host')?.get(scope.host)?.ref;
-    return [...(vms?.values() ?? [])].filter((vm) => vm.scope.is_control_domain && vm.scope.resident_on === host);
+    return [...(vms?.values() ?? [])].filter((vm) => vm.read.is_control_domain && vm.read.resident_on === host);
   }
 
   private inScope(cls: string, record: StoredRecord, vms: readonly StoredRecord[]): boolean {
     if (cls === 'vm') return vms.some((vm) => vm.ref === record.ref);
-    if (cls === 'console') return vms.some((vm) => vm.ref === record.scope.VM);
-    if (cls === 'vm_guest_metrics') return vms.some((vm) => vm.scope.guest_metrics === record.ref);
+    if (cls === 'console') return vms.some((vm) => vm.ref === record.read.VM);
+    if (cls === 'vm_guest_metrics') return vms.some((vm) => vm.read.guest_metrics === record.ref);
     return false;
   }
 
@@ -548,6 +564,11 @@ export class Inventories implements Watchers {
 
   closeAll(): void {
     for (const id of [...this.logins.keys()]) this.drop(id);
+  }
+
+  /** The inventory, while it runs and has the core classes in. */
+  live(): Inventory | undefined {
+    return this.inventory?.live ? this.inventory : undefined;
   }
 
   pick(): UserSession | undefined {

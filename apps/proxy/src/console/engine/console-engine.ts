@@ -19,7 +19,7 @@ import { RedisPresence } from './redis-presence.ts';
 import type { SharedTextConsole } from '../text/text-console.ts';
 import { objectOfTextKey, OTHER_VIEW_HOLDS, textConnector, TextConsoles, textKey } from '../text/text-consoles.ts';
 import type { SharedConsole, SharedViewer } from './shared-console.ts';
-import { poolIdleTimeout, upstreamConnector } from './upstream-connection.ts';
+import { poolIdleTimeout, upstreamConnector, type KnownIdleTimeout } from './upstream-connection.ts';
 import type { ViewerEnd } from './viewer-channel.ts';
 
 export interface ConsoleEngineOptions {
@@ -37,6 +37,7 @@ export interface ConsoleEngineOptions {
   };
   /** Recorded consoles: kept on the engine, and recorded when made (see console/recording/). */
   routeHooks?: RouteHooks;
+  knownIdleTimeout?: KnownIdleTimeout;
   /** The client address a viewer connected from, for audit lines. */
   sourceOf(viewerId: string): string;
   onViewerEnd(viewer: SharedViewer, end: ViewerEnd, inputEvents: number): void;
@@ -85,7 +86,8 @@ export class ConsoleEngine {
   private consoleOptions(key: string, owner: ConsoleOwner, uuid: string) {
     const { audit, limits } = this.options;
     return {
-      poolIdleTimeout: (session: UserSession) => poolIdleTimeout(session.xapi, owner, uuid),
+      poolIdleTimeout: (session: UserSession) =>
+        poolIdleTimeout(session.xapi, owner, uuid, this.options.knownIdleTimeout),
       controlIdleMs: limits.controlIdleMs,
       reattachMs: limits.reattachMs,
       presence: {

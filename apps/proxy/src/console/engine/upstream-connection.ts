@@ -73,8 +73,21 @@ export async function openConsoleTunnel(
   return { tunnel, objectName: resolved.name };
 }
 
-/** The pool's own idle timeout for this console, in seconds (`pool.vm_console_idle_timeout` or the host's). */
-export async function poolIdleTimeout(xapi: XapiSession, owner: ConsoleOwner, uuid: string): Promise<number> {
+/** The pool's console idle timeouts as the gateway already knows them (its live inventory), when it does. */
+export type KnownIdleTimeout = (owner: ConsoleOwner, uuid: string) => number | undefined;
+
+/**
+ * The pool's own idle timeout for this console, in seconds (`pool.vm_console_idle_timeout` or the host's): as
+ * `known` has it, else asked of the pool with the viewer's session.
+ */
+export async function poolIdleTimeout(
+  xapi: XapiSession,
+  owner: ConsoleOwner,
+  uuid: string,
+  known?: KnownIdleTimeout,
+): Promise<number> {
+  const cached = known?.(owner, uuid);
+  if (cached !== undefined) return cached;
   if (owner === 'host') {
     const host = await xapi.getByUuid('host', uuid);
     return await xapi.getField('host', host, 'console_idle_timeout');
