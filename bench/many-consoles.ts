@@ -92,7 +92,7 @@ export const manyConsoles: Scenario = {
     '(its own process). The bench’s login reads the pool’s inventory, as every login does: consoles open once all ' +
     'of it is in and 15 s have passed (V8 collects the load’s garbage meanwhile). Gateway RSS sampled every 500 ms, CPU from /proc/<pid>/stat over the window; per console = (peak − RSS ' +
     'before the first console) / consoles. Each console must get every byte, in order.',
-  allotment: { full: 130, quick: 25 },
+  allotment: { full: 170, quick: 40 },
   async run(ctx: Context): Promise<Row[]> {
     const count = ctx.quick ? 200 : 1000;
     const updates = ctx.quick ? 6 : 30;
