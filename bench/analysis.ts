@@ -55,6 +55,17 @@ export const CHANGES: readonly string[] = [
     'to 40 ms), which measured as 27 ms of a 30 ms idle keystroke round trip (p50) through pass-through; 3.7 ms ' +
     'after. A benchmark artefact (a real host’s console server is not behind this relay), found by the engine’s ' +
     'keystroke scenario.',
+  '**A large pool’s inventory in a third of the memory** (`apps/proxy/src/pool/inventory.ts`, ' +
+    '`packages/api-client`): the gateway keeps each record as the JSON the browser reads, made once on arrival, with ' +
+    'the few fields it reads itself beside it; records are parsed into objects laid out with all their fields (built ' +
+    'field by field they fell into V8’s dictionary mode at twice the size); a reply is decoded as it arrives instead ' +
+    'of kept as buffers and copied whole (which left tens of MB with the allocator); the parsed snapshot is let go ' +
+    'once in. A gateway on the 11,000-VM scale pool after one login’s whole inventory: 256 MB RSS (113 MB heap) ' +
+    'before, 155 MB (80 MB) after. With getters sharing at most 16 connections to the master and an ending ' +
+    'console’s idle timeout read from the inventory, 1,000 consoles went from a 383 MB peak (a miss) to the figure ' +
+    'in the table.',
+  '**Tried and dropped:** a smaller V8 heap growing factor (`--heap-growing-percent=20`) cut the 1,000-consoles ' +
+    'peak by ~100 MB but raised the gateway’s CPU with 50 full-colour viewers from 81 % to 97 % of a core.',
   '**Tried and dropped:** merging the TLS records that arrive in one event-loop turn into one WebSocket message ' +
     '(fewer frames and writes) cost more in copies than it saved: the gateway’s CPU per GiB rose.',
 ];
@@ -118,28 +129,13 @@ const STALLED = [
 ].join(' ');
 
 const MANY = [
-  'Each console is a lone viewer bridged byte for byte. Asked over the inspector (`process.memoryUsage()`) with',
-  '1,000 consoles through their 30 updates, then after a forced collection: the live growth is ~100–150 KB per console,',
-  '~25–40 KB of it V8 heap (a heap snapshot before and after shows the bridge’s and `ws`’s objects, ~40 closures and',
-  'two timers per console: a few KB; one keepalive sweep for all instead of an interval each would save ~0.3 MB)',
-  'and ~70 KB native, chiefly the TLS connection to the host (OpenSSL’s state and record buffers, for which Node',
-  'offers no knob) and the socket handles. The gateway starts at ~95 MB. The rest of the peak is garbage not yet',
-  'collected, and it is what varies from run to run: V8’s young generation grew to two 16 MiB halves, and the',
-  'old generation held up to 70 MB of dead objects from the openings (not broken down further) until its',
-  'next major collection. With the young generation capped at 2 MiB a half (`NODE_OPTIONS=--max-semi-space-size=2`',
-  'in `scripts/gateway-env.json`) two inspector pairs held 207 and 231 MB after the updates where the default',
-  'held 237 and 387 MB; the bench’s peak was 270 and 298 MB in two runs at loads 11–14 (291, 309 and 270 MB',
-  'before), when no inventory was read during the window.',
-  '',
-  'Since the last committed run a login reads the pool’s inventory at once (Inventories.warm), and the scenario',
-  'opens its consoles once the bench’s login has it: the gateway holds {many.baseline} before the first console.',
-  'That is the 11,000-VM scale pool’s inventory (the pool needs that many VMs to run 1,000): measured apart, a',
-  'gateway on that pool went from 90 to 258 MB at one login with no console and no stream open, and stayed there',
-  'over the next minute (82 → 252 MB with glibc’s default malloc settings, so it is the records, not the allocator',
-  'keeping freed memory). The consoles add {many.per-console} each on top, less than the runs quoted above (their',
-  'openings’ garbage lands in a heap already grown), and the peak is {many.resident}: the target is missed by the',
-  'inventory of a pool this size, not by the consoles. What would move it: a smaller record per VM in the gateway',
-  '(the tree’s fields kept, the rest read on demand), the same compact snapshot the login analysis below calls for.',
+  'Each console is a lone viewer bridged byte for byte. Measured over the inspector (`process.memoryUsage()`, V8’s',
+  'allocation sampling) on the 11,000-VM scale pool the scenario needs to run 1,000 VMs: the gateway starts at ~92',
+  'MB and holds {many.baseline} once a login’s whole inventory is in and collected (inventory changes below). Each',
+  'console then adds ~27 KB of V8 heap (the bridge’s and `ws`’s objects) and ~70 KB native, chiefly the TLS',
+  'connection to the host (OpenSSL’s state and record buffers, for which Node offers no knob). The rest of the peak',
+  'is garbage not yet collected: the openings’ XAPI calls, and the consoles ending together at the end of the',
+  'window (before, each asked the pool its idle timeout over a TLS connection of its own).',
 ].join(' ');
 
 const FIRST_FRAME = [
